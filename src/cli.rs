@@ -1,0 +1,379 @@
+//! The command line as clap derive types, with the help text that teaches the tool. Nothing here
+//! does work: `lib::run` turns these into each command's options.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::exit_status::EXIT_CODES_HELP;
+use crate::model::Operation;
+
+/// Adobe Admin Console bulk operations from the command line: validate, plan and apply the
+/// Console's bulk CSV files through the User Management API (UMAPI), with rate limiting,
+/// retries, resumable runs and reports you can open in Excel.
+#[derive(Debug, Parser)]
+#[command(name = "umapi-bulk", version, after_help = after_help(), arg_required_else_help = true)]
+pub struct Cli {
+    /// Configuration file (TOML, or Adobe's usermanagement.config); default ./umapi-bulk.toml.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Print only errors.
+    #[arg(long, short, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Print more detail (each request, each retry).
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+fn after_help() -> String {
+    format!(
+        "Quick start (no Adobe account needed, runs against the built-in simulator):\n  \
+         umapi-bulk check samples/bulk-add.csv --op add\n  \
+         umapi-bulk plan  samples/bulk-add.csv --op add --sim\n  \
+         umapi-bulk apply samples/bulk-add.csv --op add --sim\n\n{EXIT_CODES_HELP}"
+    )
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate a bulk CSV file offline, by the Admin Console's rules.
+    #[command(
+        after_help = "Examples:\n  umapi-bulk check users.csv --op add\n  umapi-bulk check users.csv --op edit --format json > diagnostics.json\n  umapi-bulk check invitations.csv --op revoke\n\nExit codes: 0 no errors (warnings allowed), 1 some rows are invalid, 2 the file cannot be read or the options are wrong."
+    )]
+    Check(CheckArgs),
+    /// Show what a bulk file would do to the org, without changing anything.
+    #[command(
+        after_help = "Examples:\n  umapi-bulk plan samples/bulk-edit.csv --op edit --sim\n  umapi-bulk plan users.csv --op add --json > requests.json\n  umapi-bulk plan users.csv --op add -o plan.json   # then: umapi-bulk apply --plan plan.json"
+    )]
+    Plan(PlanArgs),
+    /// Validate, plan and execute a bulk file against the org; writes a run folder of reports.
+    #[command(
+        after_help = "Examples:\n  umapi-bulk apply samples/bulk-add.csv --op add --sim\n  umapi-bulk apply users.csv --op add --test-mode\n  umapi-bulk apply users.csv --op remove --skip-invalid\n  umapi-bulk apply --resume runs/20261124T101500Z-add-users\n  umapi-bulk apply --plan plan.json\n\nThe run folder (runs/<UTC time>-<op>-<file>/) holds results.csv, deficit.csv, retry.csv,\nundo.csv, summary.json and journal.jsonl. Ctrl-C stops cleanly and the run can be resumed."
+    )]
+    Apply(ApplyArgs),
+    /// Export the org's users in the Console's user CSV format.
+    #[command(subcommand)]
+    Export(ExportCommand),
+    /// Write the Admin Console's template CSV for an operation.
+    #[command(
+        after_help = "Examples:\n  umapi-bulk template add > bulk-add.csv\n  umapi-bulk template revoke -o revoke.csv"
+    )]
+    Template(TemplateArgs),
+    /// Cut a large CSV into parts the Admin Console accepts (rows and bytes capped).
+    #[command(
+        after_help = "Examples:\n  umapi-bulk split all-users.csv\n  umapi-bulk split all-users.csv --rows 1000 --out-dir parts/"
+    )]
+    Split(SplitArgs),
+    /// Run the built-in UMAPI + IMS simulator on loopback.
+    #[command(
+        after_help = "Examples:\n  umapi-bulk sim --listen 127.0.0.1:8080\n  umapi-bulk sim --action-rpm 100 --latency-ms 50 --fault-rate 0.2 --seed 7\n  umapi-bulk sim --dump\n\nThe first line on stdout is `listening on http://ADDR`. Credentials of the demo org:\norg DEMO0000000000000000000@AdobeOrg, client demo-client, secret demo-secret."
+    )]
+    Sim(SimArgs),
+    /// The history of runs: list, show, prune.
+    #[command(subcommand)]
+    Runs(RunsCommand),
+}
+
+/// Output format of `check`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Default)]
+pub enum Format {
+    /// Compiler-style diagnostics and a summary, on stderr.
+    #[default]
+    Human,
+    /// One JSON document on stdout.
+    Json,
+}
+
+/// `--op` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OpArg {
+    /// Bulk add users (user CSV).
+    Add,
+    /// Bulk edit user details (user CSV).
+    Edit,
+    /// Bulk remove users (user CSV).
+    Remove,
+    /// Bulk revoke invitations (invitation CSV).
+    Revoke,
+}
+
+impl From<OpArg> for Operation {
+    fn from(value: OpArg) -> Self {
+        match value {
+            OpArg::Add => Operation::Add,
+            OpArg::Edit => Operation::Edit,
+            OpArg::Remove => Operation::Remove,
+            OpArg::Revoke => Operation::Revoke,
+        }
+    }
+}
+
+/// `check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The bulk CSV file.
+    pub file: PathBuf,
+    /// The operation the file is for.
+    #[arg(long, value_enum)]
+    pub op: OpArg,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+}
+
+/// Where the org is: the configured UMAPI, or the built-in simulator.
+#[derive(Debug, Args, Clone, Default)]
+pub struct TargetArgs {
+    /// Start the built-in simulator in-process (demo org) and work against it.
+    #[arg(long)]
+    pub sim: bool,
+    /// The simulator's state file (with --sim); default samples/org.json.
+    #[arg(long, value_name = "FILE", requires = "sim")]
+    pub sim_state: Option<PathBuf>,
+}
+
+/// What to do with licence deficits found before sending.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Default)]
+pub enum OnDeficit {
+    /// Report the rows that will end without a licence and go on.
+    #[default]
+    Warn,
+    /// Refuse to send anything when a row would end without a licence.
+    Stop,
+}
+
+/// Options that shape the plan (shared by `plan` and `apply`).
+#[derive(Debug, Args, Clone)]
+pub struct PlanningArgs {
+    /// add: update names of users that already exist (updateIfAlreadyExists) instead of leaving them.
+    #[arg(long)]
+    pub update_existing: bool,
+    /// edit: only add memberships, never remove any.
+    #[arg(long)]
+    pub additive: bool,
+    /// edit: refuse plans that remove more than this many memberships.
+    #[arg(long, value_name = "N", default_value_t = 500)]
+    pub max_removals: usize,
+    /// remove: also delete Enterprise and Federated accounts (Adobe IDs are only removed).
+    #[arg(long)]
+    pub delete_accounts: bool,
+    /// What to do when product configurations lack free licences.
+    #[arg(long, value_enum, default_value_t = OnDeficit::Warn)]
+    pub on_deficit: OnDeficit,
+}
+
+/// `plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The bulk CSV file.
+    pub file: PathBuf,
+    /// The operation the file is for.
+    #[arg(long, value_enum)]
+    pub op: OpArg,
+    /// Print the exact UMAPI request bodies as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Save the plan (requests + org fingerprint) for `apply --plan`.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub planning: PlanningArgs,
+    #[command(flatten)]
+    pub target: TargetArgs,
+}
+
+/// `apply`.
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// The bulk CSV file (not needed with --resume or --plan).
+    #[arg(required_unless_present_any = ["resume", "plan"])]
+    pub file: Option<PathBuf>,
+    /// The operation the file is for.
+    #[arg(long, value_enum, required_unless_present_any = ["resume", "plan"])]
+    pub op: Option<OpArg>,
+    /// Send UMAPI's testOnly flag: the server checks but changes nothing.
+    #[arg(long)]
+    pub test_mode: bool,
+    /// Run the valid rows and report the invalid ones (default: refuse the whole file).
+    #[arg(long)]
+    pub skip_invalid: bool,
+    /// Where run folders are written.
+    #[arg(long, value_name = "DIR", default_value = "runs")]
+    pub out_dir: PathBuf,
+    /// Continue an interrupted or parked run; answered requests are never sent again.
+    #[arg(long, value_name = "RUN_DIR", conflicts_with_all = ["file", "plan"])]
+    pub resume: Option<PathBuf>,
+    /// Send exactly the requests of a saved plan, after checking the org has not changed.
+    #[arg(long, value_name = "FILE", conflicts_with = "file")]
+    pub plan: Option<PathBuf>,
+    /// Longest server-requested wait to sleep through before parking the run (e.g. 15m).
+    #[arg(long, value_name = "DURATION")]
+    pub max_wait: Option<String>,
+    #[command(flatten)]
+    pub planning: PlanningArgs,
+    #[command(flatten)]
+    pub target: TargetArgs,
+}
+
+/// `export`.
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// All users of the org, in the Console's user CSV format.
+    #[command(
+        after_help = "Examples:\n  umapi-bulk export users -o users.csv --sim\n  # edit users.csv, then:\n  umapi-bulk plan users.csv --op edit --sim"
+    )]
+    Users(ExportUsersArgs),
+}
+
+/// `export users`.
+#[derive(Debug, Args)]
+pub struct ExportUsersArgs {
+    /// The CSV file to write (`-` for stdout).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: PathBuf,
+    #[command(flatten)]
+    pub target: TargetArgs,
+}
+
+/// `template`.
+#[derive(Debug, Args)]
+pub struct TemplateArgs {
+    /// The operation.
+    #[arg(value_enum)]
+    pub op: OpArg,
+    /// Write to this file instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `split`.
+#[derive(Debug, Args)]
+pub struct SplitArgs {
+    /// The CSV file to split.
+    pub file: PathBuf,
+    /// Most data rows per part.
+    #[arg(long, default_value_t = 5000)]
+    pub rows: usize,
+    /// Most bytes per part (header included).
+    #[arg(long, default_value_t = 10_485_760)]
+    pub max_bytes: u64,
+    /// Where the parts go (default: beside the file).
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+}
+
+/// `Retry-After` form on 429 answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Default)]
+pub enum RetryAfterForm {
+    /// Delta seconds, e.g. `Retry-After: 38`.
+    #[default]
+    Seconds,
+    /// An HTTP date, e.g. `Retry-After: Tue, 24 Nov 2026 10:15:00 GMT`.
+    Date,
+}
+
+/// `sim`.
+#[derive(Debug, Args, Clone)]
+pub struct SimArgs {
+    /// Address to listen on (loopback only); port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub listen: String,
+    /// The org state file.
+    #[arg(long, value_name = "FILE", default_value = "samples/org.json")]
+    pub state: PathBuf,
+    /// Action requests per client per window (0: off).
+    #[arg(long, default_value_t = 10)]
+    pub action_rpm: u32,
+    /// User read requests per client per window (0: off).
+    #[arg(long, default_value_t = 25)]
+    pub read_rpm: u32,
+    /// Group read requests per client per window (0: off).
+    #[arg(long, default_value_t = 5)]
+    pub groups_rpm: u32,
+    /// All requests of all clients per window (0: off).
+    #[arg(long, default_value_t = 100)]
+    pub global_rpm: u32,
+    /// Length of the throttle window in seconds.
+    #[arg(long, default_value_t = 60)]
+    pub window_secs: u64,
+    /// Added latency per request, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Share of requests that fail with 502/503/504 or a dropped connection (0.0–1.0).
+    #[arg(long, default_value_t = 0.0)]
+    pub fault_rate: f64,
+    /// Form of the Retry-After header on 429 answers.
+    #[arg(long, value_enum, default_value_t = RetryAfterForm::Seconds)]
+    pub retry_after: RetryAfterForm,
+    /// Seed of the fault RNG (same seed, same faults).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Lifetime of issued access tokens, in seconds.
+    #[arg(long, default_value_t = 86_399)]
+    pub token_ttl_secs: u64,
+    /// Print the state file's org as /_sim/state would and exit.
+    #[arg(long)]
+    pub dump: bool,
+}
+
+/// `runs`.
+#[derive(Debug, Subcommand)]
+pub enum RunsCommand {
+    /// List the runs, newest first.
+    List(RunsListArgs),
+    /// Show one run's summary and where its reports are.
+    Show(RunsShowArgs),
+    /// Delete run folders older than a duration.
+    #[command(after_help = "Example:\n  umapi-bulk runs prune --older-than 90d")]
+    Prune(RunsPruneArgs),
+}
+
+/// `runs list`.
+#[derive(Debug, Args)]
+pub struct RunsListArgs {
+    /// Where run folders are.
+    #[arg(long, value_name = "DIR", default_value = "runs")]
+    pub out_dir: PathBuf,
+}
+
+/// `runs show`.
+#[derive(Debug, Args)]
+pub struct RunsShowArgs {
+    /// A run folder, or its name under --out-dir.
+    pub run: PathBuf,
+    /// Where run folders are.
+    #[arg(long, value_name = "DIR", default_value = "runs")]
+    pub out_dir: PathBuf,
+}
+
+/// `runs prune`.
+#[derive(Debug, Args)]
+pub struct RunsPruneArgs {
+    /// Age beyond which runs are deleted (e.g. 90d).
+    #[arg(long, value_name = "DURATION")]
+    pub older_than: String,
+    /// Where run folders are.
+    #[arg(long, value_name = "DIR", default_value = "runs")]
+    pub out_dir: PathBuf,
+    /// Only list what would be deleted.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

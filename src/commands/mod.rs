@@ -1,0 +1,17 @@
+//! One file per verb. Each command turns its clap arguments into its own options, does its work
+//! through the library layers, prints through the [`crate::printer::Printer`] and returns an
+//! [`crate::exit_status::ExitStatus`].
+
+pub mod apply;
+pub mod check;
+pub mod export;
+pub mod plan;
+pub mod runs;
+pub mod sim;
+pub mod split;
+pub mod template;
+
+/// The error for a command that is not built yet.
+pub(crate) fn not_built(verb: &str) -> anyhow::Error {
+    anyhow::anyhow!("`umapi-bulk {verb}` is not available in this build yet")
+}

@@ -1,0 +1,433 @@
+//! Configuration: the TOML file (`--config`, default `umapi-bulk.toml`), Adobe's sample
+//! `usermanagement.config` accepted as it is, and the environment variables for secrets
+//! (`UMAPI_CLIENT_SECRET`, `UMAPI_PRIVATE_KEY`), resolved into one [`Config`] (SPEC section 7).
+//!
+//! Precedence: environment over file over defaults. Secrets are held in [`Secret`] from the moment
+//! they are read. A missing default file is not an error (offline commands need no config); a
+//! missing file named with `--config` is.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use serde::{Deserialize, Serialize};
+
+use crate::secret::Secret;
+
+/// The default config file name, looked up in the current directory.
+pub const DEFAULT_CONFIG_FILE: &str = "umapi-bulk.toml";
+/// Environment variable holding the OAuth client secret.
+pub const ENV_CLIENT_SECRET: &str = "UMAPI_CLIENT_SECRET";
+/// Environment variable holding the path of the JWT private key.
+pub const ENV_PRIVATE_KEY: &str = "UMAPI_PRIVATE_KEY";
+/// Adobe's production IMS host.
+pub const DEFAULT_IMS_URL: &str = "https://ims-na1.adobelogin.com";
+/// Adobe's production UMAPI base URL.
+pub const DEFAULT_UMAPI_URL: &str = "https://usermanagement.adobe.io/v2/usermanagement";
+
+/// How the client authenticates (UMAPI.md D "auth").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthMethod {
+    /// OAuth Server-to-Server client credentials (`/ims/token/v3`).
+    #[default]
+    Oauth,
+    /// Legacy JWT service account (`/ims/exchange/jwt`).
+    Jwt,
+}
+
+/// Rate limits and retry policy (SPEC 7 `[limits]`; defaults are Adobe's documented limits).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Limits {
+    /// Action requests per minute per client (0: no limit).
+    pub action_rpm: u32,
+    /// User read requests per minute per client (0: no limit).
+    pub read_rpm: u32,
+    /// Group read requests per minute per client (0: no limit).
+    pub groups_rpm: u32,
+    /// Attempts per request, first included.
+    pub max_attempts: u32,
+    /// Longest server-requested wait the run sleeps through; longer ones park the run.
+    #[serde(serialize_with = "serialize_duration")]
+    pub max_wait: Duration,
+    /// Per-request timeout.
+    #[serde(serialize_with = "serialize_duration")]
+    pub request_timeout: Duration,
+    /// Most requests in flight at once.
+    pub concurrency: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            action_rpm: 10,
+            read_rpm: 25,
+            groups_rpm: 5,
+            max_attempts: 4,
+            max_wait: Duration::from_secs(15 * 60),
+            request_timeout: Duration::from_secs(120),
+            concurrency: 4,
+        }
+    }
+}
+
+fn serialize_duration<S: serde::Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&format_duration(*duration))
+}
+
+/// Everything a command needs to reach an org. Secrets are redacted when printed or serialised.
+#[derive(Clone, Debug, Serialize)]
+pub struct Config {
+    /// The org id, `<hex>@AdobeOrg`.
+    pub org_id: String,
+    /// The API client id (also the `X-Api-Key`).
+    pub client_id: String,
+    /// The client secret; never serialised.
+    #[serde(skip)]
+    pub client_secret: Option<Secret>,
+    /// Whether a client secret is configured (for `summary.json`).
+    pub client_secret_set: bool,
+    /// OAuth S2S or legacy JWT.
+    pub auth: AuthMethod,
+    /// JWT technical account id (`...@techacct.adobe.com`).
+    pub tech_account_id: Option<String>,
+    /// JWT private key file.
+    pub private_key_file: Option<PathBuf>,
+    /// IMS base URL.
+    pub ims_url: String,
+    /// UMAPI base URL (ending in `/v2/usermanagement`).
+    pub umapi_url: String,
+    /// Domains the org has claimed; enables the claimed-domain rule offline.
+    pub claimed_domains: Vec<String>,
+    /// Rate limits and retry policy.
+    pub limits: Limits,
+    /// Where the configuration came from, if a file.
+    pub source: Option<PathBuf>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            org_id: String::new(),
+            client_id: String::new(),
+            client_secret: None,
+            client_secret_set: false,
+            auth: AuthMethod::Oauth,
+            tech_account_id: None,
+            private_key_file: None,
+            ims_url: DEFAULT_IMS_URL.to_string(),
+            umapi_url: DEFAULT_UMAPI_URL.to_string(),
+            claimed_domains: Vec::new(),
+            limits: Limits::default(),
+            source: None,
+        }
+    }
+}
+
+/// The TOML file as written (SPEC 7).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TomlFile {
+    org_id: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+    auth: Option<AuthMethod>,
+    tech_account_id: Option<String>,
+    private_key_file: Option<PathBuf>,
+    ims_url: Option<String>,
+    umapi_url: Option<String>,
+    claimed_domains: Option<Vec<String>>,
+    limits: Option<TomlLimits>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TomlLimits {
+    action_rpm: Option<u32>,
+    read_rpm: Option<u32>,
+    groups_rpm: Option<u32>,
+    max_attempts: Option<u32>,
+    max_wait: Option<String>,
+    request_timeout: Option<String>,
+    concurrency: Option<usize>,
+}
+
+/// Environment values the configuration may take secrets from; injectable for tests.
+#[derive(Clone, Debug, Default)]
+pub struct Environment {
+    /// `UMAPI_CLIENT_SECRET`.
+    pub client_secret: Option<String>,
+    /// `UMAPI_PRIVATE_KEY`.
+    pub private_key: Option<PathBuf>,
+}
+
+impl Environment {
+    /// Reads the process environment.
+    pub fn from_process() -> Self {
+        Self {
+            client_secret: std::env::var(ENV_CLIENT_SECRET).ok().filter(|value| !value.is_empty()),
+            private_key: std::env::var_os(ENV_PRIVATE_KEY).filter(|value| !value.is_empty()).map(PathBuf::from),
+        }
+    }
+}
+
+/// Loads the configuration: `explicit` (from `--config`) must exist; otherwise
+/// `umapi-bulk.toml` in the current directory is used when present.
+pub fn load(explicit: Option<&Path>, environment: &Environment) -> anyhow::Result<Config> {
+    let mut config = match explicit {
+        Some(path) => parse_file(path)?,
+        None => {
+            let default = Path::new(DEFAULT_CONFIG_FILE);
+            if default.is_file() { parse_file(default)? } else { Config::default() }
+        }
+    };
+    if let Some(secret) = &environment.client_secret {
+        config.client_secret = Some(Secret::new(secret.clone()));
+    }
+    if let Some(path) = &environment.private_key {
+        config.private_key_file = Some(path.clone());
+    }
+    config.client_secret_set = config.client_secret.as_ref().is_some_and(|secret| !secret.is_empty());
+    Ok(config)
+}
+
+/// Parses one configuration file, TOML or Adobe's `usermanagement.config`.
+pub fn parse_file(path: &Path) -> anyhow::Result<Config> {
+    let text = fs_err::read_to_string(path).context("cannot read the configuration file")?;
+    let mut config = parse_text(&text).with_context(|| format!("invalid configuration file {}", path.display()))?;
+    if let (Some(parent), Some(key)) = (path.parent(), &config.private_key_file)
+        && key.is_relative()
+        && !parent.as_os_str().is_empty()
+    {
+        config.private_key_file = Some(parent.join(key));
+    }
+    config.source = Some(path.to_path_buf());
+    Ok(config)
+}
+
+/// Parses configuration text: Adobe's key = value format when it uses Adobe's keys, else TOML.
+pub fn parse_text(text: &str) -> anyhow::Result<Config> {
+    if looks_like_adobe_config(text) {
+        return parse_adobe_config(text);
+    }
+    let file: TomlFile = toml::from_str(text)?;
+    let mut config = Config::default();
+    if let Some(value) = file.org_id {
+        config.org_id = value;
+    }
+    if let Some(value) = file.client_id {
+        config.client_id = value;
+    }
+    config.client_secret = file.client_secret.map(Secret::new);
+    if let Some(value) = file.auth {
+        config.auth = value;
+    }
+    config.tech_account_id = file.tech_account_id;
+    config.private_key_file = file.private_key_file;
+    if let Some(value) = file.ims_url {
+        config.ims_url = value.trim_end_matches('/').to_string();
+    }
+    if let Some(value) = file.umapi_url {
+        config.umapi_url = value.trim_end_matches('/').to_string();
+    }
+    if let Some(value) = file.claimed_domains {
+        config.claimed_domains = value.into_iter().map(|domain| domain.trim().to_ascii_lowercase()).collect();
+    }
+    if let Some(limits) = file.limits {
+        let target = &mut config.limits;
+        if let Some(value) = limits.action_rpm {
+            target.action_rpm = value;
+        }
+        if let Some(value) = limits.read_rpm {
+            target.read_rpm = value;
+        }
+        if let Some(value) = limits.groups_rpm {
+            target.groups_rpm = value;
+        }
+        if let Some(value) = limits.max_attempts {
+            if value == 0 {
+                bail!("limits.max_attempts must be at least 1");
+            }
+            target.max_attempts = value;
+        }
+        if let Some(value) = limits.max_wait {
+            target.max_wait = parse_duration(&value).context("limits.max_wait")?;
+        }
+        if let Some(value) = limits.request_timeout {
+            target.request_timeout = parse_duration(&value).context("limits.request_timeout")?;
+        }
+        if let Some(value) = limits.concurrency {
+            if value == 0 {
+                bail!("limits.concurrency must be at least 1");
+            }
+            target.concurrency = value;
+        }
+    }
+    Ok(config)
+}
+
+const ADOBE_KEYS: [&str; 5] = ["api_key", "tech_acct", "priv_key_filename", "ims_endpoint_jwt", "ims_host"];
+
+fn looks_like_adobe_config(text: &str) -> bool {
+    adobe_pairs(text).keys().any(|key| ADOBE_KEYS.contains(&key.as_str()))
+}
+
+/// `key = value` lines of an INI-style file; `[section]` headers and `#`/`;` comments are skipped.
+fn adobe_pairs(text: &str) -> BTreeMap<String, String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#') && !line.starts_with(';') && !line.starts_with('['))
+        .filter_map(|line| line.split_once(['=', ':']))
+        .map(|(key, value)| (key.trim().to_ascii_lowercase(), value.trim().trim_matches('"').to_string()))
+        .collect()
+}
+
+fn parse_adobe_config(text: &str) -> anyhow::Result<Config> {
+    let pairs = adobe_pairs(text);
+    let get = |key: &str| pairs.get(key).filter(|value| !value.is_empty()).cloned();
+    let tech_account_id = get("tech_acct");
+    let private_key_file = get("priv_key_filename").map(PathBuf::from);
+    let auth =
+        if tech_account_id.is_some() || private_key_file.is_some() { AuthMethod::Jwt } else { AuthMethod::Oauth };
+    let mut config = Config {
+        org_id: get("org_id").unwrap_or_default(),
+        client_id: get("api_key").or_else(|| get("client_id")).unwrap_or_default(),
+        client_secret: get("client_secret").map(Secret::new),
+        tech_account_id,
+        private_key_file,
+        auth,
+        ..Config::default()
+    };
+    if let Some(host) = get("ims_host") {
+        config.ims_url = with_scheme(&host);
+    }
+    if let Some(host) = get("host") {
+        let endpoint = get("endpoint").unwrap_or_else(|| "/v2/usermanagement".to_string());
+        config.umapi_url = format!("{}{}", with_scheme(&host), endpoint.trim_end_matches('/'));
+    }
+    let domains: Vec<String> = ["domain", "fed_domain"]
+        .iter()
+        .filter_map(|key| get(key))
+        .filter(|value| !value.starts_with('<'))
+        .map(|value| value.to_ascii_lowercase())
+        .collect();
+    config.claimed_domains = domains;
+    Ok(config)
+}
+
+fn with_scheme(host: &str) -> String {
+    let host = host.trim_end_matches('/');
+    if host.starts_with("http://") || host.starts_with("https://") {
+        host.to_string()
+    } else {
+        format!("https://{host}")
+    }
+}
+
+/// Parses `90d`, `15m`, `30s`, `2h`, `500ms` or a bare number of seconds.
+pub fn parse_duration(text: &str) -> anyhow::Result<Duration> {
+    let text = text.trim();
+    let split = text.find(|character: char| !character.is_ascii_digit() && character != '.').unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: f64 = number.parse().with_context(|| format!("{text:?} is not a duration (try 30s, 15m, 2h, 90d)"))?;
+    let seconds = match unit.trim() {
+        "" | "s" | "sec" | "secs" => value,
+        "ms" => value / 1000.0,
+        "m" | "min" | "mins" => value * 60.0,
+        "h" | "hour" | "hours" => value * 3600.0,
+        "d" | "day" | "days" => value * 86_400.0,
+        other => bail!("unknown duration unit {other:?} in {text:?} (use ms, s, m, h or d)"),
+    };
+    if !seconds.is_finite() || seconds < 0.0 {
+        bail!("{text:?} is not a duration");
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+/// Formats a duration the way [`parse_duration`] reads it (`15m`, `90s`, `1h30m` → `5400s`).
+pub fn format_duration(duration: Duration) -> String {
+    let seconds = duration.as_secs();
+    if duration.subsec_millis() != 0 {
+        format!("{}ms", duration.as_millis())
+    } else if seconds.is_multiple_of(86_400) && seconds > 0 {
+        format!("{}d", seconds / 86_400)
+    } else if seconds.is_multiple_of(3600) && seconds > 0 {
+        format!("{}h", seconds / 3600)
+    } else if seconds.is_multiple_of(60) && seconds > 0 {
+        format!("{}m", seconds / 60)
+    } else {
+        format!("{seconds}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn toml_config_with_limits_parses() {
+        let config = parse_text(
+            r#"
+org_id = "DEMO0000000000000000000@AdobeOrg"
+client_id = "demo-client"
+client_secret = "demo-secret"
+auth = "oauth"
+claimed_domains = ["Example.com"]
+[limits]
+action_rpm = 20
+max_wait = "2m"
+"#,
+        )
+        .unwrap_or_default();
+        assert_eq!(config.org_id, "DEMO0000000000000000000@AdobeOrg");
+        assert_eq!(config.claimed_domains, vec!["example.com"]);
+        assert_eq!(config.limits.action_rpm, 20);
+        assert_eq!(config.limits.read_rpm, 25);
+        assert_eq!(config.limits.max_wait, Duration::from_secs(120));
+        assert_eq!(config.client_secret.as_ref().map(Secret::expose), Some("demo-secret"));
+    }
+
+    #[test]
+    fn adobe_usermanagement_config_is_accepted_as_is() {
+        let config = parse_text(
+            "[server]\nhost = usermanagement.adobe.io\nendpoint = /v2/usermanagement\nims_host = ims-na1.adobelogin.com\n\
+             ims_endpoint_jwt = /ims/exchange/jwt\n\n[enterprise]\ndomain = example.com\norg_id = ABC@AdobeOrg\n\
+             api_key = key123\nclient_secret = s3cret\ntech_acct = T@techacct.adobe.com\npriv_key_filename = private.key\n",
+        )
+        .unwrap_or_default();
+        assert_eq!(config.client_id, "key123");
+        assert_eq!(config.auth, AuthMethod::Jwt);
+        assert_eq!(config.umapi_url, "https://usermanagement.adobe.io/v2/usermanagement");
+        assert_eq!(config.ims_url, "https://ims-na1.adobelogin.com");
+        assert_eq!(config.claimed_domains, vec!["example.com"]);
+        assert_eq!(config.private_key_file, Some(PathBuf::from("private.key")));
+    }
+
+    #[test]
+    fn unknown_toml_keys_are_rejected() {
+        assert!(parse_text("org = \"x\"").is_err());
+    }
+
+    #[test]
+    fn environment_secret_wins_and_is_redacted() {
+        let environment = Environment { client_secret: Some("from-env".into()), private_key: None };
+        let config = load(None, &environment).unwrap_or_default();
+        assert!(config.client_secret_set);
+        let json = serde_json::to_string(&config).unwrap_or_default();
+        assert!(!json.contains("from-env"));
+        assert!(!format!("{config:?}").contains("from-env"));
+    }
+
+    #[test]
+    fn durations_parse_and_format() {
+        assert_eq!(parse_duration("90d").ok(), Some(Duration::from_secs(90 * 86_400)));
+        assert_eq!(parse_duration("15m").ok(), Some(Duration::from_secs(900)));
+        assert_eq!(parse_duration("250ms").ok(), Some(Duration::from_millis(250)));
+        assert_eq!(parse_duration("42").ok(), Some(Duration::from_secs(42)));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("5 weeks").is_err());
+        assert_eq!(format_duration(Duration::from_secs(900)), "15m");
+        assert_eq!(format_duration(Duration::from_secs(61)), "61s");
+    }
+}
