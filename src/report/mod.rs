@@ -8,5 +8,6 @@ pub mod deficit;
 pub mod hints;
 pub mod results;
 pub mod retry;
+pub mod run_folder;
 pub mod summary;
 pub mod undo;
