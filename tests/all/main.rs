@@ -3,3 +3,4 @@
 //! they share.
 
 mod harness;
+mod runs;
