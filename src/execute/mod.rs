@@ -1,2 +1,19 @@
 //! Running request batches against UMAPI: concurrency, pacing, cancellation, the journal and
 //! resume. Reports progress through an observer trait; never draws on the terminal.
+//!
+//! Input: the planner's [`Batch`]es. Output: a [`RunReport`] with exactly one [`CommandOutcome`]
+//! per command. This layer sits on `umapi` (client, retry, throttle) and must not import the
+//! terminal (`indicatif`, `printer`) or the CSV and report layers.
+
+pub mod batch;
+pub mod cancel;
+pub mod observer;
+pub mod outcome;
+
+pub use batch::{Batch, CommandSource, PlanError, batch_id, check_plan};
+pub use cancel::CancelToken;
+pub use observer::Observer;
+pub use outcome::{
+    AbortKind, AbortReason, BatchResult, CommandOutcome, CommandWarning, NotAttemptedReason, RunEnd, RunReport,
+    RunStatistics,
+};

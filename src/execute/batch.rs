@@ -1,0 +1,155 @@
+//! The executor's input: request batches as the planner builds them ([`Batch`], [`CommandSource`]).
+//!
+//! A batch is one action request (at most ten commands, UMAPI.md D "batching"), with the CSV row
+//! each command came from and the batches that must be answered before it may be sent. These types
+//! are serialisable because `apply` writes them to the run folder (`plan.json`) and the journal
+//! records them before anything is sent; resume reads them back and sends exactly the same requests.
+//! This file owns only the data and its checks; it must not do I/O or know about HTTP.
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::umapi::wire;
+
+/// One action request to send: its commands, where each came from, and what must be answered first.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Batch {
+    /// Stable id, unique in the run (`"b00001"`); journal records and reports refer to it.
+    pub id: String,
+    /// The commands of the request body, in order (at most [`wire::MAX_COMMANDS_PER_REQUEST`]).
+    pub commands: Vec<wire::Command>,
+    /// The source of each command; aligned with `commands` (same length, same order).
+    pub sources: Vec<CommandSource>,
+    /// Ids of batches that must be answered (successfully or not) before this one is sent. Each must
+    /// name a batch that comes earlier in the plan. Commands that must stay ordered (a user whose
+    /// steps did not fit one command) are linked this way, so they are never in flight at once.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub after: Vec<String>,
+}
+
+/// Where a command came from: the input row it was planned from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct CommandSource {
+    /// 0-based index of the data row in the input file (the report's row order).
+    pub row_index: usize,
+    /// 1-based physical line of the row in the input file (for messages).
+    pub line: u64,
+}
+
+/// Why a list of batches cannot be executed.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PlanError {
+    /// Two batches share an id.
+    #[error("batch id {id:?} appears twice in the plan")]
+    DuplicateId {
+        /// The repeated id.
+        id: String,
+    },
+    /// A batch's `sources` is not aligned with its `commands`.
+    #[error("batch {id}: {commands} commands but {sources} sources (they must be aligned)")]
+    Misaligned {
+        /// The batch.
+        id: String,
+        /// Number of commands.
+        commands: usize,
+        /// Number of sources.
+        sources: usize,
+    },
+    /// A batch has no commands or more than UMAPI accepts in one request.
+    #[error("batch {id}: {commands} commands (a request carries 1 to {max})", max = wire::MAX_COMMANDS_PER_REQUEST)]
+    BadSize {
+        /// The batch.
+        id: String,
+        /// Number of commands.
+        commands: usize,
+    },
+    /// A batch waits for a batch that is not earlier in the plan.
+    #[error("batch {id} waits for {after:?}, which is not an earlier batch of the plan")]
+    UnknownDependency {
+        /// The batch.
+        id: String,
+        /// The id it names.
+        after: String,
+    },
+}
+
+/// Checks that a plan can be executed: unique ids, aligned sources, 1–10 commands per batch, and
+/// every `after` naming an earlier batch (which also rules out cycles).
+pub fn check_plan(batches: &[Batch]) -> Result<(), PlanError> {
+    let mut seen: HashSet<&str> = HashSet::with_capacity(batches.len());
+    for batch in batches {
+        if batch.commands.len() != batch.sources.len() {
+            return Err(PlanError::Misaligned {
+                id: batch.id.clone(),
+                commands: batch.commands.len(),
+                sources: batch.sources.len(),
+            });
+        }
+        if batch.commands.is_empty() || batch.commands.len() > wire::MAX_COMMANDS_PER_REQUEST {
+            return Err(PlanError::BadSize { id: batch.id.clone(), commands: batch.commands.len() });
+        }
+        if let Some(after) = batch.after.iter().find(|after| !seen.contains(after.as_str())) {
+            return Err(PlanError::UnknownDependency { id: batch.id.clone(), after: after.clone() });
+        }
+        if !seen.insert(batch.id.as_str()) {
+            return Err(PlanError::DuplicateId { id: batch.id.clone() });
+        }
+    }
+    Ok(())
+}
+
+/// The conventional batch id for the `number`th batch (1-based): `b00001`.
+pub fn batch_id(number: usize) -> String {
+    format!("b{number:05}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn batch(id: &str, commands: usize, after: &[&str]) -> Batch {
+        Batch {
+            id: id.to_string(),
+            commands: (0..commands)
+                .map(|index| wire::Command { user: Some(format!("u{index}@example.com")), ..wire::Command::default() })
+                .collect(),
+            sources: (0..commands).map(|index| CommandSource { row_index: index, line: index as u64 + 2 }).collect(),
+            after: after.iter().map(|id| id.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn a_well_formed_plan_passes() {
+        let plan = [batch("b00001", 10, &[]), batch("b00002", 1, &["b00001"])];
+        assert_eq!(check_plan(&plan), Ok(()));
+    }
+
+    #[test]
+    fn dependencies_must_point_backwards() {
+        let plan = [batch("b00001", 1, &["b00002"]), batch("b00002", 1, &[])];
+        assert!(matches!(check_plan(&plan), Err(PlanError::UnknownDependency { .. })));
+        let plan = [batch("b00001", 1, &["b00001"])];
+        assert!(matches!(check_plan(&plan), Err(PlanError::UnknownDependency { .. })));
+    }
+
+    #[test]
+    fn sizes_ids_and_alignment_are_checked() {
+        assert!(matches!(check_plan(&[batch("a", 11, &[])]), Err(PlanError::BadSize { commands: 11, .. })));
+        assert!(matches!(check_plan(&[batch("a", 0, &[])]), Err(PlanError::BadSize { commands: 0, .. })));
+        assert!(matches!(check_plan(&[batch("a", 1, &[]), batch("a", 1, &[])]), Err(PlanError::DuplicateId { .. })));
+        let mut misaligned = batch("a", 2, &[]);
+        misaligned.sources.pop();
+        assert!(matches!(check_plan(&[misaligned]), Err(PlanError::Misaligned { .. })));
+    }
+
+    #[test]
+    fn batches_round_trip_through_json() {
+        let original = batch("b00007", 2, &[]);
+        let text = serde_json::to_string(&original).unwrap_or_default();
+        assert!(!text.contains("after"), "an empty after list is omitted: {text}");
+        let back: Batch = serde_json::from_str(&text).unwrap_or_else(|error| panic!("{error}: {text}"));
+        assert_eq!(back, original);
+        assert_eq!(batch_id(7), "b00007");
+    }
+}
