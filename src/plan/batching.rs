@@ -109,3 +109,46 @@ mod tests {
         assert_eq!(total, 14);
     }
 }
+
+/// The executor's batches for packed requests: ids `b00001`…, sources aligned with commands, and
+/// dependencies by id.
+pub fn to_batches(requests: &[PlannedRequest]) -> Vec<crate::execute::Batch> {
+    requests
+        .iter()
+        .enumerate()
+        .map(|(index, request)| crate::execute::Batch {
+            id: crate::execute::batch_id(index + 1),
+            commands: request.commands.iter().map(|planned| planned.command.clone()).collect(),
+            sources: request
+                .commands
+                .iter()
+                .map(|planned| crate::execute::CommandSource { row_index: planned.row_index, line: planned.line })
+                .collect(),
+            after: request.after.iter().map(|dependency| crate::execute::batch_id(dependency + 1)).collect(),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod batch_tests {
+    use super::*;
+
+    #[test]
+    fn packed_requests_become_a_valid_executor_plan() {
+        let chains: Vec<Vec<PlannedCommand>> = (0..13)
+            .map(|row| {
+                (0..if row == 3 { 2 } else { 1 })
+                    .map(|_| PlannedCommand {
+                        row_index: row,
+                        line: row as u64 + 2,
+                        command: crate::umapi::wire::Command::default(),
+                    })
+                    .collect()
+            })
+            .collect();
+        let batches = to_batches(&pack(chains));
+        assert_eq!(crate::execute::check_plan(&batches), Ok(()));
+        assert_eq!(batches[0].id, "b00001");
+        assert!(batches[1].after.contains(&"b00001".to_string()));
+    }
+}

@@ -10,6 +10,7 @@
 pub mod batching;
 pub mod catalogue;
 pub mod directory;
+pub mod document;
 pub mod estimate;
 pub mod licences;
 pub mod memberships;
