@@ -3,3 +3,5 @@
 //! they share.
 
 mod harness;
+mod sim_actions;
+mod sim_support;
