@@ -77,7 +77,8 @@ pub(crate) fn classify(method: &Method, path: &str) -> Option<Endpoint> {
 /// The middleware.
 pub(crate) async fn umapi_gate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
     let Some(endpoint) = classify(request.method(), request.uri().path()) else {
-        return next.run(request).await;
+        // Only UMAPI routes carry this layer; a path it cannot place is refused, never let through.
+        return StatusCode::NOT_FOUND.into_response();
     };
     let label = format!("{} {}", request.method(), request.uri().path());
     let request_id = request.headers().get("x-request-id").cloned();

@@ -35,11 +35,11 @@ impl ConnectionKiller {
 /// Every route of the simulator.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     let umapi = Router::new()
-        .route("/action/{org_id}", post(action::action))
-        .route("/users/{org_id}/{page}", get(reads::users))
-        .route("/users/{org_id}/{page}/{group}", get(reads::users_by_group))
-        .route("/organizations/{org_id}/users/{user}", get(reads::user))
-        .route("/groups/{org_id}/{page}", get(reads::groups))
+        .route("/v2/usermanagement/action/{org_id}", post(action::action))
+        .route("/v2/usermanagement/users/{org_id}/{page}", get(reads::users))
+        .route("/v2/usermanagement/users/{org_id}/{page}/{group}", get(reads::users_by_group))
+        .route("/v2/usermanagement/organizations/{org_id}/users/{user}", get(reads::user))
+        .route("/v2/usermanagement/groups/{org_id}/{page}", get(reads::groups))
         .route_layer(from_fn_with_state(shared.clone(), gate::umapi_gate));
     Router::new()
         .route("/ims/token/v2", post(ims::oauth_token))
@@ -48,7 +48,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/ims/exchange/jwt/", post(ims::exchange_jwt))
         .route("/status", get(reads::status))
         .route("/_sim/state", get(snapshot::state))
-        .nest("/v2/usermanagement", umapi)
+        .merge(umapi)
         .with_state(shared)
 }
 

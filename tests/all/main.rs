@@ -4,4 +4,6 @@
 
 mod harness;
 mod sim_actions;
+mod sim_ims;
 mod sim_support;
+mod sim_validation;
