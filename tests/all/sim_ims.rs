@@ -15,6 +15,9 @@ use crate::sim_support::{Api, CLIENT_ID, CLIENT_SECRET, ORG, demo_state, http, o
 
 const SCOPE: &str = "openid,AdobeID,user_management_sdk";
 
+/// A form, the status IMS answers it with, and its `error`.
+type ImsCase<'a> = (&'a [(&'a str, &'a str)], StatusCode, &'a str);
+
 async fn post_form(url: &str, form: &[(&str, &str)]) -> (StatusCode, Value) {
     let response = http().post(url).form(form).send().await.expect("IMS request");
     let status = response.status();
@@ -47,7 +50,7 @@ async fn oauth_tokens_come_from_v2_and_v3_with_fields_in_the_body_or_the_query()
 async fn oauth_errors_are_imss_own_answers() {
     let sim = start(SimOptions::unlimited(demo_state())).await;
     let url = format!("{}/ims/token/v3", sim.base_url());
-    let cases: [(&[(&str, &str)], StatusCode, &str); 6] = [
+    let cases: [ImsCase; 6] = [
         (
             &[
                 ("grant_type", "client_credentials"),
