@@ -4,3 +4,7 @@
 
 mod harness;
 mod runs;
+mod sim_actions;
+mod sim_ims;
+mod sim_support;
+mod sim_validation;
