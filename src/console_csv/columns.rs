@@ -146,7 +146,8 @@ impl HeaderMap {
         let mut duplicates = Vec::new();
         let names: Vec<String> = header.iter().map(|cell| normalise_header(cell).to_string()).collect();
         for (index, name) in names.iter().enumerate() {
-            if let Some(earlier) = names[..index].iter().position(|other| other.eq_ignore_ascii_case(name)) {
+            let earlier = names[..index].iter().position(|other| other.eq_ignore_ascii_case(name));
+            if let Some(earlier) = earlier.filter(|_| !name.is_empty()) {
                 duplicates.push((earlier, index));
                 continue;
             }
@@ -196,8 +197,9 @@ mod tests {
 
     #[test]
     fn duplicate_headers_are_reported_in_pairs() {
-        let map = HeaderMap::new(&header(&["Email", "Username", "EMAIL", "x", "X"]), &Column::USER);
+        let map = HeaderMap::new(&header(&["Email", "Username", "EMAIL", "x", "X", "", " "]), &Column::USER);
         assert_eq!(map.duplicates, vec![(0, 2), (3, 4)]);
+        assert_eq!(map.extra, vec![3, 5, 6]);
         assert_eq!(map.index(Column::Email), Some(0));
     }
 

@@ -130,13 +130,22 @@ pub fn file_problem(problem: &FileProblem) -> Diagnostic {
 /// Header diagnostics: missing required columns (E010, with a did-you-mean on the extra columns),
 /// duplicates (E011), nothing to edit (E013), unknown columns (W001) and the revoke-file hint (W007).
 pub fn header_rules(parsed: &ParsedCsv, map: &HeaderMap, operation: Operation) -> Vec<Diagnostic> {
-    let mut diagnostics = Vec::new();
     let line = parsed.header_line;
+    let missing: Vec<Column> = required_columns(operation).iter().copied().filter(|&column| !map.has(column)).collect();
+    if !missing.is_empty() && looks_like_data(&parsed.header) {
+        let names = missing.iter().map(|column| column.name()).collect::<Vec<_>>().join(", ");
+        return vec![
+            Diagnostic::new(
+                Code::MissingColumn,
+                format!("the first line looks like data, not the header row: it lacks {names}"),
+            )
+            .at_line(line)
+            .with_hint(format!("insert the header row first; `umapi-bulk template {}` prints it", operation.as_str())),
+        ];
+    }
+    let mut diagnostics = Vec::new();
     let extra_names = || map.extra.iter().map(|&index| map.names[index].as_str());
-    for &column in required_columns(operation) {
-        if map.has(column) {
-            continue;
-        }
+    for column in missing {
         let mut diagnostic = Diagnostic::new(
             Code::MissingColumn,
             format!("the header has no \"{}\" column, which {} files need", column.name(), operation.as_str()),
@@ -145,11 +154,6 @@ pub fn header_rules(parsed: &ParsedCsv, map: &HeaderMap, operation: Operation) -
         if let Some(near) = suggest::closest(column.name(), extra_names()).or_else(|| alias_for(column, extra_names()))
         {
             diagnostic = diagnostic.with_hint(format!("rename the column \"{near}\" to \"{}\"", column.name()));
-        } else if looks_like_data(&parsed.header) {
-            diagnostic = diagnostic.with_hint(format!(
-                "the first line must be the header row; get it with `umapi-bulk template {}`",
-                operation.as_str()
-            ));
         } else if operation == Operation::Remove && map.has(Column::Email) && looks_like_invitation_export(map) {
             diagnostic = diagnostic.with_hint("this looks like the pending-invitations export: use `--op revoke`");
         } else {
@@ -174,15 +178,23 @@ pub fn header_rules(parsed: &ParsedCsv, map: &HeaderMap, operation: Operation) -
     }
     if operation == Operation::Edit && !Column::EDITABLE.iter().any(|&column| map.has(column)) {
         diagnostics.push(
+            Diagnostic::new(Code::NothingToEdit, "the header has none of the columns edit changes, so nothing would change")
+                .at_line(line)
+                .with_hint(
+                    "add at least one of: Product Configurations, Admin Roles, Product Configurations Administered, User Groups, User Groups Administered, Products Administered",
+                ),
+        );
+    }
+    if operation == Operation::Revoke && map.names.iter().any(|name| name.eq_ignore_ascii_case("Identity Type")) {
+        diagnostics.push(
             Diagnostic::new(
-                Code::NothingToEdit,
-                "the header has none of the columns edit changes, so nothing would change",
+                Code::LooksLikeUserCsv,
+                "this looks like a user CSV (it has Identity Type); revoke reads only its Email column and revokes each address's pending invitation",
             )
             .at_line(line)
-            .with_hint(
-                "add at least one of: Product Configurations, Admin Roles, Product Configurations Administered, User Groups, User Groups Administered, Products Administered",
-            ),
+            .with_hint("to remove users from the org, use `--op remove`"),
         );
+        return diagnostics;
     }
     for &index in &map.extra {
         let name = &map.names[index];
@@ -200,16 +212,6 @@ pub fn header_rules(parsed: &ParsedCsv, map: &HeaderMap, operation: Operation) -
             diagnostic = diagnostic.with_hint(format!("did you mean \"{near}\"?"));
         }
         diagnostics.push(diagnostic);
-    }
-    if operation == Operation::Revoke && map.names.iter().any(|name| name.eq_ignore_ascii_case("Identity Type")) {
-        diagnostics.push(
-            Diagnostic::new(
-                Code::LooksLikeUserCsv,
-                "this looks like a user CSV (it has Identity Type); revoke takes the pending-invitations export and revokes each Email's invitation",
-            )
-            .at_line(line)
-            .with_hint("to remove users from the org, use `--op remove`"),
-        );
     }
     diagnostics
 }
