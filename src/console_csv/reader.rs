@@ -116,7 +116,7 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedCsv, FileProblem> {
     }
     let body = &text[detected.separator_line_length..];
     let first_line = if detected.separator_line_length > 0 { 2 } else { 1 };
-    let newline = if body.contains(&b'\n') { b'\n' } else { b'\r' };
+    let lines = LineCounter::new(body);
     let mut parsed = ParsedCsv {
         delimiter: detected.delimiter,
         had_bom: sniffed.had_bom,
@@ -137,19 +137,19 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedCsv, FileProblem> {
     let mut region_start = 0usize;
     let mut line_cursor = first_line;
     let mut header_seen = false;
-    let last_line = first_line + count_byte(body, newline) - u64::from(body.last() == Some(&newline));
+    let last_line = first_line + lines.breaks(0, lines.content_end(0, body.len()));
     // Reading from a byte slice cannot fail with an I/O error, and a flexible reader without
     // headers reports no length or UTF-8 errors; treat any error as the end of the records.
     while let Ok(true) = reader.read_byte_record(&mut record) {
         let region_end = usize::try_from(reader.position().byte()).unwrap_or(body.len()).min(body.len());
-        let region = &body[region_start.min(region_end)..region_end];
+        let start = region_start.min(region_end);
         region_start = region_end;
-        let leading = region.iter().take_while(|&&byte| byte == b'\r' || byte == b'\n').count();
-        let line = line_cursor + count_byte(&region[..leading], newline);
-        let content = &region[leading..];
-        let inner = content.strip_suffix(&[newline]).unwrap_or(content);
-        let spanned_lines = count_byte(inner, newline);
-        line_cursor = line + count_byte(content, newline);
+        let leading = body[start..region_end].iter().take_while(|&&byte| byte == b'\r' || byte == b'\n').count();
+        let content_start = start + leading;
+        let line = line_cursor + lines.breaks(start, content_start);
+        let spanned_lines = lines.breaks(content_start, lines.content_end(content_start, region_end));
+        line_cursor = line + lines.breaks(content_start, region_end);
+        let content = &body[content_start..region_end];
         let odd_quotes = count_byte(content, b'"') % 2 == 1;
         if !header_seen {
             header_seen = true;
@@ -193,6 +193,44 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedCsv, FileProblem> {
 fn to_string(field: &[u8]) -> String {
     // The whole text was validated as UTF-8 by `encoding::sniff`, so this never replaces anything.
     String::from_utf8_lossy(field).into_owned()
+}
+
+/// Counts line breaks the way editors show them: `\n`, `\r\n`, and a lone `\r` (classic Mac,
+/// or a stray carriage return that the `csv` crate also treats as a record end).
+struct LineCounter<'a> {
+    body: &'a [u8],
+    has_lone_carriage_return: bool,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(body: &'a [u8]) -> Self {
+        let has_lone_carriage_return =
+            body.windows(2).any(|pair| pair[0] == b'\r' && pair[1] != b'\n') || body.last() == Some(&b'\r');
+        Self { body, has_lone_carriage_return }
+    }
+
+    /// Line breaks in `body[start..end]`; a `\r` counts unless a `\n` follows it (even past `end`).
+    fn breaks(&self, start: usize, end: usize) -> u64 {
+        let newlines = count_byte(&self.body[start..end], b'\n');
+        if !self.has_lone_carriage_return {
+            return newlines;
+        }
+        let lone =
+            (start..end).filter(|&index| self.body[index] == b'\r' && self.body.get(index + 1) != Some(&b'\n')).count();
+        newlines + lone as u64
+    }
+
+    /// The end of `body[start..end]` without its trailing line terminator.
+    fn content_end(&self, start: usize, end: usize) -> usize {
+        let mut end = end;
+        if end > start && self.body[end - 1] == b'\n' {
+            end -= 1;
+        }
+        if end > start && self.body[end - 1] == b'\r' {
+            end -= 1;
+        }
+        end
+    }
 }
 
 fn count_byte(bytes: &[u8], wanted: u8) -> u64 {
@@ -257,8 +295,10 @@ mod tests {
     }
 
     #[test]
-    fn classic_mac_line_ends_still_number_lines() {
+    fn classic_mac_and_stray_carriage_returns_still_number_lines() {
         let parsed = parse(b"a,b\r1,2\r3,4\r").unwrap_or_else(|error| panic!("{error}"));
         assert_eq!(lines(&parsed), vec![2, 3]);
+        let parsed = parse(b"a,b\n1,2\r3,4\r\n5,6\n").unwrap_or_else(|error| panic!("{error}"));
+        assert_eq!(lines(&parsed), vec![2, 3, 4]);
     }
 }

@@ -2,4 +2,9 @@
 //! the simulator on an ephemeral loopback port. Each area has its own module; `harness` holds what
 //! they share.
 
+mod check_cli;
+mod check_fixtures;
+mod check_properties;
 mod harness;
+mod split_cli;
+mod template_cli;
