@@ -6,12 +6,11 @@
 //! terminal (`indicatif`, `printer`) or the CSV and report layers.
 
 pub mod batch;
-pub mod cancel;
 pub mod observer;
 pub mod outcome;
 
+pub use crate::umapi::cancel::CancelToken;
 pub use batch::{Batch, CommandSource, PlanError, batch_id, check_plan};
-pub use cancel::CancelToken;
 pub use observer::Observer;
 pub use outcome::{
     AbortKind, AbortReason, BatchResult, CommandOutcome, CommandWarning, NotAttemptedReason, RunEnd, RunReport,
