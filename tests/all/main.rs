@@ -2,4 +2,7 @@
 //! the simulator on an ephemeral loopback port. Each area has its own module; `harness` holds what
 //! they share.
 
+mod client;
+mod client_mock;
+mod execute;
 mod harness;
