@@ -221,11 +221,14 @@ impl UmapiClient {
         let credentials = Credentials::from_config(config)?;
         let limits: &Limits = &config.limits;
         let policy = options.policy.unwrap_or_else(|| RetryPolicy::from_limits(limits));
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .user_agent(concat!("umapi-bulk/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(limits.request_timeout.min(Duration::from_secs(30)))
-            .build()
-            .map_err(ConfigError::Http)?;
+            .connect_timeout(limits.request_timeout.min(Duration::from_secs(30)));
+        if is_loopback(&base) && is_loopback(&ims_url) {
+            // The simulator: never route loopback traffic through an HTTP(S)_PROXY of the environment.
+            builder = builder.no_proxy();
+        }
+        let http = builder.build().map_err(ConfigError::Http)?;
         let auth = Authenticator::new(http.clone(), &ims_url, credentials, policy, limits.request_timeout);
         Ok(Self {
             http,
@@ -531,6 +534,15 @@ impl UmapiClient {
             Err(error) => (AttemptResult::Broken(describe_transport(&error)), None, Vec::new()),
         }
     }
+}
+
+fn is_loopback(url: &str) -> bool {
+    url::Url::parse(url).ok().is_some_and(|url| match url.host() {
+        Some(url::Host::Ipv4(address)) => address.is_loopback(),
+        Some(url::Host::Ipv6(address)) => address.is_loopback(),
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
+    })
 }
 
 fn parked(wait: Duration) -> CallError {
