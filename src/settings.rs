@@ -56,6 +56,10 @@ pub struct Limits {
     pub request_timeout: Duration,
     /// Most requests in flight at once.
     pub concurrency: usize,
+    /// Length of the rate-limit window the per-minute limits count in (60 s; tests shorten it to
+    /// match the simulator's `--window-secs`).
+    #[serde(serialize_with = "serialize_duration")]
+    pub window: Duration,
 }
 
 impl Default for Limits {
@@ -68,6 +72,7 @@ impl Default for Limits {
             max_wait: Duration::from_secs(15 * 60),
             request_timeout: Duration::from_secs(120),
             concurrency: 4,
+            window: Duration::from_secs(60),
         }
     }
 }

@@ -1,6 +1,23 @@
 //! The wire protocol and the client side of UMAPI and IMS: request/response types ([`wire`]),
-//! the observer interface the client reports through ([`observe`]), and (being built)
-//! authentication, the HTTP client, the retry policy and the throttle.
+//! authentication ([`auth`]), the HTTP client and its request loop ([`client`]), the reads the
+//! planner needs ([`reads`]), the one retry policy ([`retry`]), pacing ([`throttle`]), counters
+//! ([`stats`]), the observer interface ([`observe`]) and cancellation ([`cancel`]).
+//!
+//! Nothing here writes to the terminal or knows about CSV rows; `execute` builds on it.
 
+pub mod auth;
+pub mod cancel;
+pub mod client;
+pub mod error;
 pub mod observe;
+pub mod reads;
+pub mod request_id;
+pub mod retry;
+pub mod stats;
+pub mod throttle;
 pub mod wire;
+
+pub use cancel::CancelToken;
+pub use client::{Answer, CallError, ClientOptions, UmapiClient};
+pub use error::{AuthError, ClientError, ConfigError};
+pub use reads::{Listing, MemberStatus, Page, PageInfo, ReadCost, membership_read_cost};

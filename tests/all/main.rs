@@ -5,6 +5,9 @@
 mod check_cli;
 mod check_fixtures;
 mod check_properties;
+mod client;
+mod client_mock;
+mod execute;
 mod harness;
 mod runs;
 mod sim_actions;

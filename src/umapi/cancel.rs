@@ -2,7 +2,8 @@
 //! the client start nothing new; requests already on the wire finish and are journaled.
 //!
 //! Built on `tokio::sync::watch` so that a waiter can never miss the signal (the value is sticky).
-//! This file must not install signal handlers; that is the command's job.
+//! It lives in `umapi` because the client honours it at every wait; `execute` re-exports it. This
+//! file must not install signal handlers; that is the command's job.
 
 use std::sync::Arc;
 

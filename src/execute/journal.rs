@@ -1,0 +1,259 @@
+//! `journal.jsonl`: the append-only record of a run, one JSON object per line, and the basis of
+//! resume (SPEC 5).
+//!
+//! Lines, by `type`:
+//! - `start`: written when the run starts, before anything is sent: the format version, test mode
+//!   and every batch of the plan (commands, sources, dependencies). Resume reads the batches from
+//!   here, so it sends exactly the same requests without depending on `plan.json`.
+//! - `resume`: a resumed segment begins.
+//! - `intent`: batch id, attempt, the attempt's `X-Request-Id`, test mode; written and made durable
+//!   before that attempt is sent.
+//! - `outcome`: batch id, attempt, `X-Request-Id`, HTTP status, the answer body or the error, and
+//!   `final`. A final outcome carries the per-command outcomes and settles the batch; a non-final
+//!   one records a transient failure that will be retried.
+//! - `end`: how a segment ended, with its statistics.
+//!
+//! Every line is written with one `write` call and then `fsync`ed (`sync_data`): a crash leaves at
+//! most a torn last line, which resume ignores with a warning (and cuts off before appending). The
+//! fsync costs about a millisecond per line here (see README, "How runs talk to UMAPI"), negligible
+//! at ten requests a minute; without it a power cut could lose an intent for a request that was
+//! sent. This file writes; `resume.rs` reads. Neither knows about HTTP.
+
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::execute::batch::Batch;
+use crate::execute::outcome::{CommandOutcome, RunEnd, RunStatistics};
+use crate::umapi::wire::ActionResponse;
+
+/// The journal's file name in the run folder.
+pub const JOURNAL_FILE: &str = "journal.jsonl";
+/// The journal format version written in the `start` line.
+pub const JOURNAL_VERSION: u32 = 1;
+
+/// One line of the journal.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Record {
+    /// The run starts; the whole plan.
+    Start {
+        /// Format version.
+        version: u32,
+        /// When.
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+        /// Whether requests carry `testOnly=true`.
+        test_mode: bool,
+        /// Every batch, in plan order.
+        batches: Vec<Batch>,
+    },
+    /// A resumed segment begins.
+    Resume {
+        /// When.
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+    /// An attempt is about to be sent.
+    Intent {
+        /// The batch.
+        batch: String,
+        /// 1-based send number of this batch in this segment.
+        attempt: u32,
+        /// The attempt's `X-Request-Id`.
+        x_request_id: String,
+        /// Whether it carries `testOnly=true`.
+        test_mode: bool,
+        /// When.
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+    /// An attempt's result.
+    Outcome {
+        /// The batch.
+        batch: String,
+        /// The attempt (matches its intent).
+        attempt: u32,
+        /// The attempt's `X-Request-Id`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        x_request_id: Option<String>,
+        /// The HTTP status, when an answer came.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Option<u16>,
+        /// The parsed 200 answer.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        answer: Option<ActionResponse>,
+        /// The error, when there was no usable answer.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+        /// Whether this settles the batch.
+        #[serde(rename = "final")]
+        is_final: bool,
+        /// Per-command outcomes (final outcomes only), aligned with the batch's commands.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        outcomes: Vec<CommandOutcome>,
+        /// When.
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+    /// A segment ended.
+    End {
+        /// How.
+        end: RunEnd,
+        /// Its counters.
+        statistics: RunStatistics,
+        /// When.
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+}
+
+/// The journal cannot be written or read.
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    /// An I/O error on the journal file.
+    #[error("journal {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A fresh run found a journal already there.
+    #[error("journal {path} already exists; resume that run instead of starting over in its folder")]
+    Exists {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A line other than the last does not parse.
+    #[error("journal {path}, line {line}: not a journal record ({detail})")]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: usize,
+        /// The parser's complaint.
+        detail: String,
+    },
+    /// The journal does not begin with a `start` line.
+    #[error("journal {path} does not begin with the run's start record (is this a run folder?)")]
+    MissingStart {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The journal was written by a newer version.
+    #[error("journal {path} has format version {version}; this umapi-bulk reads version {JOURNAL_VERSION}")]
+    Version {
+        /// The file.
+        path: PathBuf,
+        /// The version found.
+        version: u32,
+    },
+}
+
+/// An open journal, shared by the executor's tasks.
+#[derive(Debug)]
+pub struct Journal {
+    path: PathBuf,
+    file: Mutex<File>,
+}
+
+impl Journal {
+    /// Creates `journal.jsonl` in `run_dir` (which must exist) and writes the `start` line.
+    pub fn create(run_dir: &Path, batches: &[Batch], test_mode: bool) -> Result<Self, JournalError> {
+        let path = run_dir.join(JOURNAL_FILE);
+        let file = File::options().write(true).create_new(true).open(&path).map_err(|source| {
+            if source.kind() == std::io::ErrorKind::AlreadyExists {
+                JournalError::Exists { path: path.clone() }
+            } else {
+                JournalError::Io { path: path.clone(), source }
+            }
+        })?;
+        let journal = Self { path, file: Mutex::new(file) };
+        journal.append(&Record::Start {
+            version: JOURNAL_VERSION,
+            at: OffsetDateTime::now_utc(),
+            test_mode,
+            batches: batches.to_vec(),
+        })?;
+        Ok(journal)
+    }
+
+    /// Opens an existing journal for appending after its first `valid_length` bytes (everything
+    /// after, a torn last line, is cut off; a missing final newline is added).
+    pub fn reopen(path: &Path, valid_length: u64) -> Result<Self, JournalError> {
+        let io = |source| JournalError::Io { path: path.to_path_buf(), source };
+        let mut file = File::options().read(true).write(true).open(path).map_err(io)?;
+        file.set_len(valid_length).map_err(io)?;
+        let mut text_end = [0_u8; 1];
+        if valid_length > 0 {
+            file.seek(SeekFrom::Start(valid_length - 1)).map_err(io)?;
+            file.read_exact(&mut text_end).map_err(io)?;
+        }
+        file.seek(SeekFrom::End(0)).map_err(io)?;
+        if valid_length > 0 && text_end[0] != b'\n' {
+            file.write_all(b"\n").map_err(io)?;
+        }
+        file.sync_data().map_err(io)?;
+        Ok(Self { path: path.to_path_buf(), file: Mutex::new(file) })
+    }
+
+    /// The journal's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends one record as one line, then flushes it to disk.
+    pub fn append(&self, record: &Record) -> Result<(), JournalError> {
+        let mut line = serde_json::to_vec(record)
+            .map_err(|error| JournalError::Io { path: self.path.clone(), source: error.into() })?;
+        line.push(b'\n');
+        let mut file = self.file.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        file.write_all(&line)
+            .and_then(|()| file.sync_data())
+            .map_err(|source| JournalError::Io { path: self.path.clone(), source })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::execute::batch::CommandSource;
+    use crate::umapi::wire::Command;
+
+    pub(crate) fn sample_batches() -> Vec<Batch> {
+        vec![Batch {
+            id: "b00001".into(),
+            commands: vec![Command { user: Some("a@example.com".into()), ..Command::default() }],
+            sources: vec![CommandSource { row_index: 0, line: 2 }],
+            after: Vec::new(),
+        }]
+    }
+
+    #[test]
+    fn the_start_line_holds_the_plan_and_a_second_create_is_refused() {
+        let dir = tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"));
+        let journal = Journal::create(dir.path(), &sample_batches(), true);
+        assert!(journal.is_ok());
+        let text = std::fs::read_to_string(dir.path().join(JOURNAL_FILE)).unwrap_or_default();
+        let record: Record = serde_json::from_str(text.trim_end()).unwrap_or_else(|error| panic!("{error}: {text}"));
+        assert!(matches!(record, Record::Start { test_mode: true, ref batches, .. } if batches == &sample_batches()));
+        assert!(matches!(Journal::create(dir.path(), &sample_batches(), true), Err(JournalError::Exists { .. })));
+    }
+
+    #[test]
+    fn reopening_cuts_a_torn_tail_and_restores_the_newline() {
+        let dir = tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"));
+        let path = dir.path().join(JOURNAL_FILE);
+        std::fs::write(&path, "{\"a\":1}\n{\"b\":2}{\"torn").unwrap_or_default();
+        let journal = Journal::reopen(&path, 15).unwrap_or_else(|error| panic!("{error}"));
+        journal.append(&Record::Resume { at: OffsetDateTime::UNIX_EPOCH }).unwrap_or_else(|error| panic!("{error}"));
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        assert_eq!(text, "{\"a\":1}\n{\"b\":2}\n{\"type\":\"resume\",\"at\":\"1970-01-01T00:00:00Z\"}\n");
+    }
+}

@@ -1,0 +1,258 @@
+//! The client's typed errors: configuration problems found before anything is sent
+//! ([`ConfigError`], exit 2), authentication failures ([`AuthError`], exit 3), and everything that
+//! can end a read ([`ClientError`]). Each knows its exit status and, where we know the fix, a hint.
+//!
+//! Messages name the URL, the HTTP status and UMAPI's error code; they never contain a secret (the
+//! client secret, private key and token travel only in request bodies and headers, which no error
+//! here captures).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use time::OffsetDateTime;
+
+use crate::exit_status::{ExitStatus, Failure};
+use crate::printer::with_hint;
+use crate::umapi::observe::RetryReason;
+
+/// The configuration cannot reach an org.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A required setting is empty.
+    #[error("the configuration has no {field}")]
+    Missing {
+        /// The setting's name in umapi-bulk.toml.
+        field: &'static str,
+    },
+    /// No client secret in the file or the environment.
+    #[error("no client secret is configured")]
+    MissingSecret,
+    /// The JWT private key file cannot be read.
+    #[error("cannot read the JWT private key {path}")]
+    PrivateKeyUnreadable {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The JWT private key is not an RSA PEM key.
+    #[error("the JWT private key {path} is not an RSA private key in PEM format: {detail}")]
+    PrivateKeyInvalid {
+        /// The file.
+        path: PathBuf,
+        /// The parser's complaint.
+        detail: String,
+    },
+    /// A URL setting does not parse.
+    #[error("{field} = {value:?} is not a URL: {detail}")]
+    BadUrl {
+        /// The setting.
+        field: &'static str,
+        /// Its value.
+        value: String,
+        /// Why.
+        detail: String,
+    },
+    /// The HTTP client could not be built (TLS backend).
+    #[error("cannot set up HTTPS: {0}")]
+    Http(#[source] reqwest::Error),
+}
+
+impl ConfigError {
+    /// What to do about it.
+    pub fn hint(&self) -> Option<String> {
+        Some(match self {
+            Self::Missing { field } => format!("set {field} in umapi-bulk.toml (see README, Configuration)"),
+            Self::MissingSecret => {
+                "set client_secret in the configuration file or the UMAPI_CLIENT_SECRET environment variable"
+                    .to_string()
+            }
+            Self::PrivateKeyUnreadable { .. } | Self::PrivateKeyInvalid { .. } => {
+                "point private_key_file (or UMAPI_PRIVATE_KEY) at the private.key of the JWT credential".to_string()
+            }
+            Self::BadUrl { .. } => "URLs look like https://ims-na1.adobelogin.com".to_string(),
+            Self::Http(_) => return None,
+        })
+    }
+}
+
+/// Authentication failed: IMS refused or could not be reached, or UMAPI refused the token or key.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// IMS answered with an error (bad client id/secret, bad JWT, wrong scope).
+    #[error("IMS refused the credentials at {url}: HTTP {status} {error}{}", description.as_deref().map(|text| format!(" ({text})")).unwrap_or_default())]
+    Rejected {
+        /// The token endpoint.
+        url: String,
+        /// HTTP status.
+        status: u16,
+        /// IMS's `error` (`invalid_client`, ...), or the body's start.
+        error: String,
+        /// IMS's `error_description`.
+        description: Option<String>,
+    },
+    /// IMS could not be reached or kept failing transiently.
+    #[error("no access token from {url} after {attempts} attempts: {last}")]
+    Unavailable {
+        /// The token endpoint.
+        url: String,
+        /// Attempts made.
+        attempts: u32,
+        /// The last failure.
+        last: RetryReason,
+    },
+    /// The JWT could not be signed.
+    #[error("cannot sign the JWT: {0}")]
+    Signing(String),
+    /// UMAPI answered 401 to a request made with a freshly renewed token.
+    #[error("UMAPI refused a freshly issued access token (HTTP 401{})", detail.as_deref().map(|text| format!(": {text}")).unwrap_or_default())]
+    TokenRefused {
+        /// The `WWW-Authenticate` header, if any.
+        detail: Option<String>,
+    },
+    /// UMAPI answered 403: API key missing or not permitted, or the org is migrating.
+    #[error("UMAPI refused access (HTTP 403){}", detail.as_deref().map(|text| format!(": {text}")).unwrap_or_default())]
+    Forbidden {
+        /// The body's message, if any.
+        detail: Option<String>,
+    },
+    /// Stopped (cancelled) while fetching a token.
+    #[error("cancelled while fetching an access token")]
+    Cancelled,
+}
+
+impl AuthError {
+    /// What to do about it.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Self::Rejected { .. } | Self::TokenRefused { .. } => Some(
+                "check org_id, client_id and the client secret (UMAPI_CLIENT_SECRET) of the OAuth Server-to-Server \
+                 credential in the Adobe Developer Console; for auth = \"jwt\" also tech_account_id and the private key"
+                    .to_string(),
+            ),
+            Self::Unavailable { .. } => Some("check ims_url and the network; then run again".to_string()),
+            Self::Forbidden { .. } => Some(
+                "the API key (client_id) must belong to a credential with the User Management API; an org being \
+                 migrated refuses changes until the migration ends"
+                    .to_string(),
+            ),
+            Self::Signing(_) | Self::Cancelled => None,
+        }
+    }
+}
+
+/// Why a read (or client set-up) failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The configuration cannot reach an org.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// Authentication failed.
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    /// UMAPI refused every connection.
+    #[error("cannot connect to UMAPI at {url} ({what}) after {attempts} attempts: {detail}")]
+    Unreachable {
+        /// The request's label.
+        what: String,
+        /// The URL.
+        url: String,
+        /// Attempts made.
+        attempts: u32,
+        /// The transport error.
+        detail: String,
+    },
+    /// Every attempt failed transiently.
+    #[error("UMAPI gave no usable answer to {what} after {attempts} attempts; last: {last}")]
+    Exhausted {
+        /// The request's label.
+        what: String,
+        /// Attempts made.
+        attempts: u32,
+        /// The last failure.
+        last: RetryReason,
+    },
+    /// UMAPI answered with a non-retryable error.
+    #[error("UMAPI answered {what} with HTTP {status}{}: {message}", code.as_deref().map(|code| format!(" {code}")).unwrap_or_default())]
+    Http {
+        /// The request's label.
+        what: String,
+        /// HTTP status.
+        status: u16,
+        /// UMAPI's `result` code, when the body had one.
+        code: Option<String>,
+        /// UMAPI's message, or the start of the body.
+        message: String,
+    },
+    /// UMAPI asked for a wait longer than `max_wait`.
+    #[error("UMAPI asked to wait {} before {what} (longer than max_wait); try again after {resume_after}", crate::settings::format_duration(Duration::from_secs(wait.as_secs())))]
+    Parked {
+        /// The request's label.
+        what: String,
+        /// The wait asked for.
+        wait: Duration,
+        /// When requests may be sent again.
+        resume_after: OffsetDateTime,
+    },
+    /// Stopped by the cancel token.
+    #[error("cancelled")]
+    Cancelled,
+}
+
+impl ClientError {
+    /// The exit status this error deserves: 2 for configuration, 130 for cancellation, 3 for the
+    /// rest (UMAPI or IMS could not be used).
+    pub fn exit_status(&self) -> ExitStatus {
+        match self {
+            Self::Config(_) => ExitStatus::InvalidInput,
+            Self::Cancelled | Self::Auth(AuthError::Cancelled) => ExitStatus::Interrupted,
+            _ => ExitStatus::AuthOrConnection,
+        }
+    }
+
+    /// What to do about it.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Self::Config(error) => error.hint(),
+            Self::Auth(error) => error.hint(),
+            Self::Unreachable { .. } => Some("check umapi_url in the configuration and the network".to_string()),
+            Self::Exhausted { .. } => Some("UMAPI is having trouble; run again later".to_string()),
+            Self::Parked { .. } | Self::Http { .. } | Self::Cancelled => None,
+        }
+    }
+
+    /// Converts into an `anyhow::Error` that carries the exit status ([`Failure`]) and the hint.
+    pub fn into_anyhow(self) -> anyhow::Error {
+        let status = self.exit_status();
+        let hint = self.hint();
+        let error = anyhow::Error::new(self);
+        let error = match hint {
+            Some(hint) => with_hint(error, hint),
+            None => error,
+        };
+        Failure::new(status, error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exit_status::status_of;
+
+    #[test]
+    fn errors_carry_their_exit_status_and_hint() {
+        let error = ClientError::Config(ConfigError::MissingSecret).into_anyhow();
+        assert_eq!(status_of(&error), ExitStatus::InvalidInput);
+        let error = ClientError::Auth(AuthError::Rejected {
+            url: "http://127.0.0.1:1/ims/token/v3".into(),
+            status: 401,
+            error: "invalid_client".into(),
+            description: Some("invalid client_secret parameter".into()),
+        });
+        assert_eq!(error.exit_status(), ExitStatus::AuthOrConnection);
+        assert!(error.to_string().contains("HTTP 401 invalid_client (invalid client_secret parameter)"));
+        assert!(error.hint().is_some_and(|hint| hint.contains("UMAPI_CLIENT_SECRET")));
+        assert_eq!(ClientError::Cancelled.exit_status(), ExitStatus::Interrupted);
+    }
+}

@@ -1,0 +1,328 @@
+//! The reads the planner needs, paced and retried like actions: all groups
+//! (`GET /groups/{orgId}/{page}`), all users (`GET /users/{orgId}/{page}`), one user
+//! (`GET /organizations/{orgId}/users/{user}`, 404 `error.user.not_found` ⇒ `None`), and the users
+//! of a group, optionally by licence status (`GET /users/{orgId}/{page}/{group}?status=`), each with
+//! the paging headers (UMAPI.md 5). Plus [`membership_read_cost`], which tells the planner whether
+//! single-user GETs or whole-org pages need fewer requests (UMAPI.md D "edit").
+//!
+//! Paging stops at `lastPage`, at an empty page, or at `X-Page-Count` (UMAPI answers a page beyond
+//! the last with the last page again, so `lastPage` alone could loop). This file must not decide
+//! what the planner does with the answers.
+
+use reqwest::Method;
+use reqwest::header::HeaderMap;
+use serde::de::DeserializeOwned;
+
+use crate::umapi::cancel::CancelToken;
+use crate::umapi::client::{CallError, NoHook, Request, UmapiClient, body_code, body_message, encode_segment};
+use crate::umapi::error::ClientError;
+use crate::umapi::observe::{Family, ReadProgress};
+use crate::umapi::wire::{Group, GroupsPage, USERS_PAGE_SIZE, User, UserResponse, UsersPage, paging_headers};
+
+/// A safety stop for paging: no org has this many pages of users (2,000 per page).
+const MAX_PAGES: u32 = 10_000;
+
+/// The four paging headers of one page (absent ones are `None`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PageInfo {
+    /// `X-Total-Count`: entries in all pages (may exceed what is listed: technical accounts).
+    pub total_count: Option<u64>,
+    /// `X-Page-Count`.
+    pub page_count: Option<u32>,
+    /// `X-Current-Page` (0-based).
+    pub current_page: Option<u32>,
+    /// `X-Page-Size`.
+    pub page_size: Option<u32>,
+}
+
+impl PageInfo {
+    /// Reads the paging headers (header names are case-insensitive).
+    pub fn from_headers(headers: &HeaderMap) -> Self {
+        fn number<T: std::str::FromStr>(headers: &HeaderMap, name: &str) -> Option<T> {
+            headers.get(name)?.to_str().ok()?.trim().parse().ok()
+        }
+        Self {
+            total_count: number(headers, paging_headers::TOTAL_COUNT),
+            page_count: number(headers, paging_headers::PAGE_COUNT),
+            current_page: number(headers, paging_headers::CURRENT_PAGE),
+            page_size: number(headers, paging_headers::PAGE_SIZE),
+        }
+    }
+}
+
+/// One page: the typed body and its paging headers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Page<T> {
+    /// The body.
+    pub body: T,
+    /// The paging headers.
+    pub info: PageInfo,
+}
+
+/// Everything a paged read returned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Listing<T> {
+    /// The items of every page, in order.
+    pub items: Vec<T>,
+    /// The paging headers of the first page (its `total_count` is the org-wide figure).
+    pub first_page: PageInfo,
+    /// Pages read.
+    pub pages_read: u32,
+}
+
+/// A licence-status filter for the users of a product profile (UMAPI.md 7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MemberStatus {
+    /// Members with a licence.
+    Active,
+    /// Members without one (the deficit).
+    Inactive,
+}
+
+impl MemberStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Inactive => "inactive",
+        }
+    }
+}
+
+/// Requests needed to learn the memberships of some users, both ways.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReadCost {
+    /// One `GET /organizations/{org}/users/{user}` per user.
+    pub single_gets: u64,
+    /// `ceil(total / 2000)` pages of `GET /users/{org}/{page}` (at least one).
+    pub whole_org_pages: u64,
+}
+
+impl ReadCost {
+    /// Whether paging the whole org needs fewer requests (ties go to single GETs, which read less).
+    pub fn prefer_pages(&self) -> bool {
+        self.whole_org_pages < self.single_gets
+    }
+}
+
+/// The cost of reading `users_to_look_up` users' memberships in an org of `org_total_users`
+/// (`X-Total-Count` of users page 0). Both share the users limit, so fewer requests is faster. If
+/// page 0 was already read to learn the total, it is one of the `whole_org_pages`.
+pub fn membership_read_cost(users_to_look_up: usize, org_total_users: u64) -> ReadCost {
+    let page_size = USERS_PAGE_SIZE as u64;
+    ReadCost { single_gets: users_to_look_up as u64, whole_org_pages: org_total_users.div_ceil(page_size).max(1) }
+}
+
+fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
+    serde_json::from_slice(body).map_err(|error| error.to_string())
+}
+
+impl UmapiClient {
+    async fn get<T: DeserializeOwned>(
+        &self,
+        label: &str,
+        family: Family,
+        path: String,
+        query: Vec<(&'static str, String)>,
+        stop: &CancelToken,
+    ) -> Result<Result<Page<T>, (u16, Vec<u8>)>, ClientError> {
+        let request = Request { label, family, method: Method::GET, path, query, body: None, sync_end: false };
+        match self.call(&request, &mut NoHook, stop, parse_json::<T>).await {
+            Ok(answer) => Ok(Ok(Page { info: PageInfo::from_headers(&answer.headers), body: answer.body })),
+            Err(CallError::Fatal { status, body, .. }) => Ok(Err((status, body))),
+            Err(error) => Err(self.read_error(label, error)),
+        }
+    }
+
+    fn read_error(&self, label: &str, error: CallError) -> ClientError {
+        match error {
+            CallError::Fatal { status, body, .. } => ClientError::Http {
+                what: label.to_string(),
+                status,
+                code: body_code(&body),
+                message: body_message(&body).unwrap_or_default(),
+            },
+            CallError::Exhausted { attempts, last, never_connected: true, .. } => ClientError::Unreachable {
+                what: label.to_string(),
+                url: self.base_url().to_string(),
+                attempts,
+                detail: last.to_string(),
+            },
+            CallError::Exhausted { attempts, last, .. } => {
+                ClientError::Exhausted { what: label.to_string(), attempts, last }
+            }
+            CallError::Auth(error) => ClientError::Auth(error),
+            CallError::Parked { wait, resume_after } => {
+                ClientError::Parked { what: label.to_string(), wait, resume_after }
+            }
+            CallError::Stopped { .. } => ClientError::Cancelled,
+            CallError::Hook(error) => ClientError::Exhausted {
+                what: label.to_string(),
+                attempts: 0,
+                last: crate::umapi::observe::RetryReason::BadBody(error.to_string()),
+            },
+        }
+    }
+
+    fn fatal(label: &str, (status, body): (u16, Vec<u8>)) -> ClientError {
+        ClientError::Http {
+            what: label.to_string(),
+            status,
+            code: body_code(&body),
+            message: body_message(&body).unwrap_or_default(),
+        }
+    }
+
+    /// One page of the org's users.
+    pub async fn users_page(&self, page: u32, stop: &CancelToken) -> Result<Page<UsersPage>, ClientError> {
+        let label = format!("users page {}", page + 1);
+        let path = format!("/users/{}/{page}", self.org_segment());
+        self.get(&label, Family::Users, path, Vec::new(), stop).await?.map_err(|fatal| Self::fatal(&label, fatal))
+    }
+
+    /// One page of the org's groups and product profiles.
+    pub async fn groups_page(&self, page: u32, stop: &CancelToken) -> Result<Page<GroupsPage>, ClientError> {
+        let label = format!("groups page {}", page + 1);
+        let path = format!("/groups/{}/{page}", self.org_segment());
+        self.get(&label, Family::Groups, path, Vec::new(), stop).await?.map_err(|fatal| Self::fatal(&label, fatal))
+    }
+
+    /// One page of the users of a group or product profile, optionally by licence status.
+    pub async fn users_in_group_page(
+        &self,
+        group: &str,
+        status: Option<MemberStatus>,
+        page: u32,
+        stop: &CancelToken,
+    ) -> Result<Page<UsersPage>, ClientError> {
+        let label = format!("users in {group:?} page {}", page + 1);
+        let path = format!("/users/{}/{page}/{}", self.org_segment(), encode_segment(group));
+        let query = status.map(|status| vec![("status", status.as_str().to_string())]).unwrap_or_default();
+        self.get(&label, Family::Users, path, query, stop).await?.map_err(|fatal| Self::fatal(&label, fatal))
+    }
+
+    /// One user by email (or username, with `domain`); `None` when UMAPI answers 404
+    /// `error.user.not_found`. Any other 404 (a wrong org or URL) is an error, so that a
+    /// misconfiguration never reads as "nobody exists".
+    pub async fn user(
+        &self,
+        user: &str,
+        domain: Option<&str>,
+        stop: &CancelToken,
+    ) -> Result<Option<User>, ClientError> {
+        let label = format!("user {user}");
+        let path = format!("/organizations/{}/users/{}", self.org_segment(), encode_segment(user));
+        let query = domain.map(|domain| vec![("domain", domain.to_string())]).unwrap_or_default();
+        match self.get::<UserResponse>(&label, Family::Users, path, query, stop).await? {
+            Ok(page) => Ok(page.body.user),
+            Err((404, body)) if body_code(&body).as_deref() == Some("error.user.not_found") => Ok(None),
+            Err(fatal) => Err(Self::fatal(&label, fatal)),
+        }
+    }
+
+    /// Every user of the org.
+    pub async fn all_users(&self, stop: &CancelToken) -> Result<Listing<User>, ClientError> {
+        self.page_through(
+            "users",
+            stop,
+            |page| self.users_page(page, stop),
+            |body: UsersPage| (body.users, body.last_page),
+        )
+        .await
+    }
+
+    /// Every group and product profile of the org.
+    pub async fn all_groups(&self, stop: &CancelToken) -> Result<Listing<Group>, ClientError> {
+        self.page_through(
+            "groups",
+            stop,
+            |page| self.groups_page(page, stop),
+            |body: GroupsPage| (body.groups, body.last_page),
+        )
+        .await
+    }
+
+    /// Every user of a group or product profile, optionally by licence status.
+    pub async fn all_users_in_group(
+        &self,
+        group: &str,
+        status: Option<MemberStatus>,
+        stop: &CancelToken,
+    ) -> Result<Listing<User>, ClientError> {
+        let what = match status {
+            Some(status) => format!("{} users in {group:?}", status.as_str()),
+            None => format!("users in {group:?}"),
+        };
+        self.page_through(
+            &what,
+            stop,
+            |page| self.users_in_group_page(group, status, page, stop),
+            |body: UsersPage| (body.users, body.last_page),
+        )
+        .await
+    }
+
+    async fn page_through<B, T, F, Fut>(
+        &self,
+        what: &str,
+        stop: &CancelToken,
+        fetch: F,
+        split: impl Fn(B) -> (Vec<T>, bool),
+    ) -> Result<Listing<T>, ClientError>
+    where
+        F: Fn(u32) -> Fut,
+        Fut: std::future::Future<Output = Result<Page<B>, ClientError>>,
+    {
+        let mut listing = Listing { items: Vec::new(), first_page: PageInfo::default(), pages_read: 0 };
+        for page in 0..MAX_PAGES {
+            if stop.is_cancelled() {
+                return Err(ClientError::Cancelled);
+            }
+            let Page { body, info } = fetch(page).await?;
+            if page == 0 {
+                listing.first_page = info;
+            }
+            listing.pages_read += 1;
+            let (items, last_page) = split(body);
+            let empty = items.is_empty();
+            listing.items.extend(items);
+            let page_count = info.page_count.or(listing.first_page.page_count);
+            self.observer().read_progress(&ReadProgress {
+                what,
+                pages_read: listing.pages_read,
+                page_count,
+                items: listing.items.len(),
+            });
+            if last_page || empty || page_count.is_some_and(|count| page + 1 >= count) {
+                break;
+            }
+        }
+        Ok(listing)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paging_headers_are_read_case_insensitively() {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-total-count", reqwest::header::HeaderValue::from_static("4001"));
+        headers.insert("X-Page-Count", reqwest::header::HeaderValue::from_static("3"));
+        headers.insert("X-Current-Page", reqwest::header::HeaderValue::from_static("0"));
+        let info = PageInfo::from_headers(&headers);
+        assert_eq!(
+            info,
+            PageInfo { total_count: Some(4001), page_count: Some(3), current_page: Some(0), page_size: None }
+        );
+    }
+
+    #[test]
+    fn the_cost_helper_compares_single_gets_with_pages() {
+        let cost = membership_read_cost(3, 4001);
+        assert_eq!(cost, ReadCost { single_gets: 3, whole_org_pages: 3 });
+        assert!(!cost.prefer_pages());
+        assert!(membership_read_cost(500, 30_000).prefer_pages());
+        assert_eq!(membership_read_cost(0, 0).whole_org_pages, 1);
+    }
+}
