@@ -15,8 +15,3 @@ pub mod sim;
 pub mod split;
 pub(crate) mod target;
 pub mod template;
-
-/// The error for a command that is not built yet.
-pub(crate) fn not_built(verb: &str) -> anyhow::Error {
-    anyhow::anyhow!("`umapi-bulk {verb}` is not available in this build yet")
-}
