@@ -42,7 +42,7 @@ async fn export_users(context: &Context, args: ExportUsersArgs) -> anyhow::Resul
         drop(progress);
         let catalogue = Catalogue::from_groups(&groups.items);
         let mut users = users.items;
-        users.sort_by(|left, right| left.email.to_lowercase().cmp(&right.email.to_lowercase()));
+        users.sort_by_key(|user| user.email.to_lowercase());
         let bytes = render(&users, &catalogue)?;
         write_output(&args.output, &bytes)?;
         if args.output.as_os_str() != "-" {
