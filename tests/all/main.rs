@@ -4,6 +4,7 @@
 
 mod apply;
 mod apply_support;
+mod beyond;
 mod check_cli;
 mod check_fixtures;
 mod check_properties;
