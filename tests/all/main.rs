@@ -17,5 +17,6 @@ mod sim_actions;
 mod sim_ims;
 mod sim_support;
 mod sim_validation;
+mod snapshots;
 mod split_cli;
 mod template_cli;
