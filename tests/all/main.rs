@@ -5,5 +5,7 @@
 mod harness;
 mod sim_actions;
 mod sim_ims;
+mod sim_licences;
+mod sim_reads;
 mod sim_support;
 mod sim_validation;
