@@ -4,10 +4,12 @@
 
 mod harness;
 mod sim_actions;
+mod sim_cli;
 mod sim_faults;
 mod sim_ims;
 mod sim_licences;
 mod sim_reads;
+mod sim_scenario;
 mod sim_support;
 mod sim_throttle;
 mod sim_validation;
