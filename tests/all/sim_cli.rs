@@ -4,14 +4,27 @@
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
+use std::time::Duration;
 
 use serde_json::Value;
 
 use crate::harness;
-use crate::sim_support::{ORG, http, oauth_token};
+use crate::sim_support::{ORG, http, oauth_token, poll};
+
+/// A child process that is killed if the test ends before it exits.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if self.0.try_wait().ok().flatten().is_none() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
 
 /// The binary as a child process in `dir`, environment cleared like the harness does.
-fn spawn_sim(dir: &std::path::Path, args: &[&str]) -> Child {
+fn spawn_sim(dir: &std::path::Path, args: &[&str]) -> Running {
     let mut command = Command::new(assert_cmd::cargo::cargo_bin("umapi-bulk"));
     command.env_clear().current_dir(dir).env("NO_COLOR", "1").arg("sim").args(args);
     for key in ["PATH", "HOME"] {
@@ -20,14 +33,15 @@ fn spawn_sim(dir: &std::path::Path, args: &[&str]) -> Child {
         }
     }
     command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    command.spawn().unwrap_or_else(|error| panic!("cannot start umapi-bulk sim: {error}"))
+    Running(command.spawn().unwrap_or_else(|error| panic!("cannot start umapi-bulk sim: {error}")))
 }
 
 #[tokio::test]
 async fn sim_prints_its_address_first_and_serves_the_demo_org_there() {
     let dir = harness::temp_dir();
     let state = harness::sample("org.json");
-    let mut child = spawn_sim(dir.path(), &["--listen", "127.0.0.1:0", "--state", &state.display().to_string()]);
+    let mut running = spawn_sim(dir.path(), &["--listen", "127.0.0.1:0", "--state", &state.display().to_string()]);
+    let child = &mut running.0;
     let stdout = child.stdout.take().expect("stdout");
     let first_line = tokio::task::spawn_blocking(move || {
         let mut line = String::new();
@@ -38,7 +52,6 @@ async fn sim_prints_its_address_first_and_serves_the_demo_org_there() {
     .unwrap_or_default();
     let base_url = first_line.trim().strip_prefix("listening on ").map(str::to_string);
     let Some(base_url) = base_url.filter(|url| url.starts_with("http://127.0.0.1:") && !url.ends_with(":0")) else {
-        let _ = child.kill();
         panic!("first stdout line: {first_line:?}");
     };
     let client = http();
@@ -52,12 +65,20 @@ async fn sim_prints_its_address_first_and_serves_the_demo_org_there() {
         .expect("users");
     let body: Value = response.json().await.unwrap_or(Value::Null);
     assert_eq!(body["users"].as_array().map(Vec::len), Some(20));
-    let _ = child.kill();
-    let _ = child.wait();
+    // Ctrl-C (SIGINT to the child we started) stops the server cleanly with exit code 0.
+    let interrupted = Command::new("kill").args(["-INT", &child.id().to_string()]).status();
+    assert!(interrupted.is_ok_and(|status| status.success()), "kill -INT");
+    let code = poll(Duration::from_secs(10), || {
+        let exited = child.try_wait().ok().flatten();
+        async move { exited.map(|status| status.code()) }
+    })
+    .await;
+    assert_eq!(code, Some(0));
     let mut stderr = String::new();
     let _ = child.stderr.take().map(|mut pipe| pipe.read_to_string(&mut stderr));
     assert!(stderr.contains("sim: org DEMO0000000000000000000@AdobeOrg with 20 users"), "{stderr}");
     assert!(stderr.contains("issued a token"), "{stderr}");
+    assert!(stderr.contains("sim: stopping"), "{stderr}");
     assert!(!stderr.contains(&token) && !stderr.contains("demo-secret"), "no secrets in the log");
 }
 
