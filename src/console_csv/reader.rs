@@ -147,10 +147,11 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedCsv, FileProblem> {
         let leading = body[start..region_end].iter().take_while(|&&byte| byte == b'\r' || byte == b'\n').count();
         let content_start = start + leading;
         let line = line_cursor + lines.breaks(start, content_start);
-        let spanned_lines = lines.breaks(content_start, lines.content_end(content_start, region_end));
-        line_cursor = line + lines.breaks(content_start, region_end);
-        let content = &body[content_start..region_end];
-        let odd_quotes = count_byte(content, b'"') % 2 == 1;
+        let (content_breaks, quotes) = lines.breaks_and_quotes(content_start, region_end);
+        let content_end = lines.content_end(content_start, region_end);
+        let spanned_lines = content_breaks - lines.breaks(content_end, region_end);
+        line_cursor = line + content_breaks;
+        let odd_quotes = quotes % 2 == 1;
         if !header_seen {
             header_seen = true;
             parsed.header_line = line;
@@ -191,8 +192,12 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedCsv, FileProblem> {
 }
 
 fn to_string(field: &[u8]) -> String {
-    // The whole text was validated as UTF-8 by `encoding::sniff`, so this never replaces anything.
-    String::from_utf8_lossy(field).into_owned()
+    // The whole text was validated as UTF-8 by `encoding::sniff` and fields split only at ASCII
+    // bytes, so the lossy branch is never taken.
+    match std::str::from_utf8(field) {
+        Ok(text) => text.to_owned(),
+        Err(_) => String::from_utf8_lossy(field).into_owned(),
+    }
 }
 
 /// Counts line breaks the way editors show them: `\n`, `\r\n`, and a lone `\r` (classic Mac,
@@ -220,6 +225,12 @@ impl<'a> LineCounter<'a> {
         newlines + lone as u64
     }
 
+    /// Line breaks and `"` in `body[start..end]`.
+    fn breaks_and_quotes(&self, start: usize, end: usize) -> (u64, u64) {
+        let bytes = &self.body[start..end];
+        (self.breaks(start, end), encoding::count_byte(bytes, b'"'))
+    }
+
     /// The end of `body[start..end]` without its trailing line terminator.
     fn content_end(&self, start: usize, end: usize) -> usize {
         let mut end = end;
@@ -234,7 +245,7 @@ impl<'a> LineCounter<'a> {
 }
 
 fn count_byte(bytes: &[u8], wanted: u8) -> u64 {
-    bytes.iter().map(|&byte| u64::from(byte == wanted)).sum()
+    encoding::count_byte(bytes, wanted)
 }
 
 #[cfg(test)]
