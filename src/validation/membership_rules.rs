@@ -176,10 +176,48 @@ impl RowRules<'_> {
     }
 }
 
-/// FNV-1a over the ASCII-lower-cased bytes of a name: equal for names that differ only in case,
-/// computed without allocating. Collisions are harmless (names are compared before dropping).
+/// A hash of a name's ASCII-lower-cased bytes, equal for names that differ only in case,
+/// computed eight bytes at a time without allocating (one multiply per word; a per-byte hash was
+/// the hottest spot of the benchmark). Collisions are harmless: names are compared before one is
+/// dropped.
 fn folded_hash(name: &str) -> u64 {
-    name.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
-        (hash ^ u64::from(byte.to_ascii_lowercase())).wrapping_mul(0x0000_0100_0000_01b3)
-    })
+    const MULTIPLIER: u64 = 0x9E37_79B9_7F4A_7C15;
+    let bytes = name.as_bytes();
+    let mut hash = bytes.len() as u64;
+    let mut words = bytes.chunks_exact(8);
+    for word in &mut words {
+        let mut array = [0u8; 8];
+        array.copy_from_slice(word);
+        hash = (hash ^ lower_word(u64::from_le_bytes(array))).wrapping_mul(MULTIPLIER).rotate_left(31);
+    }
+    let mut array = [0u8; 8];
+    array[..words.remainder().len()].copy_from_slice(words.remainder());
+    (hash ^ lower_word(u64::from_le_bytes(array))).wrapping_mul(MULTIPLIER)
+}
+
+/// ASCII-lower-cases the eight bytes of a word at once (bytes outside `A`–`Z` are unchanged).
+fn lower_word(word: u64) -> u64 {
+    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+    let low_seven = word & !HIGH_BITS;
+    let above_z = low_seven.wrapping_add(0x2525_2525_2525_2525); // high bit set when byte > 'Z'
+    let from_a = low_seven.wrapping_add(0x3F3F_3F3F_3F3F_3F3F); // high bit set when byte >= 'A'
+    let upper = from_a & !above_z & !word & HIGH_BITS;
+    word | (upper >> 2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folded_hash_ignores_ascii_case_only() {
+        assert_eq!(folded_hash("Designers - EMEA Team"), folded_hash("designers - emea TEAM"));
+        assert_ne!(folded_hash("Designers"), folded_hash("Designer"));
+        assert_ne!(folded_hash("Team 0042"), folded_hash("Team 0043"));
+        assert_eq!(folded_hash("Zoë"), folded_hash("ZOë"));
+        for byte in 0u8..=255 {
+            let word = u64::from_le_bytes([byte; 8]);
+            assert_eq!(lower_word(word), u64::from_le_bytes([byte.to_ascii_lowercase(); 8]), "{byte}");
+        }
+    }
 }

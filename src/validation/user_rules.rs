@@ -384,7 +384,8 @@ impl<'a> RowRules<'a> {
     }
 
     pub(super) fn control_characters(&self, line: u64, column: Column, value: &str, out: &mut Vec<Diagnostic>) -> bool {
-        let printable_ascii = value.bytes().all(|byte| (0x20..0x7F).contains(&byte));
+        // Without early exit, so that the compiler vectorises it.
+        let printable_ascii = value.bytes().fold(true, |printable, byte| printable & (0x20..0x7F).contains(&byte));
         if printable_ascii || !value.chars().any(char::is_control) {
             return false;
         }
