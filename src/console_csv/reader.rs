@@ -10,6 +10,7 @@
 //!
 //! This module does not know which columns mean what; `columns` and `validation` do.
 
+use rayon::prelude::*;
 use thiserror::Error;
 
 use super::delimiter;
@@ -103,6 +104,9 @@ pub struct ParsedCsv {
     pub problems: Vec<RecordProblem>,
 }
 
+/// Files at least this large are scanned in parallel segments (one per rayon thread).
+const PARALLEL_BYTES: usize = 1 << 20;
+
 /// Reads a whole file. Encoding is checked first; then the header and every record.
 pub fn parse(bytes: &[u8]) -> Result<ParsedCsv, FileProblem> {
     let sniffed = encoding::sniff(bytes)?;
@@ -117,78 +121,183 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedCsv, FileProblem> {
     let body = &text[detected.separator_line_length..];
     let first_line = if detected.separator_line_length > 0 { 2 } else { 1 };
     let lines = LineCounter::new(body);
-    let mut parsed = ParsedCsv {
+    let last_line = first_line + lines.breaks(0, lines.content_end(0, body.len()));
+    let scanner = Scanner { body, delimiter: detected.delimiter, lines: &lines, first_line, last_line };
+    let (header, header_line, header_end) = scanner.header()?;
+    let expected = header.len();
+    let cuts = segment_cuts(body, header_end, rayon::current_num_threads());
+    let scanned = if cuts.len() > 2 {
+        let segments: Vec<_> = cuts.par_windows(2).map(|cut| scanner.records(cut[0], cut[1], expected)).collect();
+        merge(segments).map_or_else(|| scanner.records(header_end, body.len(), expected), Ok)?
+    } else {
+        scanner.records(header_end, body.len(), expected)?
+    };
+    Ok(ParsedCsv {
         delimiter: detected.delimiter,
         had_bom: sniffed.had_bom,
         had_separator_line: detected.separator_line_length > 0,
-        header: Vec::new(),
-        header_line: first_line,
-        records: Vec::new(),
-        problems: Vec::new(),
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(detected.delimiter)
-        .quoting(true)
-        .double_quote(true)
-        .from_reader(body);
-    let mut record = csv::ByteRecord::new();
-    let mut region_start = 0usize;
-    let mut line_cursor = first_line;
-    let mut header_seen = false;
-    let last_line = first_line + lines.breaks(0, lines.content_end(0, body.len()));
-    // Reading from a byte slice cannot fail with an I/O error, and a flexible reader without
-    // headers reports no length or UTF-8 errors; treat any error as the end of the records.
-    while let Ok(true) = reader.read_byte_record(&mut record) {
-        let region_end = usize::try_from(reader.position().byte()).unwrap_or(body.len()).min(body.len());
-        let start = region_start.min(region_end);
-        region_start = region_end;
-        let leading = body[start..region_end].iter().take_while(|&&byte| byte == b'\r' || byte == b'\n').count();
-        let content_start = start + leading;
-        let line = line_cursor + lines.breaks(start, content_start);
-        let (content_breaks, quotes) = lines.breaks_and_quotes(content_start, region_end);
-        let content_end = lines.content_end(content_start, region_end);
-        let spanned_lines = content_breaks - lines.breaks(content_end, region_end);
-        line_cursor = line + content_breaks;
-        let odd_quotes = quotes % 2 == 1;
-        if !header_seen {
-            header_seen = true;
-            parsed.header_line = line;
-            parsed.header = record.iter().map(to_string).collect();
-            if odd_quotes && region_end >= body.len() {
-                return Err(FileProblem::UnclosedQuote { line, last_line });
-            }
-            continue;
-        }
-        if odd_quotes && region_end >= body.len() && spanned_lines > 0 {
-            return Err(FileProblem::UnclosedQuote { line, last_line });
-        }
-        let expected = parsed.header.len();
-        if record.len() != expected && spanned_lines > 0 {
-            return Err(FileProblem::QuotesOutOfStep {
-                line,
-                last_line: line + spanned_lines,
-                found: record.len(),
-                expected,
-            });
-        }
-        if record.iter().all(|field| field.iter().all(u8::is_ascii_whitespace)) {
-            parsed.problems.push(RecordProblem::EmptyRow { line });
-            continue;
-        }
-        let index = parsed.records.len();
-        if odd_quotes {
-            parsed.problems.push(RecordProblem::StrayQuote { index });
-        }
-        if record.len() != expected {
-            parsed.problems.push(RecordProblem::FieldCount { index, found: record.len(), expected });
-        }
-        let mut fields = Vec::with_capacity(expected);
-        fields.extend(record.iter().map(to_string));
-        parsed.records.push(SourceRecord { line, fields });
+        header,
+        header_line,
+        records: scanned.records,
+        problems: scanned.problems,
+    })
+}
+
+/// Where to cut the data records into segments that can be scanned independently: right after a
+/// line break with an even number of quotes before it (outside any quoted cell, in a well-formed
+/// file). Returns `[start, …, body.len()]`; just `[start, end]` for small files or one thread.
+fn segment_cuts(body: &[u8], start: usize, segments: usize) -> Vec<usize> {
+    let mut cuts = vec![start];
+    if segments < 2 || body.len().saturating_sub(start) < PARALLEL_BYTES {
+        cuts.push(body.len());
+        return cuts;
     }
-    Ok(parsed)
+    for segment in 1..segments {
+        let target = start + (body.len() - start) * segment / segments;
+        let from = cuts.last().copied().unwrap_or(start);
+        if target <= from {
+            continue;
+        }
+        let mut odd = encoding::count_byte(&body[from..target], b'"') % 2 == 1;
+        if let Some(cut) = body[target..].iter().enumerate().find_map(|(offset, &byte)| {
+            if byte == b'"' {
+                odd = !odd;
+            }
+            (byte == b'\n' && !odd).then_some(target + offset + 1)
+        }) && cut < body.len()
+        {
+            cuts.push(cut);
+        }
+    }
+    cuts.push(body.len());
+    cuts
+}
+
+/// Joins segment scans; `None` (scan the whole file again in one pass) when any segment found a
+/// quote or field-count problem, since a cut inside a malformed quoted cell would misplace records.
+fn merge(segments: Vec<Result<Scanned, FileProblem>>) -> Option<Scanned> {
+    let mut merged = Scanned { records: Vec::new(), problems: Vec::new() };
+    for segment in segments {
+        let segment = segment.ok()?;
+        for problem in segment.problems {
+            match problem {
+                RecordProblem::EmptyRow { line } => merged.problems.push(RecordProblem::EmptyRow { line }),
+                RecordProblem::FieldCount { .. } | RecordProblem::StrayQuote { .. } => return None,
+            }
+        }
+        merged.records.extend(segment.records);
+    }
+    Some(merged)
+}
+
+/// Records and problems of one scanned range.
+struct Scanned {
+    records: Vec<SourceRecord>,
+    problems: Vec<RecordProblem>,
+}
+
+/// Scans ranges of the body (after BOM and `sep=` line) with the `csv` crate.
+struct Scanner<'a> {
+    body: &'a [u8],
+    delimiter: u8,
+    lines: &'a LineCounter<'a>,
+    first_line: u64,
+    last_line: u64,
+}
+
+/// Where a record sits: its first line, the lines it spans, whether its quotes are odd, and the
+/// line of the byte after it.
+struct Placement {
+    line: u64,
+    spanned_lines: u64,
+    odd_quotes: bool,
+    next_line: u64,
+}
+
+impl Scanner<'_> {
+    fn reader<'r>(&self, start: usize, end: usize) -> csv::Reader<&'r [u8]>
+    where
+        Self: 'r,
+    {
+        csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(self.delimiter)
+            .quoting(true)
+            .double_quote(true)
+            .from_reader(&self.body[start..end])
+    }
+
+    /// Places the record that occupies `body[start..end]` (leading blank lines included), given
+    /// the line of the byte at `start`.
+    fn place(&self, start: usize, end: usize, line_at_start: u64) -> Placement {
+        let leading = self.body[start..end].iter().take_while(|&&byte| byte == b'\r' || byte == b'\n').count();
+        let content_start = start + leading;
+        let line = line_at_start + self.lines.breaks(start, content_start);
+        let (content_breaks, quotes) = self.lines.breaks_and_quotes(content_start, end);
+        let content_end = self.lines.content_end(content_start, end);
+        Placement {
+            line,
+            spanned_lines: content_breaks - self.lines.breaks(content_end, end),
+            odd_quotes: quotes % 2 == 1,
+            next_line: line + content_breaks,
+        }
+    }
+
+    /// The header record: its cells, line, and the offset where data records start.
+    fn header(&self) -> Result<(Vec<String>, u64, usize), FileProblem> {
+        let mut reader = self.reader(0, self.body.len());
+        let mut record = csv::ByteRecord::new();
+        if !matches!(reader.read_byte_record(&mut record), Ok(true)) {
+            return Err(FileProblem::Empty);
+        }
+        let end = usize::try_from(reader.position().byte()).unwrap_or(self.body.len()).min(self.body.len());
+        let placement = self.place(0, end, self.first_line);
+        if placement.odd_quotes && end >= self.body.len() {
+            return Err(FileProblem::UnclosedQuote { line: placement.line, last_line: self.last_line });
+        }
+        Ok((record.iter().map(to_string).collect(), placement.line, end))
+    }
+
+    /// The data records in `body[start..end]`, which begins at a record boundary.
+    fn records(&self, start: usize, end: usize, expected: usize) -> Result<Scanned, FileProblem> {
+        let mut scanned = Scanned { records: Vec::new(), problems: Vec::new() };
+        let mut reader = self.reader(start, end);
+        let mut record = csv::ByteRecord::new();
+        let mut region_start = start;
+        let mut line_cursor = self.first_line + self.lines.breaks(0, start);
+        // Reading from a byte slice cannot fail with an I/O error, and a flexible reader without
+        // headers reports no length or UTF-8 errors; treat any error as the end of the records.
+        while let Ok(true) = reader.read_byte_record(&mut record) {
+            let region_end = (start + usize::try_from(reader.position().byte()).unwrap_or(end)).min(end);
+            let Placement { line, spanned_lines, odd_quotes, next_line } =
+                self.place(region_start.min(region_end), region_end, line_cursor);
+            region_start = region_end;
+            line_cursor = next_line;
+            if odd_quotes && region_end >= end && spanned_lines > 0 {
+                return Err(FileProblem::UnclosedQuote { line, last_line: self.last_line });
+            }
+            if record.len() != expected && spanned_lines > 0 {
+                let last_line = line + spanned_lines;
+                return Err(FileProblem::QuotesOutOfStep { line, last_line, found: record.len(), expected });
+            }
+            if record.iter().all(|field| field.iter().all(u8::is_ascii_whitespace)) {
+                scanned.problems.push(RecordProblem::EmptyRow { line });
+                continue;
+            }
+            let index = scanned.records.len();
+            if odd_quotes {
+                scanned.problems.push(RecordProblem::StrayQuote { index });
+            }
+            if record.len() != expected {
+                scanned.problems.push(RecordProblem::FieldCount { index, found: record.len(), expected });
+            }
+            let mut fields = Vec::with_capacity(expected);
+            fields.extend(record.iter().map(to_string));
+            scanned.records.push(SourceRecord { line, fields });
+        }
+        Ok(scanned)
+    }
 }
 
 fn to_string(field: &[u8]) -> String {
@@ -296,6 +405,61 @@ mod tests {
             parse(b"a,b,c\n1,\"x,2\n3,4\",5,6\n7,8,9\n"),
             Err(FileProblem::QuotesOutOfStep { line: 2, last_line: 3, found: 4, expected: 3 })
         );
+    }
+
+    /// A file over the parallel threshold, with line breaks inside quoted cells everywhere (so
+    /// that naive cuts would land inside them), blank lines and CRLF.
+    fn big_file(stray_quote_at: Option<usize>) -> Vec<u8> {
+        let mut text = String::from("a,b,c\r\n");
+        let mut number = 0;
+        while text.len() < PARALLEL_BYTES * 3 {
+            let quote = if Some(number) == stray_quote_at { "\"" } else { "" };
+            text.push_str(&format!("{number},\"x{quote}\r\ny\r\n\"\"z\"\"\",3\r\n"));
+            if number % 97 == 0 {
+                text.push_str("\r\n");
+            }
+            number += 1;
+        }
+        text.into_bytes()
+    }
+
+    fn sequential(bytes: &[u8]) -> Result<ParsedCsv, FileProblem> {
+        let lines = LineCounter::new(bytes);
+        let last_line = 1 + lines.breaks(0, lines.content_end(0, bytes.len()));
+        let scanner = Scanner { body: bytes, delimiter: b',', lines: &lines, first_line: 1, last_line };
+        let (header, header_line, header_end) = scanner.header()?;
+        let scanned = scanner.records(header_end, bytes.len(), header.len())?;
+        Ok(ParsedCsv {
+            delimiter: b',',
+            had_bom: false,
+            had_separator_line: false,
+            header,
+            header_line,
+            records: scanned.records,
+            problems: scanned.problems,
+        })
+    }
+
+    #[test]
+    fn parallel_segments_give_exactly_the_sequential_result() {
+        let bytes = big_file(None);
+        for segments in [2, 3, 7] {
+            let cuts = segment_cuts(&bytes, 7, segments);
+            assert_eq!(cuts.len(), segments + 1, "{segments}");
+            assert!(cuts[1..cuts.len() - 1].iter().all(|&cut| bytes[cut - 1] == b'\n' && bytes[cut - 2] == b'\r'));
+        }
+        let parsed = parse(&bytes).unwrap_or_else(|error| panic!("{error}"));
+        assert_eq!(Ok(parsed.clone()), sequential(&bytes));
+        assert_eq!(parsed.records[1].line, 6);
+        assert_eq!(parsed.records[1].fields, vec!["1", "x\r\ny\r\n\"z\"", "3"]);
+    }
+
+    #[test]
+    fn a_malformed_big_file_falls_back_to_one_sequential_pass() {
+        let bytes = big_file(Some(20_000));
+        let parsed = parse(&bytes);
+        assert_eq!(parsed, sequential(&bytes));
+        assert!(parsed.is_err() || parsed.is_ok_and(|parsed| !parsed.problems.is_empty()));
     }
 
     #[test]
