@@ -269,9 +269,12 @@ impl<'a> RowRules<'a> {
                         row.line,
                         column,
                         format!(
-                            "{} is empty; an {} needs it",
+                            "{} is empty; {} needs it",
                             column.name(),
-                            kind.map_or("", |kind| kind.console_name())
+                            match kind {
+                                Some(IdentityType::FederatedId) => "a Federated ID",
+                                _ => "an Enterprise ID",
+                            }
                         ),
                     ));
                 }
