@@ -27,8 +27,6 @@ fn main() {
         measure_rss(Path::new(path));
         return;
     }
-    let threads = rayon::current_num_threads();
-    println!("rayon threads: {threads} (set RAYON_NUM_THREADS=1 to measure one thread)");
     let path = std::env::temp_dir().join("umapi-bulk-bench-check.csv");
     for (label, shape) in [("long names", Shape::LongNames), ("many short names", Shape::ManyShortNames)] {
         let bytes = generate(shape);
@@ -103,19 +101,6 @@ fn measure(label: &str, path: &Path, bytes: &[u8]) {
         let checked = check_file(path, &options).map(|checked| checked.records.len()).unwrap_or_default();
         std::hint::black_box(checked);
     });
-    if let Ok(single) = rayon::ThreadPoolBuilder::new().num_threads(1).build() {
-        let (mut one, mut all) = (Duration::MAX, Duration::MAX);
-        for _ in 0..RUNS {
-            one = one.min(single.install(|| timed(|| check_bytes("bench.csv", bytes, &options))));
-            all = all.min(timed(|| check_bytes("bench.csv", bytes, &options)));
-        }
-        println!(
-            "rayon: check_bytes without freeing, 1 thread {:.2} ms, {} threads {:.2} ms (interleaved runs)",
-            millis(one),
-            rayon::current_num_threads(),
-            millis(all)
-        );
-    }
     println!("bare csv pass (ByteRecord, in memory): {:>8.2} ms", millis(bare));
     println!("  of which console_csv::parse:          {:>8.2} ms", millis(parse_only));
     println!("check_bytes (in memory):                {:>8.2} ms", millis(in_memory));
@@ -170,15 +155,6 @@ fn best(mut work: impl FnMut()) -> Duration {
         })
         .min()
         .unwrap_or_default()
-}
-
-/// Time of one call, not counting the drop of its result.
-fn timed<T>(work: impl FnOnce() -> T) -> Duration {
-    let started = Instant::now();
-    let result = work();
-    let elapsed = started.elapsed();
-    drop(result);
-    elapsed
 }
 
 fn best_excluding_drop<T>(mut work: impl FnMut() -> T) -> Duration {

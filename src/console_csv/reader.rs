@@ -10,7 +10,6 @@
 //!
 //! This module does not know which columns mean what; `columns` and `validation` do.
 
-use rayon::prelude::*;
 use thiserror::Error;
 
 use super::delimiter;
@@ -104,9 +103,6 @@ pub struct ParsedCsv {
     pub problems: Vec<RecordProblem>,
 }
 
-/// Files at least this large are scanned in parallel segments (one per rayon thread).
-const PARALLEL_BYTES: usize = 1 << 20;
-
 /// Reads a whole file. Encoding is checked first; then the header and every record.
 pub fn parse(bytes: &[u8]) -> Result<ParsedCsv, FileProblem> {
     let sniffed = encoding::sniff(bytes)?;
@@ -124,14 +120,7 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedCsv, FileProblem> {
     let last_line = first_line + lines.breaks(0, lines.content_end(0, body.len()));
     let scanner = Scanner { body, delimiter: detected.delimiter, lines: &lines, first_line, last_line };
     let (header, header_line, header_end) = scanner.header()?;
-    let expected = header.len();
-    let cuts = segment_cuts(body, header_end, rayon::current_num_threads());
-    let scanned = if cuts.len() > 2 {
-        let segments: Vec<_> = cuts.par_windows(2).map(|cut| scanner.records(cut[0], cut[1], expected)).collect();
-        merge(segments).map_or_else(|| scanner.records(header_end, body.len(), expected), Ok)?
-    } else {
-        scanner.records(header_end, body.len(), expected)?
-    };
+    let scanned = scanner.records(header_end, body.len(), header.len())?;
     Ok(ParsedCsv {
         delimiter: detected.delimiter,
         had_bom: sniffed.had_bom,
@@ -141,53 +130,6 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedCsv, FileProblem> {
         records: scanned.records,
         problems: scanned.problems,
     })
-}
-
-/// Where to cut the data records into segments that can be scanned independently: right after a
-/// line break with an even number of quotes before it (outside any quoted cell, in a well-formed
-/// file). Returns `[start, …, body.len()]`; just `[start, end]` for small files or one thread.
-fn segment_cuts(body: &[u8], start: usize, segments: usize) -> Vec<usize> {
-    let mut cuts = vec![start];
-    if segments < 2 || body.len().saturating_sub(start) < PARALLEL_BYTES {
-        cuts.push(body.len());
-        return cuts;
-    }
-    for segment in 1..segments {
-        let target = start + (body.len() - start) * segment / segments;
-        let from = cuts.last().copied().unwrap_or(start);
-        if target <= from {
-            continue;
-        }
-        let mut odd = encoding::count_byte(&body[from..target], b'"') % 2 == 1;
-        if let Some(cut) = body[target..].iter().enumerate().find_map(|(offset, &byte)| {
-            if byte == b'"' {
-                odd = !odd;
-            }
-            (byte == b'\n' && !odd).then_some(target + offset + 1)
-        }) && cut < body.len()
-        {
-            cuts.push(cut);
-        }
-    }
-    cuts.push(body.len());
-    cuts
-}
-
-/// Joins segment scans; `None` (scan the whole file again in one pass) when any segment found a
-/// quote or field-count problem, since a cut inside a malformed quoted cell would misplace records.
-fn merge(segments: Vec<Result<Scanned, FileProblem>>) -> Option<Scanned> {
-    let mut merged = Scanned { records: Vec::new(), problems: Vec::new() };
-    for segment in segments {
-        let segment = segment.ok()?;
-        for problem in segment.problems {
-            match problem {
-                RecordProblem::EmptyRow { line } => merged.problems.push(RecordProblem::EmptyRow { line }),
-                RecordProblem::FieldCount { .. } | RecordProblem::StrayQuote { .. } => return None,
-            }
-        }
-        merged.records.extend(segment.records);
-    }
-    Some(merged)
 }
 
 /// Records and problems of one scanned range.
@@ -405,61 +347,6 @@ mod tests {
             parse(b"a,b,c\n1,\"x,2\n3,4\",5,6\n7,8,9\n"),
             Err(FileProblem::QuotesOutOfStep { line: 2, last_line: 3, found: 4, expected: 3 })
         );
-    }
-
-    /// A file over the parallel threshold, with line breaks inside quoted cells everywhere (so
-    /// that naive cuts would land inside them), blank lines and CRLF.
-    fn big_file(stray_quote_at: Option<usize>) -> Vec<u8> {
-        let mut text = String::from("a,b,c\r\n");
-        let mut number = 0;
-        while text.len() < PARALLEL_BYTES * 3 {
-            let quote = if Some(number) == stray_quote_at { "\"" } else { "" };
-            text.push_str(&format!("{number},\"x{quote}\r\ny\r\n\"\"z\"\"\",3\r\n"));
-            if number % 97 == 0 {
-                text.push_str("\r\n");
-            }
-            number += 1;
-        }
-        text.into_bytes()
-    }
-
-    fn sequential(bytes: &[u8]) -> Result<ParsedCsv, FileProblem> {
-        let lines = LineCounter::new(bytes);
-        let last_line = 1 + lines.breaks(0, lines.content_end(0, bytes.len()));
-        let scanner = Scanner { body: bytes, delimiter: b',', lines: &lines, first_line: 1, last_line };
-        let (header, header_line, header_end) = scanner.header()?;
-        let scanned = scanner.records(header_end, bytes.len(), header.len())?;
-        Ok(ParsedCsv {
-            delimiter: b',',
-            had_bom: false,
-            had_separator_line: false,
-            header,
-            header_line,
-            records: scanned.records,
-            problems: scanned.problems,
-        })
-    }
-
-    #[test]
-    fn parallel_segments_give_exactly_the_sequential_result() {
-        let bytes = big_file(None);
-        for segments in [2, 3, 7] {
-            let cuts = segment_cuts(&bytes, 7, segments);
-            assert_eq!(cuts.len(), segments + 1, "{segments}");
-            assert!(cuts[1..cuts.len() - 1].iter().all(|&cut| bytes[cut - 1] == b'\n' && bytes[cut - 2] == b'\r'));
-        }
-        let parsed = parse(&bytes).unwrap_or_else(|error| panic!("{error}"));
-        assert_eq!(Ok(parsed.clone()), sequential(&bytes));
-        assert_eq!(parsed.records[1].line, 6);
-        assert_eq!(parsed.records[1].fields, vec!["1", "x\r\ny\r\n\"z\"", "3"]);
-    }
-
-    #[test]
-    fn a_malformed_big_file_falls_back_to_one_sequential_pass() {
-        let bytes = big_file(Some(20_000));
-        let parsed = parse(&bytes);
-        assert_eq!(parsed, sequential(&bytes));
-        assert!(parsed.is_err() || parsed.is_ok_and(|parsed| !parsed.problems.is_empty()));
     }
 
     #[test]
