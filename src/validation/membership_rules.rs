@@ -17,6 +17,8 @@ use super::suggest;
 use super::user_rules::RowRules;
 
 impl RowRules<'_> {
+    /// Fills the row's multi-valued fields from the record (`None` for absent columns) and checks
+    /// them, roles included, with the cross-field rules.
     pub(super) fn memberships(&mut self, record: &SourceRecord, row: &mut UserRow, out: &mut Vec<Diagnostic>) {
         row.product_configurations = self.names_cell(record, Column::ProductConfigurations, out);
         row.product_configurations_administered =
