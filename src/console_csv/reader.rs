@@ -260,8 +260,9 @@ struct LineCounter<'a> {
 
 impl<'a> LineCounter<'a> {
     fn new(body: &'a [u8]) -> Self {
+        let carriage_returns = encoding::count_byte(body, b'\r');
         let has_lone_carriage_return =
-            body.windows(2).any(|pair| pair[0] == b'\r' && pair[1] != b'\n') || body.last() == Some(&b'\r');
+            carriage_returns > 0 && carriage_returns != encoding::count_pair(body, b'\r', b'\n');
         Self { body, has_lone_carriage_return }
     }
 
