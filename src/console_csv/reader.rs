@@ -5,8 +5,9 @@
 //! The loop reads with the `csv` crate into one reused [`csv::ByteRecord`] (flexible, no header
 //! handling, no trimming). The crate's own record positions point at the end of the previous
 //! record, before skipped blank lines, so physical line numbers are computed here from the raw
-//! bytes between consecutive reader positions: one pass that also counts quotes, which is how
-//! unbalanced quotes are found (a well-formed record always holds an even number of `"`).
+//! bytes between consecutive reader positions (vectorised counts of line breaks, with a lone `\r`
+//! counted as a break as editors show it), and so are quotes, which is how unbalanced quotes are
+//! found (a well-formed record always holds an even number of `"`).
 //!
 //! This module does not know which columns mean what; `columns` and `validation` do.
 
