@@ -45,7 +45,7 @@ fn after_help() -> String {
 pub enum Command {
     /// Validate a bulk CSV file offline, by the Admin Console's rules.
     #[command(
-        after_help = "Examples:\n  umapi-bulk check users.csv --op add\n  umapi-bulk check users.csv --op edit --format json > diagnostics.json\n  umapi-bulk check invitations.csv --op revoke\n\nExit codes: 0 no errors (warnings allowed), 1 some rows are invalid, 2 the file cannot be read or the options are wrong."
+        after_help = "Examples:\n  umapi-bulk check users.csv --op add\n  umapi-bulk check users.csv --op edit --format json > diagnostics.json\n  umapi-bulk check invitations.csv --op revoke\n  umapi-bulk --config samples/umapi-bulk.toml check samples/bulk-add.csv --op add\n\nExit codes: 0 no errors (warnings allowed); 1 the file or some rows are invalid, including\nfile-level problems (UTF-16 or other non-UTF-8 text, an empty or header-only file, more than\n5,000 rows or 10 MB): the diagnostic says why; 2 the file cannot be read, or the options or the\nconfiguration are wrong."
     )]
     Check(CheckArgs),
     /// Show what a bulk file would do to the org, without changing anything.

@@ -5,8 +5,9 @@
 //! The loop reads with the `csv` crate into one reused [`csv::ByteRecord`] (flexible, no header
 //! handling, no trimming). The crate's own record positions point at the end of the previous
 //! record, before skipped blank lines, so physical line numbers are computed here from the raw
-//! bytes between consecutive reader positions: one pass that also counts quotes, which is how
-//! unbalanced quotes are found (a well-formed record always holds an even number of `"`).
+//! bytes between consecutive reader positions (vectorised counts of line breaks, with a lone `\r`
+//! counted as a break as editors show it), and so are quotes, which is how unbalanced quotes are
+//! found (a well-formed record always holds an even number of `"`).
 //!
 //! This module does not know which columns mean what; `columns` and `validation` do.
 
@@ -117,82 +118,138 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedCsv, FileProblem> {
     let body = &text[detected.separator_line_length..];
     let first_line = if detected.separator_line_length > 0 { 2 } else { 1 };
     let lines = LineCounter::new(body);
-    let mut parsed = ParsedCsv {
+    let last_line = first_line + lines.breaks(0, lines.content_end(0, body.len()));
+    let scanner = Scanner { body, delimiter: detected.delimiter, lines: &lines, first_line, last_line };
+    let (header, header_line, header_end) = scanner.header()?;
+    let scanned = scanner.records(header_end, body.len(), header.len())?;
+    Ok(ParsedCsv {
         delimiter: detected.delimiter,
         had_bom: sniffed.had_bom,
         had_separator_line: detected.separator_line_length > 0,
-        header: Vec::new(),
-        header_line: first_line,
-        records: Vec::new(),
-        problems: Vec::new(),
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(detected.delimiter)
-        .quoting(true)
-        .double_quote(true)
-        .from_reader(body);
-    let mut record = csv::ByteRecord::new();
-    let mut region_start = 0usize;
-    let mut line_cursor = first_line;
-    let mut header_seen = false;
-    let last_line = first_line + lines.breaks(0, lines.content_end(0, body.len()));
-    // Reading from a byte slice cannot fail with an I/O error, and a flexible reader without
-    // headers reports no length or UTF-8 errors; treat any error as the end of the records.
-    while let Ok(true) = reader.read_byte_record(&mut record) {
-        let region_end = usize::try_from(reader.position().byte()).unwrap_or(body.len()).min(body.len());
-        let start = region_start.min(region_end);
-        region_start = region_end;
-        let leading = body[start..region_end].iter().take_while(|&&byte| byte == b'\r' || byte == b'\n').count();
-        let content_start = start + leading;
-        let line = line_cursor + lines.breaks(start, content_start);
-        let spanned_lines = lines.breaks(content_start, lines.content_end(content_start, region_end));
-        line_cursor = line + lines.breaks(content_start, region_end);
-        let content = &body[content_start..region_end];
-        let odd_quotes = count_byte(content, b'"') % 2 == 1;
-        if !header_seen {
-            header_seen = true;
-            parsed.header_line = line;
-            parsed.header = record.iter().map(to_string).collect();
-            if odd_quotes && region_end >= body.len() {
-                return Err(FileProblem::UnclosedQuote { line, last_line });
-            }
-            continue;
-        }
-        if odd_quotes && region_end >= body.len() && spanned_lines > 0 {
-            return Err(FileProblem::UnclosedQuote { line, last_line });
-        }
-        let expected = parsed.header.len();
-        if record.len() != expected && spanned_lines > 0 {
-            return Err(FileProblem::QuotesOutOfStep {
-                line,
-                last_line: line + spanned_lines,
-                found: record.len(),
-                expected,
-            });
-        }
-        if record.iter().all(|field| field.iter().all(u8::is_ascii_whitespace)) {
-            parsed.problems.push(RecordProblem::EmptyRow { line });
-            continue;
-        }
-        let index = parsed.records.len();
-        if odd_quotes {
-            parsed.problems.push(RecordProblem::StrayQuote { index });
-        }
-        if record.len() != expected {
-            parsed.problems.push(RecordProblem::FieldCount { index, found: record.len(), expected });
-        }
-        let mut fields = Vec::with_capacity(expected);
-        fields.extend(record.iter().map(to_string));
-        parsed.records.push(SourceRecord { line, fields });
+        header,
+        header_line,
+        records: scanned.records,
+        problems: scanned.problems,
+    })
+}
+
+/// Records and problems of one scanned range.
+struct Scanned {
+    records: Vec<SourceRecord>,
+    problems: Vec<RecordProblem>,
+}
+
+/// Scans ranges of the body (after BOM and `sep=` line) with the `csv` crate.
+struct Scanner<'a> {
+    body: &'a [u8],
+    delimiter: u8,
+    lines: &'a LineCounter<'a>,
+    first_line: u64,
+    last_line: u64,
+}
+
+/// Where a record sits: its first line, the lines it spans, whether its quotes are odd, and the
+/// line of the byte after it.
+struct Placement {
+    line: u64,
+    spanned_lines: u64,
+    odd_quotes: bool,
+    next_line: u64,
+}
+
+impl Scanner<'_> {
+    fn reader<'r>(&self, start: usize, end: usize) -> csv::Reader<&'r [u8]>
+    where
+        Self: 'r,
+    {
+        csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(self.delimiter)
+            .quoting(true)
+            .double_quote(true)
+            .from_reader(&self.body[start..end])
     }
-    Ok(parsed)
+
+    /// Places the record that occupies `body[start..end]` (leading blank lines included), given
+    /// the line of the byte at `start`.
+    fn place(&self, start: usize, end: usize, line_at_start: u64) -> Placement {
+        let leading = self.body[start..end].iter().take_while(|&&byte| byte == b'\r' || byte == b'\n').count();
+        let content_start = start + leading;
+        let line = line_at_start + self.lines.breaks(start, content_start);
+        let (content_breaks, quotes) = self.lines.breaks_and_quotes(content_start, end);
+        let content_end = self.lines.content_end(content_start, end);
+        Placement {
+            line,
+            spanned_lines: content_breaks - self.lines.breaks(content_end, end),
+            odd_quotes: quotes % 2 == 1,
+            next_line: line + content_breaks,
+        }
+    }
+
+    /// The header record: its cells, line, and the offset where data records start.
+    fn header(&self) -> Result<(Vec<String>, u64, usize), FileProblem> {
+        let mut reader = self.reader(0, self.body.len());
+        let mut record = csv::ByteRecord::new();
+        if !matches!(reader.read_byte_record(&mut record), Ok(true)) {
+            return Err(FileProblem::Empty);
+        }
+        let end = usize::try_from(reader.position().byte()).unwrap_or(self.body.len()).min(self.body.len());
+        let placement = self.place(0, end, self.first_line);
+        if placement.odd_quotes && end >= self.body.len() {
+            return Err(FileProblem::UnclosedQuote { line: placement.line, last_line: self.last_line });
+        }
+        Ok((record.iter().map(to_string).collect(), placement.line, end))
+    }
+
+    /// The data records in `body[start..end]`, which begins at a record boundary.
+    fn records(&self, start: usize, end: usize, expected: usize) -> Result<Scanned, FileProblem> {
+        let mut scanned = Scanned { records: Vec::new(), problems: Vec::new() };
+        let mut reader = self.reader(start, end);
+        let mut record = csv::ByteRecord::new();
+        let mut region_start = start;
+        let mut line_cursor = self.first_line + self.lines.breaks(0, start);
+        // Reading from a byte slice cannot fail with an I/O error, and a flexible reader without
+        // headers reports no length or UTF-8 errors; treat any error as the end of the records.
+        while let Ok(true) = reader.read_byte_record(&mut record) {
+            let region_end = (start + usize::try_from(reader.position().byte()).unwrap_or(end)).min(end);
+            let Placement { line, spanned_lines, odd_quotes, next_line } =
+                self.place(region_start.min(region_end), region_end, line_cursor);
+            region_start = region_end;
+            line_cursor = next_line;
+            if odd_quotes && region_end >= end && spanned_lines > 0 {
+                return Err(FileProblem::UnclosedQuote { line, last_line: self.last_line });
+            }
+            if record.len() != expected && spanned_lines > 0 {
+                let last_line = line + spanned_lines;
+                return Err(FileProblem::QuotesOutOfStep { line, last_line, found: record.len(), expected });
+            }
+            if record.iter().all(|field| field.iter().all(u8::is_ascii_whitespace)) {
+                scanned.problems.push(RecordProblem::EmptyRow { line });
+                continue;
+            }
+            let index = scanned.records.len();
+            if odd_quotes {
+                scanned.problems.push(RecordProblem::StrayQuote { index });
+            }
+            if record.len() != expected {
+                scanned.problems.push(RecordProblem::FieldCount { index, found: record.len(), expected });
+            }
+            let mut fields = Vec::with_capacity(expected);
+            fields.extend(record.iter().map(to_string));
+            scanned.records.push(SourceRecord { line, fields });
+        }
+        Ok(scanned)
+    }
 }
 
 fn to_string(field: &[u8]) -> String {
-    // The whole text was validated as UTF-8 by `encoding::sniff`, so this never replaces anything.
-    String::from_utf8_lossy(field).into_owned()
+    // The whole text was validated as UTF-8 by `encoding::sniff` and fields split only at ASCII
+    // bytes, so the lossy branch is never taken.
+    match std::str::from_utf8(field) {
+        Ok(text) => text.to_owned(),
+        Err(_) => String::from_utf8_lossy(field).into_owned(),
+    }
 }
 
 /// Counts line breaks the way editors show them: `\n`, `\r\n`, and a lone `\r` (classic Mac,
@@ -204,8 +261,9 @@ struct LineCounter<'a> {
 
 impl<'a> LineCounter<'a> {
     fn new(body: &'a [u8]) -> Self {
+        let carriage_returns = encoding::count_byte(body, b'\r');
         let has_lone_carriage_return =
-            body.windows(2).any(|pair| pair[0] == b'\r' && pair[1] != b'\n') || body.last() == Some(&b'\r');
+            carriage_returns > 0 && carriage_returns != encoding::count_pair(body, b'\r', b'\n');
         Self { body, has_lone_carriage_return }
     }
 
@@ -218,6 +276,12 @@ impl<'a> LineCounter<'a> {
         let lone =
             (start..end).filter(|&index| self.body[index] == b'\r' && self.body.get(index + 1) != Some(&b'\n')).count();
         newlines + lone as u64
+    }
+
+    /// Line breaks and `"` in `body[start..end]`.
+    fn breaks_and_quotes(&self, start: usize, end: usize) -> (u64, u64) {
+        let bytes = &self.body[start..end];
+        (self.breaks(start, end), encoding::count_byte(bytes, b'"'))
     }
 
     /// The end of `body[start..end]` without its trailing line terminator.
@@ -234,7 +298,7 @@ impl<'a> LineCounter<'a> {
 }
 
 fn count_byte(bytes: &[u8], wanted: u8) -> u64 {
-    bytes.iter().map(|&byte| u64::from(byte == wanted)).sum()
+    encoding::count_byte(bytes, wanted)
 }
 
 #[cfg(test)]

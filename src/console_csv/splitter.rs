@@ -143,7 +143,7 @@ pub fn split_file(input: &Path, options: &SplitOptions) -> Result<Vec<SplitPart>
             }
         }
     }
-    writer.finish(terminator)?;
+    writer.finish()?;
     if writer.parts.is_empty() {
         return Err(SplitError::NoRows(input.to_path_buf()));
     }
@@ -188,7 +188,7 @@ impl PartWriter<'_> {
         Ok(())
     }
 
-    fn finish(&mut self, _terminator: &[u8]) -> Result<(), SplitError> {
+    fn finish(&mut self) -> Result<(), SplitError> {
         if self.rows > 0 { self.flush() } else { Ok(()) }
     }
 

@@ -16,23 +16,25 @@
 //!   is named (edit, remove, revoke); Username, First Name and Last Name at most 255 (Console) and
 //!   250 (UMAPI); each name in a multi-valued cell at most 250.
 
-use crate::console_csv::{Column, HeaderMap, SourceRecord, multi_value};
-use crate::model::{AdminRole, IdentityType, InvitationRow, Operation, UserRow};
+use crate::console_csv::{Column, HeaderMap, SourceRecord};
+use crate::model::{IdentityType, InvitationRow, Operation, UserRow};
 use crate::umapi::wire::{MAX_EMAIL_CHARS, MAX_NAME_CHARS, MAX_STRING_CHARS};
 
 use super::country::{self, CountryCheck};
 use super::diagnostic::{Code, Diagnostic};
 use super::{email, suggest};
 
+// The multi-valued columns' rules are in `membership_rules`, a second `impl RowRules` block.
+
 /// The Console's limit on Username, First Name and Last Name.
 pub const CONSOLE_MAX_CHARS: usize = 255;
 
 /// The rules for one file, with scratch space reused across rows.
 pub(super) struct RowRules<'a> {
-    operation: Operation,
-    map: &'a HeaderMap,
+    pub(super) operation: Operation,
+    pub(super) map: &'a HeaderMap,
     claimed_domains: &'a [String],
-    scratch: Vec<usize>,
+    pub(super) scratch: Vec<(u64, usize)>,
 }
 
 impl<'a> RowRules<'a> {
@@ -45,7 +47,7 @@ impl<'a> RowRules<'a> {
         self.map.index(column).and_then(|index| record.fields.get(index)).map_or("", |field| field.trim())
     }
 
-    fn at(&self, code: Code, line: u64, column: Column, message: String) -> Diagnostic {
+    pub(super) fn at(&self, code: Code, line: u64, column: Column, message: String) -> Diagnostic {
         Diagnostic::new(code, message).at_line(line).in_column(self.map.display_name(column), self.map.index(column))
     }
 
@@ -267,9 +269,12 @@ impl<'a> RowRules<'a> {
                         row.line,
                         column,
                         format!(
-                            "{} is empty; an {} needs it",
+                            "{} is empty; {} needs it",
                             column.name(),
-                            kind.map_or("", |kind| kind.console_name())
+                            match kind {
+                                Some(IdentityType::FederatedId) => "a Federated ID",
+                                _ => "an Enterprise ID",
+                            }
                         ),
                     ));
                 }
@@ -344,165 +349,17 @@ impl<'a> RowRules<'a> {
         }
     }
 
-    fn memberships(&mut self, record: &SourceRecord, row: &mut UserRow, out: &mut Vec<Diagnostic>) {
-        row.product_configurations = self.names_cell(record, Column::ProductConfigurations, out);
-        row.product_configurations_administered =
-            self.names_cell(record, Column::ProductConfigurationsAdministered, out);
-        row.user_groups = self.names_cell(record, Column::UserGroups, out);
-        row.user_groups_administered = self.names_cell(record, Column::UserGroupsAdministered, out);
-        row.products_administered = self.names_cell(record, Column::ProductsAdministered, out);
-        let role_names = self.names_cell(record, Column::AdminRoles, out);
-        row.admin_roles = role_names.map(|names| self.roles(row.line, &names, out));
-        let roles = row.admin_roles.as_deref().unwrap_or(&[]);
-        for (role, column, names) in [
-            (AdminRole::Product, Column::ProductsAdministered, &row.products_administered),
-            (
-                AdminRole::ProductConfiguration,
-                Column::ProductConfigurationsAdministered,
-                &row.product_configurations_administered,
-            ),
-            (AdminRole::UserGroup, Column::UserGroupsAdministered, &row.user_groups_administered),
-        ] {
-            let both_present = self.map.has(Column::AdminRoles) && self.map.has(column);
-            if self.operation == Operation::Edit && !both_present {
-                continue;
-            }
-            let has_role = roles.contains(&role);
-            let has_names = names.as_ref().is_some_and(|names| !names.is_empty());
-            if has_role && !has_names {
-                let missing = if self.map.has(column) { "is empty" } else { "is not in the header" };
-                out.push(
-                    self.at(
-                        Code::RoleWithoutAdministered,
-                        row.line,
-                        Column::AdminRoles,
-                        format!("role \"{role}\" needs the names it administers, but {} {missing}", column.name()),
-                    )
-                    .with_value(role.console_name())
-                    .with_hint(format!("list the names in {}, or remove the role", column.name())),
-                );
-            } else if has_names && !has_role {
-                let names = names.as_deref().unwrap_or(&[]);
-                out.push(
-                    self.at(
-                        Code::AdministeredWithoutRole,
-                        row.line,
-                        column,
-                        format!("{} lists names but Admin Roles does not include \"{role}\"", column.name()),
-                    )
-                    .with_value(&multi_value::join(names))
-                    .with_hint(format!("add \"{role}\" to Admin Roles, or empty {}", column.name())),
-                );
-            }
+    pub(super) fn too_long(
+        &self,
+        line: u64,
+        column: Column,
+        value: &str,
+        umapi_limit: usize,
+        out: &mut Vec<Diagnostic>,
+    ) -> bool {
+        if value.len() <= umapi_limit.min(CONSOLE_MAX_CHARS) {
+            return false; // at most that many bytes, so at most that many characters
         }
-    }
-
-    /// Splits a multi-valued cell, reporting control characters, over-long names and duplicates;
-    /// `None` when the column is absent.
-    fn names_cell(&mut self, record: &SourceRecord, column: Column, out: &mut Vec<Diagnostic>) -> Option<Vec<String>> {
-        let index = self.map.index(column)?;
-        let cell = record.fields.get(index).map_or("", String::as_str);
-        let mut names: Vec<String> = Vec::new();
-        for name in multi_value::split(cell) {
-            if self.control_characters(record.line, column, name, out)
-                || self.too_long(record.line, column, name, MAX_STRING_CHARS, out)
-            {
-                continue;
-            }
-            names.push(name.to_string());
-        }
-        self.remove_duplicates(record.line, column, &mut names, out);
-        Some(names)
-    }
-
-    /// Drops names listed twice (case-insensitively), keeping the first, with a warning each.
-    fn remove_duplicates(&mut self, line: u64, column: Column, names: &mut Vec<String>, out: &mut Vec<Diagnostic>) {
-        if names.len() < 2 {
-            return;
-        }
-        let order = &mut self.scratch;
-        order.clear();
-        order.extend(0..names.len());
-        let lowered = |index: &usize| names[*index].bytes().map(|byte| byte.to_ascii_lowercase());
-        order.sort_by(|left, right| lowered(left).cmp(lowered(right)).then(left.cmp(right)));
-        let mut drop = Vec::new();
-        for pair in order.windows(2) {
-            if names[pair[0]].eq_ignore_ascii_case(&names[pair[1]]) {
-                drop.push(pair[1]);
-            }
-        }
-        if drop.is_empty() {
-            return;
-        }
-        drop.sort_unstable();
-        for &index in drop.iter().rev() {
-            let name = names.remove(index);
-            out.push(
-                self.at(
-                    Code::DuplicateName,
-                    line,
-                    column,
-                    format!("\"{name}\" is listed more than once in {}; it is used once", column.name()),
-                )
-                .with_value(&name),
-            );
-        }
-    }
-
-    fn roles(&self, line: u64, names: &[String], out: &mut Vec<Diagnostic>) -> Vec<AdminRole> {
-        let mut roles = Vec::with_capacity(names.len());
-        for name in names {
-            match AdminRole::from_console(name) {
-                Some(AdminRole::System) if self.operation == Operation::Add => {
-                    out.push(
-                        self.at(
-                            Code::SystemRoleNotGrantable,
-                            line,
-                            Column::AdminRoles,
-                            "the System administrator role (_org_admin) cannot be granted through UMAPI".into(),
-                        )
-                        .with_value(name)
-                        .with_hint("grant it in the Admin Console, and remove \"System\" from this row"),
-                    );
-                }
-                Some(role) => {
-                    if role == AdminRole::System {
-                        out.push(
-                            self.at(
-                                Code::SystemRoleUnchanged,
-                                line,
-                                Column::AdminRoles,
-                                "the System administrator role is left unchanged: UMAPI cannot grant or remove it"
-                                    .into(),
-                            )
-                            .with_value(name),
-                        );
-                    }
-                    roles.push(role);
-                }
-                None => {
-                    let accepted = AdminRole::ALL.iter().map(|role| role.console_name()).collect::<Vec<_>>().join(", ");
-                    let near = suggest::closest(name, AdminRole::ALL.iter().map(|role| role.console_name()));
-                    out.push(
-                        self.at(
-                            Code::AdminRoleUnknown,
-                            line,
-                            Column::AdminRoles,
-                            format!("\"{name}\" is not an admin role"),
-                        )
-                        .with_value(name)
-                        .with_hint(near.map_or_else(
-                            || format!("use one of: {accepted}"),
-                            |near| format!("did you mean \"{near}\"? (roles: {accepted})"),
-                        )),
-                    );
-                }
-            }
-        }
-        roles
-    }
-
-    fn too_long(&self, line: u64, column: Column, value: &str, umapi_limit: usize, out: &mut Vec<Diagnostic>) -> bool {
         let length = value.chars().count();
         let console_limit = matches!(column, Column::Username | Column::FirstName | Column::LastName);
         if console_limit && length > CONSOLE_MAX_CHARS {
@@ -529,8 +386,10 @@ impl<'a> RowRules<'a> {
         }
     }
 
-    fn control_characters(&self, line: u64, column: Column, value: &str, out: &mut Vec<Diagnostic>) -> bool {
-        if !value.chars().any(char::is_control) {
+    pub(super) fn control_characters(&self, line: u64, column: Column, value: &str, out: &mut Vec<Diagnostic>) -> bool {
+        // Without early exit, so that the compiler vectorises it.
+        let printable_ascii = value.bytes().fold(true, |printable, byte| printable & (0x20..0x7F).contains(&byte));
+        if printable_ascii || !value.chars().any(char::is_control) {
             return false;
         }
         out.push(

@@ -138,3 +138,11 @@ fn quiet_prints_errors_only() {
     let (code, _, stderr) = run(&["--quiet", "check", &path(&fixture("check/warn/unknown-column.csv")), "--op", "add"]);
     assert_eq!((code, stderr.as_str()), (0, ""));
 }
+
+#[test]
+fn readme_lists_every_diagnostic_code() {
+    let readme = fs::read_to_string(crate::harness::root().join("README.md")).unwrap_or_default();
+    for code in umapi_bulk::validation::Code::ALL {
+        assert!(readme.contains(&format!("| `{}` |", code.as_str())), "README lacks {}", code.as_str());
+    }
+}

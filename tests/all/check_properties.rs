@@ -43,6 +43,11 @@ proptest! {
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..600), operation in operation()) {
         let checked = check_bytes("random.csv", &bytes, &CheckOptions { operation, claimed_domains: vec!["example.com".into()] });
         assert_consistent(&checked);
+        if let Ok(parsed) = umapi_bulk::console_csv::parse(&bytes) {
+            assert!(parsed.records.iter().all(|record| record.line > parsed.header_line));
+            let lines = bytes.iter().filter(|&&byte| byte == b'\n' || byte == b'\r').count() as u64 + 1;
+            assert!(parsed.records.iter().all(|record| record.line <= lines));
+        }
     }
 
     #[test]
