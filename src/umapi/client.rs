@@ -50,11 +50,13 @@ pub struct ClientOptions {
     pub observer: Arc<dyn ClientObserver>,
     /// Replaces the policy derived from `Limits` (tests shrink the backoff).
     pub policy: Option<RetryPolicy>,
+    /// Replaces the token renewal margin (5 minutes; tests use zero to provoke 401s).
+    pub renew_margin: Option<Duration>,
 }
 
 impl Default for ClientOptions {
     fn default() -> Self {
-        Self { observer: Arc::new(NoObserver), policy: None }
+        Self { observer: Arc::new(NoObserver), policy: None, renew_margin: None }
     }
 }
 
@@ -229,7 +231,14 @@ impl UmapiClient {
             builder = builder.no_proxy();
         }
         let http = builder.build().map_err(ConfigError::Http)?;
-        let auth = Authenticator::new(http.clone(), &ims_url, credentials, policy, limits.request_timeout);
+        let auth = Authenticator::new(
+            http.clone(),
+            &ims_url,
+            credentials,
+            policy,
+            limits.request_timeout,
+            options.renew_margin,
+        );
         Ok(Self {
             http,
             base,

@@ -260,10 +260,15 @@ pub fn batch(number: usize, count: usize, after: &[&str]) -> Batch {
 #[derive(Default)]
 pub struct Recorder {
     pub lines: Mutex<Vec<String>>,
+    /// Also print each line to stdout as it happens (a verbose UI).
+    pub echo: bool,
 }
 
 impl Recorder {
     fn push(&self, line: String) {
+        if self.echo {
+            println!("{line}");
+        }
         self.lines.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(line);
     }
 
