@@ -14,6 +14,7 @@ pub mod exit_status;
 pub mod model;
 pub mod plan;
 pub mod printer;
+pub mod progress;
 pub mod report;
 pub mod secret;
 pub mod settings;

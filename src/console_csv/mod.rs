@@ -1,2 +1,20 @@
 //! Bytes → positioned records: encoding and BOM sniffing, delimiter detection, the header map and
-//! row types of the Console's bulk CSV files (SPEC 2.3). No validation rules live here.
+//! the multi-valued cell helper for the Console's bulk CSV files (SPEC 2.3). No validation rules
+//! live here: this layer reports what it found (typed problems) and `validation` turns that into
+//! diagnostics with codes.
+//!
+//! Entry point: [`parse`]. It reads the whole file with one reused `csv::ByteRecord`, keeps each
+//! record's physical start line, and never panics on any input (a property test feeds it arbitrary
+//! bytes). [`split_file`] is the byte-exact splitter behind `umapi-bulk split`.
+
+pub mod columns;
+pub mod delimiter;
+pub mod encoding;
+pub mod multi_value;
+pub mod reader;
+pub mod splitter;
+
+pub use columns::{Column, HeaderMap};
+pub use encoding::EncodingProblem;
+pub use reader::{FileProblem, ParsedCsv, RecordProblem, SourceRecord, parse};
+pub use splitter::{SplitError, SplitOptions, SplitPart, split_file};

@@ -1,1 +1,313 @@
-//! Valid rows (+ org state) → ordered UMAPI commands → request batches; plan files. Pure: no I/O.
+//! Valid rows (+ what the planner read of the org) → ordered UMAPI commands → request batches.
+//! Pure: no I/O, no clock. `commands::plan` and `commands::apply` read the org and call
+//! [`plan_users`] / [`plan_invitations`].
+//!
+//! Every command carries its source row; rows that cannot be planned (unknown names, a user the
+//! edit cannot find) become [`PlanIssue`]s with a code, the column and a did-you-mean; rows that need
+//! nothing sent (an edit that changes nothing, a remove of someone not in the org) are
+//! [`RowAction::Skipped`] with the reason.
+
+pub mod batching;
+pub mod catalogue;
+pub mod directory;
+pub mod document;
+pub mod estimate;
+pub mod licences;
+pub mod memberships;
+pub mod steps;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::model::{IdentityType, InvitationRow, Operation, UserRow};
+use crate::plan::batching::{PlannedCommand, PlannedRequest};
+use crate::plan::catalogue::Catalogue;
+use crate::plan::directory::Directory;
+use crate::plan::licences::{Join, LicenceForecast};
+use crate::plan::memberships::MembershipDiff;
+
+/// What shapes a plan (SPEC 3, UMAPI.md D).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlanOptions {
+    /// The bulk operation.
+    pub operation: Operation,
+    /// add: `updateIfAlreadyExists` instead of `ignoreIfAlreadyExists`.
+    pub update_existing: bool,
+    /// edit: only add.
+    pub additive: bool,
+    /// edit: refuse plans removing more memberships than this.
+    pub max_removals: usize,
+    /// remove: delete Enterprise/Federated accounts too.
+    pub delete_accounts: bool,
+}
+
+/// A row the planner cannot plan.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PlanIssue {
+    /// Stable code (`E1xx`: plan-time, needs the org).
+    pub code: &'static str,
+    /// Source row (0-based).
+    pub row_index: usize,
+    /// Source line.
+    pub line: u64,
+    /// Column the problem is in.
+    pub column: String,
+    /// The offending value.
+    pub value: String,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub hint: Option<String>,
+}
+
+impl PlanIssue {
+    /// E101–E103: a name the org does not have.
+    pub fn unknown_name(row: &UserRow, column: &str, name: &str, suggestions: &[String]) -> Self {
+        let (code, what) = match column {
+            "Product Configurations" | "Product Configurations Administered" => ("E101", "product configuration"),
+            "User Groups" | "User Groups Administered" => ("E102", "user group"),
+            _ => ("E103", "product"),
+        };
+        let hint = match suggestions {
+            [] => format!("the org has no {what} by that name; `umapi-bulk export users` lists the names in use"),
+            [only] => format!("did you mean \"{only}\"?"),
+            several => format!(
+                "did you mean one of: {}?",
+                several.iter().map(|name| format!("\"{name}\"")).collect::<Vec<_>>().join(", ")
+            ),
+        };
+        Self {
+            code,
+            row_index: row.index,
+            line: row.line,
+            column: column.to_string(),
+            value: name.to_string(),
+            message: format!("the org has no {what} \"{name}\""),
+            hint: Some(hint),
+        }
+    }
+
+    /// E104: the user an edit names is not in the org.
+    pub fn user_not_found(row: &UserRow) -> Self {
+        let kind = row.identity_type.map_or("user".to_string(), |kind| format!("{kind} user"));
+        Self {
+            code: "E104",
+            row_index: row.index,
+            line: row.line,
+            column: "Email".into(),
+            value: row.email.clone(),
+            message: format!("no {kind} with email \"{}\" in the org", row.email),
+            hint: Some("add the user first (--op add), or check the Email and Identity Type".into()),
+        }
+    }
+}
+
+/// What the plan does for one row.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum RowAction {
+    /// add: create the user (if absent) and join groups.
+    Create {
+        /// Groups joined.
+        join: Vec<String>,
+    },
+    /// edit: leave and join groups.
+    Edit {
+        /// Groups left.
+        leave: Vec<String>,
+        /// Groups joined.
+        join: Vec<String>,
+    },
+    /// remove: remove from the org.
+    Remove {
+        /// Whether the account is deleted too.
+        delete_account: bool,
+    },
+    /// revoke: remove the pending invitation.
+    Revoke,
+    /// Nothing is sent for this row.
+    Skipped {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// One planned row.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RowPlan {
+    /// Source row (0-based).
+    pub row_index: usize,
+    /// Source line.
+    pub line: u64,
+    /// The user's email.
+    pub user: String,
+    /// Identity type, when known.
+    pub identity_type: Option<IdentityType>,
+    /// What happens.
+    #[serde(flatten)]
+    pub action: RowAction,
+}
+
+/// A whole plan.
+#[derive(Clone, Debug, Default)]
+pub struct Plan {
+    /// Planned rows, in input order (rows with issues are absent).
+    pub rows: Vec<RowPlan>,
+    /// Rows that cannot be planned.
+    pub issues: Vec<PlanIssue>,
+    /// Action requests, in send order.
+    pub requests: Vec<PlannedRequest>,
+    /// Memberships the plan removes (edit).
+    pub removals: usize,
+    /// Licence forecast per product configuration the plan joins.
+    pub licences: Vec<LicenceForecast>,
+}
+
+impl Plan {
+    /// Commands across all requests.
+    pub fn command_count(&self) -> usize {
+        self.requests.iter().map(|request| request.commands.len()).sum()
+    }
+}
+
+/// Why a plan is refused as a whole.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PlanError {
+    /// The edit would remove more memberships than allowed.
+    #[error("the plan removes {count} memberships, more than --max-removals {limit}")]
+    TooManyRemovals {
+        /// Memberships the plan removes.
+        count: usize,
+        /// The limit.
+        limit: usize,
+    },
+}
+
+/// Plans user-CSV rows (add, edit, remove). `directory` holds the users the planner read (needed for
+/// edit; for remove it lets absent users be skipped instead of "succeeding").
+pub fn plan_users(
+    options: &PlanOptions,
+    rows: &[UserRow],
+    catalogue: &Catalogue,
+    directory: Option<&Directory>,
+) -> Result<Plan, PlanError> {
+    let mut plan = Plan::default();
+    let mut chains = Vec::new();
+    let mut joins = Vec::new();
+    let mut leaves: BTreeMap<String, u64> = BTreeMap::new();
+    for row in rows {
+        let root = steps::user_root(&row.email, row.identity_type);
+        let (action, row_steps) = match options.operation {
+            Operation::Add | Operation::Edit => {
+                let wanted = match memberships::wanted_for_row(row, catalogue) {
+                    Ok(wanted) => wanted,
+                    Err(issues) => {
+                        plan.issues.extend(issues);
+                        continue;
+                    }
+                };
+                if options.operation == Operation::Add {
+                    let join = wanted.all_names();
+                    let mut row_steps = vec![steps::create_step(row, options.update_existing)];
+                    row_steps.extend(steps::username_step(row));
+                    row_steps.extend(steps::add_steps(&join));
+                    (RowAction::Create { join }, row_steps)
+                } else {
+                    let Some(current) = directory.and_then(|directory| directory.find(&row.email, row.identity_type))
+                    else {
+                        plan.issues.push(PlanIssue::user_not_found(row));
+                        continue;
+                    };
+                    let MembershipDiff { remove, add } =
+                        memberships::diff(&current.groups, &wanted, catalogue, options.additive);
+                    if remove.is_empty() && add.is_empty() {
+                        let reason = "no change needed: memberships already match the file".to_string();
+                        (RowAction::Skipped { reason }, Vec::new())
+                    } else {
+                        plan.removals += remove.len();
+                        for name in &remove {
+                            if catalogue.configuration(name).is_some() {
+                                *leaves.entry(name.clone()).or_default() += 1;
+                            }
+                        }
+                        let mut row_steps = steps::remove_steps(&remove);
+                        row_steps.extend(steps::add_steps(&add));
+                        (RowAction::Edit { leave: remove, join: add }, row_steps)
+                    }
+                }
+            }
+            Operation::Remove | Operation::Revoke => {
+                let absent = directory.is_some_and(|directory| directory.find(&row.email, row.identity_type).is_none());
+                if absent {
+                    let reason = "not in the org: nothing to remove".to_string();
+                    (RowAction::Skipped { reason }, Vec::new())
+                } else {
+                    let step = steps::remove_from_org_step(row.identity_type, options.delete_accounts);
+                    let delete_account =
+                        matches!(&step, crate::umapi::wire::Step::RemoveFromOrg(fields) if fields.delete_account);
+                    (RowAction::Remove { delete_account }, vec![step])
+                }
+            }
+        };
+        if let RowAction::Create { join } | RowAction::Edit { join, .. } = &action {
+            for name in join.iter().filter(|name| catalogue.configuration(name).is_some()) {
+                joins.push(Join {
+                    configuration: name.clone(),
+                    row_index: row.index,
+                    line: row.line,
+                    user: row.email.clone(),
+                });
+            }
+        }
+        chains.push(chain(row.index, row.line, steps::into_commands(&root, row.line, row_steps)));
+        plan.rows.push(RowPlan {
+            row_index: row.index,
+            line: row.line,
+            user: row.email.clone(),
+            identity_type: row.identity_type,
+            action,
+        });
+    }
+    if options.operation == Operation::Edit && !options.additive && plan.removals > options.max_removals {
+        return Err(PlanError::TooManyRemovals { count: plan.removals, limit: options.max_removals });
+    }
+    plan.licences = licences::forecast(catalogue, &joins, &leaves);
+    plan.requests = batching::pack(chains);
+    Ok(plan)
+}
+
+/// Plans invitation-CSV rows (revoke): `removeFromOrg {deleteAccount: false}` with `useAdobeID: true`
+/// (UMAPI.md D "revoke"). With a directory, emails that are not pending Adobe IDs are skipped.
+pub fn plan_invitations(rows: &[InvitationRow], directory: Option<&Directory>) -> Plan {
+    let mut plan = Plan::default();
+    let mut chains = Vec::new();
+    for row in rows {
+        let pending =
+            directory.is_none_or(|directory| directory.find(&row.email, Some(IdentityType::AdobeId)).is_some());
+        let action = if pending {
+            let root = steps::user_root(&row.email, Some(IdentityType::AdobeId));
+            let step = steps::remove_from_org_step(Some(IdentityType::AdobeId), false);
+            chains.push(chain(row.index, row.line, steps::into_commands(&root, row.line, vec![step])));
+            RowAction::Revoke
+        } else {
+            RowAction::Skipped { reason: "no pending invitation for this email".into() }
+        };
+        plan.rows.push(RowPlan {
+            row_index: row.index,
+            line: row.line,
+            user: row.email.clone(),
+            identity_type: Some(IdentityType::AdobeId),
+            action,
+        });
+    }
+    plan.requests = batching::pack(chains);
+    plan
+}
+
+fn chain(row_index: usize, line: u64, commands: Vec<crate::umapi::wire::Command>) -> Vec<PlannedCommand> {
+    commands.into_iter().map(|command| PlannedCommand { row_index, line, command }).collect()
+}
+
+#[cfg(test)]
+mod tests;

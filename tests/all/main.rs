@@ -2,7 +2,17 @@
 //! the simulator on an ephemeral loopback port. Each area has its own module; `harness` holds what
 //! they share.
 
+mod check_cli;
+mod check_fixtures;
+mod check_properties;
 mod client;
 mod client_mock;
 mod execute;
 mod harness;
+mod runs;
+mod sim_actions;
+mod sim_ims;
+mod sim_support;
+mod sim_validation;
+mod split_cli;
+mod template_cli;

@@ -1,0 +1,200 @@
+//! Encoding sniffing: what bytes a bulk CSV file may hold before any CSV parsing happens
+//! (SPEC 2.3). UTF-8 with or without a BOM is accepted; UTF-16 and UTF-32 (Excel's "Unicode
+//! Text"), other non-UTF-8 bytes (Windows-1252 from Excel's plain "CSV" on Western systems) and NUL
+//! bytes are refused with the line where the problem starts.
+//!
+//! This module owns byte-level checks only. It knows nothing about columns or rules and never
+//! allocates per line: the whole buffer is validated once with `std::str::from_utf8`, which is
+//! faster than any per-record check.
+
+use thiserror::Error;
+
+/// The UTF-8 byte order mark Excel's "CSV UTF-8" writes.
+pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Why a file's bytes are not usable text. Each variant names where the problem starts.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum EncodingProblem {
+    /// A UTF-16 or UTF-32 file, recognised by its byte order mark or by its NUL pattern.
+    #[error("the file is {encoding}, not UTF-8")]
+    WideEncoding {
+        /// `UTF-16 LE`, `UTF-16 BE`, `UTF-32 LE` or `UTF-32 BE`.
+        encoding: &'static str,
+        /// Whether a byte order mark announced it.
+        with_bom: bool,
+    },
+    /// A NUL byte in what should be text.
+    #[error("line {line} holds a NUL byte (0x00): the file is binary or corrupted")]
+    NulByte {
+        /// 1-based physical line of the first NUL.
+        line: u64,
+    },
+    /// A byte sequence that is not UTF-8.
+    #[error("line {line} holds bytes that are not UTF-8 ({bytes})")]
+    NotUtf8 {
+        /// 1-based physical line of the first invalid byte.
+        line: u64,
+        /// The offending bytes in hex, e.g. `0xEB`.
+        bytes: String,
+        /// The line as best it can be shown (invalid bytes replaced).
+        excerpt: String,
+        /// How many lines hold invalid bytes.
+        lines_affected: u64,
+        /// Whether every invalid byte is a lone byte in 0x80–0xFF, as Windows-1252 or Latin-1 text is.
+        looks_like_windows_1252: bool,
+    },
+}
+
+/// What sniffing found: where the text starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sniffed {
+    /// Whether a UTF-8 BOM was present (and skipped).
+    pub had_bom: bool,
+    /// Offset of the first byte after the BOM.
+    pub text_start: usize,
+}
+
+/// Checks the encoding of a whole file: BOMs, wide encodings, NUL bytes, UTF-8 validity.
+pub fn sniff(bytes: &[u8]) -> Result<Sniffed, EncodingProblem> {
+    if let Some(problem) = wide_encoding(bytes) {
+        return Err(problem);
+    }
+    let had_bom = bytes.starts_with(UTF8_BOM);
+    let text_start = if had_bom { UTF8_BOM.len() } else { 0 };
+    let text = &bytes[text_start..];
+    if let Some(offset) = text.iter().position(|&byte| byte == 0) {
+        return Err(EncodingProblem::NulByte { line: line_of(text, offset) });
+    }
+    if let Err(error) = std::str::from_utf8(text) {
+        return Err(not_utf8(text, error));
+    }
+    Ok(Sniffed { had_bom, text_start })
+}
+
+/// Recognises UTF-32 and UTF-16 by their BOM, and UTF-16 without a BOM by its NUL pattern
+/// (ASCII text in UTF-16 has a NUL in every other byte).
+fn wide_encoding(bytes: &[u8]) -> Option<EncodingProblem> {
+    let with_bom = |encoding| Some(EncodingProblem::WideEncoding { encoding, with_bom: true });
+    if bytes.starts_with(b"\xFF\xFE\x00\x00") {
+        return with_bom("UTF-32 LE");
+    }
+    if bytes.starts_with(b"\x00\x00\xFE\xFF") {
+        return with_bom("UTF-32 BE");
+    }
+    if bytes.starts_with(b"\xFF\xFE") {
+        return with_bom("UTF-16 LE");
+    }
+    if bytes.starts_with(b"\xFE\xFF") {
+        return with_bom("UTF-16 BE");
+    }
+    let sample = &bytes[..bytes.len().min(512)];
+    if sample.len() >= 4 {
+        let pairs = sample.len() / 2;
+        let even_nuls = sample.iter().step_by(2).filter(|&&byte| byte == 0).count();
+        let odd_nuls = sample.iter().skip(1).step_by(2).filter(|&&byte| byte == 0).count();
+        let without_bom = |encoding| Some(EncodingProblem::WideEncoding { encoding, with_bom: false });
+        if odd_nuls * 10 >= pairs * 7 && even_nuls * 10 < pairs {
+            return without_bom("UTF-16 LE");
+        }
+        if even_nuls * 10 >= pairs * 7 && odd_nuls * 10 < pairs {
+            return without_bom("UTF-16 BE");
+        }
+    }
+    None
+}
+
+fn not_utf8(text: &[u8], first: std::str::Utf8Error) -> EncodingProblem {
+    let offset = first.valid_up_to();
+    let length = first.error_len().unwrap_or(text.len() - offset).max(1);
+    let bytes =
+        text[offset..(offset + length).min(text.len())].iter().map(|byte| format!("0x{byte:02X}")).collect::<Vec<_>>();
+    let line_start = text[..offset].iter().rposition(|&byte| byte == b'\n').map_or(0, |index| index + 1);
+    let line_end = text[offset..].iter().position(|&byte| byte == b'\n').map_or(text.len(), |index| offset + index);
+    let excerpt = String::from_utf8_lossy(&text[line_start..line_end]).trim_end_matches('\r').to_string();
+    let (lines_affected, looks_like_windows_1252) = survey_invalid_lines(text);
+    EncodingProblem::NotUtf8 {
+        line: line_of(text, offset),
+        bytes: bytes.join(" "),
+        excerpt,
+        lines_affected,
+        looks_like_windows_1252,
+    }
+}
+
+/// Counts the lines that hold invalid UTF-8 and tells whether every invalid sequence is a single
+/// high byte (the signature of a single-byte code page).
+fn survey_invalid_lines(text: &[u8]) -> (u64, bool) {
+    let mut lines = 0;
+    let mut single_high_bytes = true;
+    for line in text.split(|&byte| byte == b'\n') {
+        let mut rest = line;
+        let mut invalid = false;
+        while let Err(error) = std::str::from_utf8(rest) {
+            invalid = true;
+            let length = error.error_len().unwrap_or(rest.len() - error.valid_up_to());
+            if length != 1 || rest[error.valid_up_to()] < 0x80 {
+                single_high_bytes = false;
+            }
+            rest = &rest[(error.valid_up_to() + length.max(1)).min(rest.len())..];
+        }
+        lines += u64::from(invalid);
+    }
+    (lines, single_high_bytes)
+}
+
+/// The 1-based line that `offset` falls on.
+pub fn line_of(text: &[u8], offset: usize) -> u64 {
+    1 + count_newlines(&text[..offset.min(text.len())])
+}
+
+/// Counts `\n` bytes (written so that the compiler vectorises it).
+pub fn count_newlines(bytes: &[u8]) -> u64 {
+    bytes.iter().map(|&byte| u64::from(byte == b'\n')).sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf8_with_and_without_bom_is_accepted() {
+        assert_eq!(sniff(b"Email\nzoe@example.com\n"), Ok(Sniffed { had_bom: false, text_start: 0 }));
+        assert_eq!(sniff(b"\xEF\xBB\xBFEmail\n"), Ok(Sniffed { had_bom: true, text_start: 3 }));
+        assert_eq!(sniff("Zoë\n".as_bytes()).map(|sniffed| sniffed.had_bom), Ok(false));
+    }
+
+    #[test]
+    fn utf16_is_recognised_with_and_without_bom() {
+        let utf16: Vec<u8> = "Email\r\na@b.com\r\n".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let mut with_bom = vec![0xFF, 0xFE];
+        with_bom.extend_from_slice(&utf16);
+        assert_eq!(sniff(&with_bom), Err(EncodingProblem::WideEncoding { encoding: "UTF-16 LE", with_bom: true }));
+        assert_eq!(sniff(&utf16), Err(EncodingProblem::WideEncoding { encoding: "UTF-16 LE", with_bom: false }));
+        let big_endian: Vec<u8> = "Email\na@b.com\n".encode_utf16().flat_map(u16::to_be_bytes).collect();
+        assert_eq!(sniff(&big_endian), Err(EncodingProblem::WideEncoding { encoding: "UTF-16 BE", with_bom: false }));
+    }
+
+    #[test]
+    fn nul_byte_names_its_line() {
+        assert_eq!(sniff(b"Email\na@b.com\nx\x00y\n"), Err(EncodingProblem::NulByte { line: 3 }));
+    }
+
+    #[test]
+    fn windows_1252_names_line_bytes_and_count() {
+        let Err(EncodingProblem::NotUtf8 { line, bytes, excerpt, lines_affected, looks_like_windows_1252 }) =
+            sniff(b"First Name\nZo\xEB\nAnna\nRen\xE9e\n")
+        else {
+            panic!("expected NotUtf8");
+        };
+        assert_eq!((line, bytes.as_str(), lines_affected, looks_like_windows_1252), (2, "0xEB", 2, true));
+        assert_eq!(excerpt, "Zo\u{FFFD}");
+    }
+
+    #[test]
+    fn truncated_utf8_at_end_of_file_is_reported() {
+        let Err(EncodingProblem::NotUtf8 { line, bytes, .. }) = sniff(b"a\nZo\xC3") else {
+            panic!("expected NotUtf8");
+        };
+        assert_eq!((line, bytes.as_str()), (2, "0xC3"));
+    }
+}

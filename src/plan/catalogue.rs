@@ -1,0 +1,218 @@
+//! The org's group catalogue as the planner sees it: product configurations (with product and
+//! licence quota), user groups, and the admin groups derived from them, looked up by name
+//! case-insensitively with did-you-mean suggestions for typos.
+//!
+//! Built from the wire `Group` list that `GET /groups/{orgId}/{page}` returns; owns no I/O.
+
+use std::collections::HashMap;
+
+use crate::umapi::wire::{Group, group_types};
+
+/// What kind of name a catalogue entry is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum GroupKind {
+    /// A product profile (the Console's "product configuration").
+    ProductConfiguration,
+    /// A user group.
+    UserGroup,
+    /// Any admin or developer group (`_admin_*`, `_product_admin_*`, `_org_admin`, ...).
+    Admin,
+}
+
+/// One product configuration of the catalogue.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProductConfiguration {
+    /// Name as the org spells it.
+    pub name: String,
+    /// The product it belongs to.
+    pub product: Option<String>,
+    /// Licence quota; `None` when the org reports none (unlimited or unknown).
+    pub licence_quota: Option<u64>,
+    /// Members now (direct and through user groups).
+    pub member_count: u64,
+}
+
+/// The catalogue: every group by lower-cased name.
+#[derive(Clone, Debug, Default)]
+pub struct Catalogue {
+    by_name: HashMap<String, (GroupKind, String)>,
+    configurations: HashMap<String, ProductConfiguration>,
+    products: HashMap<String, String>,
+}
+
+/// The result of looking a name up.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Lookup {
+    /// Found, with the org's spelling.
+    Found(String),
+    /// Not found; the closest names of the right kind, best first (may be empty).
+    Missing(Vec<String>),
+}
+
+impl Catalogue {
+    /// Builds the catalogue from the groups endpoint's entries.
+    pub fn from_groups(groups: &[Group]) -> Self {
+        let mut catalogue = Self::default();
+        for group in groups {
+            let kind = match group.group_type.as_str() {
+                group_types::PRODUCT_PROFILE => GroupKind::ProductConfiguration,
+                group_types::USER_GROUP => GroupKind::UserGroup,
+                _ => GroupKind::Admin,
+            };
+            let key = group.group_name.to_lowercase();
+            catalogue.by_name.insert(key.clone(), (kind, group.group_name.clone()));
+            if kind == GroupKind::ProductConfiguration {
+                if let Some(product) = &group.product_name {
+                    catalogue.products.insert(product.to_lowercase(), product.clone());
+                }
+                catalogue.configurations.insert(
+                    key,
+                    ProductConfiguration {
+                        name: group.group_name.clone(),
+                        product: group.product_name.clone(),
+                        licence_quota: group.license_quota.as_deref().and_then(|quota| quota.trim().parse().ok()),
+                        member_count: group.member_count,
+                    },
+                );
+            }
+        }
+        catalogue
+    }
+
+    /// Looks up a product configuration by name.
+    pub fn product_configuration(&self, name: &str) -> Lookup {
+        self.lookup(name, GroupKind::ProductConfiguration)
+    }
+
+    /// Looks up a user group by name.
+    pub fn user_group(&self, name: &str) -> Lookup {
+        self.lookup(name, GroupKind::UserGroup)
+    }
+
+    /// Looks up a product (for Products Administered) by name.
+    pub fn product(&self, name: &str) -> Lookup {
+        match self.products.get(&name.trim().to_lowercase()) {
+            Some(found) => Lookup::Found(found.clone()),
+            None => Lookup::Missing(suggest(name, self.products.values())),
+        }
+    }
+
+    /// The kind of a group the user is in, by its name; `None` when the catalogue does not know it.
+    pub fn kind_of(&self, name: &str) -> Option<GroupKind> {
+        if name.starts_with('_') {
+            return Some(GroupKind::Admin);
+        }
+        self.by_name.get(&name.to_lowercase()).map(|(kind, _)| *kind)
+    }
+
+    /// The product configuration entry, for licence figures.
+    pub fn configuration(&self, name: &str) -> Option<&ProductConfiguration> {
+        self.configurations.get(&name.to_lowercase())
+    }
+
+    /// All product configurations, sorted by name.
+    pub fn configurations(&self) -> Vec<&ProductConfiguration> {
+        let mut all: Vec<&ProductConfiguration> = self.configurations.values().collect();
+        all.sort_by(|left, right| left.name.cmp(&right.name));
+        all
+    }
+
+    fn lookup(&self, name: &str, kind: GroupKind) -> Lookup {
+        match self.by_name.get(&name.trim().to_lowercase()) {
+            Some((found_kind, spelling)) if *found_kind == kind => Lookup::Found(spelling.clone()),
+            _ => {
+                let candidates = self
+                    .by_name
+                    .values()
+                    .filter(|(candidate_kind, _)| *candidate_kind == kind)
+                    .map(|(_, spelling)| spelling);
+                Lookup::Missing(suggest(name, candidates))
+            }
+        }
+    }
+}
+
+/// Up to three names close to `name` (normalised Levenshtein similarity ≥ 0.6, or a shared prefix).
+pub fn suggest<'a>(name: &str, candidates: impl Iterator<Item = &'a String>) -> Vec<String> {
+    let wanted = name.trim().to_lowercase();
+    let mut scored: Vec<(f64, &String)> = candidates
+        .map(|candidate| {
+            let lower = candidate.to_lowercase();
+            let mut score = strsim::normalized_levenshtein(&wanted, &lower);
+            if !wanted.is_empty() && (lower.starts_with(&wanted) || wanted.starts_with(&lower)) {
+                score = score.max(0.75);
+            }
+            (score, candidate)
+        })
+        .filter(|(score, _)| *score >= 0.6)
+        .collect();
+    scored.sort_by(|left, right| right.0.total_cmp(&left.0).then_with(|| left.1.cmp(right.1)));
+    scored.into_iter().take(3).map(|(_, candidate)| candidate.clone()).collect()
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// The demo org's catalogue (SPEC 6.1), for planner tests.
+    pub(crate) fn demo_groups() -> Vec<Group> {
+        let profile = |name: &str, product: &str, quota: &str, members: u64| Group {
+            group_name: name.into(),
+            group_type: group_types::PRODUCT_PROFILE.into(),
+            product_name: Some(product.into()),
+            license_quota: Some(quota.into()),
+            member_count: members,
+            ..Group::default()
+        };
+        let user_group = |name: &str, members: u64| Group {
+            group_name: name.into(),
+            group_type: group_types::USER_GROUP.into(),
+            member_count: members,
+            ..Group::default()
+        };
+        vec![
+            profile("Creative Cloud All Apps - Default", "Creative Cloud All Apps", "50", 12),
+            profile("Acrobat Pro - Default", "Acrobat Pro", "20", 5),
+            profile("Photoshop - Default", "Photoshop", "5", 0),
+            profile("Audience Manager - Default Access", "Audience Manager", "100", 0),
+            user_group("Designers", 12),
+            user_group("Finance", 5),
+            user_group("Contractors", 0),
+            Group {
+                group_name: "_org_admin".into(),
+                group_type: group_types::SYSADMIN_GROUP.into(),
+                ..Group::default()
+            },
+        ]
+    }
+
+    #[test]
+    fn names_match_case_insensitively_and_return_the_org_spelling() {
+        let catalogue = Catalogue::from_groups(&demo_groups());
+        assert_eq!(catalogue.product_configuration("photoshop - default"), Lookup::Found("Photoshop - Default".into()));
+        assert_eq!(catalogue.user_group(" designers "), Lookup::Found("Designers".into()));
+        assert_eq!(catalogue.product("acrobat pro"), Lookup::Found("Acrobat Pro".into()));
+    }
+
+    #[test]
+    fn typos_get_did_you_mean_of_the_right_kind_only() {
+        let catalogue = Catalogue::from_groups(&demo_groups());
+        assert_eq!(
+            catalogue.product_configuration("Photoshop Default"),
+            Lookup::Missing(vec!["Photoshop - Default".into()])
+        );
+        assert_eq!(catalogue.user_group("Designer"), Lookup::Missing(vec!["Designers".into()]));
+        // A user group is not a product configuration, even when the name matches exactly.
+        assert_eq!(catalogue.product_configuration("Designers"), Lookup::Missing(vec![]));
+        assert_eq!(catalogue.user_group("Zebra"), Lookup::Missing(vec![]));
+    }
+
+    #[test]
+    fn licence_quota_is_parsed_from_the_string_field() {
+        let catalogue = Catalogue::from_groups(&demo_groups());
+        let photoshop = catalogue.configuration("PHOTOSHOP - DEFAULT");
+        assert_eq!(photoshop.map(|entry| entry.licence_quota), Some(Some(5)));
+        assert_eq!(catalogue.kind_of("_admin_Designers"), Some(GroupKind::Admin));
+        assert_eq!(catalogue.kind_of("Finance"), Some(GroupKind::UserGroup));
+    }
+}

@@ -1,0 +1,83 @@
+//! CSV files an administrator opens in Excel: UTF-8 with a BOM (so Excel reads accents right),
+//! CRLF line ends, and every cell that Excel would treat as a formula neutralised (SPEC 5:
+//! cells starting with `=`, `+`, `-`, `@`, tab or carriage return get a leading `'`).
+
+use std::io::Write;
+use std::path::Path;
+
+/// The UTF-8 byte-order mark Excel needs to detect UTF-8.
+pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// A cell made safe for spreadsheets: a leading `=`, `+`, `-`, `@`, tab or CR gets a `'` prefix.
+pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => std::borrow::Cow::Owned(format!("'{cell}")),
+        _ => std::borrow::Cow::Borrowed(cell),
+    }
+}
+
+/// A CSV writer for reports: BOM, CRLF, every cell neutralised, ragged rows allowed (deficit.csv
+/// holds two tables).
+pub struct ReportWriter<W: Write> {
+    inner: csv::Writer<W>,
+}
+
+impl<W: Write> ReportWriter<W> {
+    /// Wraps a sink and writes the BOM.
+    pub fn new(mut sink: W) -> std::io::Result<Self> {
+        sink.write_all(UTF8_BOM)?;
+        let inner = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).flexible(true).from_writer(sink);
+        Ok(Self { inner })
+    }
+
+    /// Writes one row, neutralising every cell.
+    pub fn row<I, S>(&mut self, cells: I) -> csv::Result<()>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let safe: Vec<String> = cells.into_iter().map(|cell| neutralise(cell.as_ref()).into_owned()).collect();
+        self.inner.write_record(&safe)
+    }
+
+    /// Writes an empty line (between tables).
+    pub fn blank(&mut self) -> csv::Result<()> {
+        self.inner.write_record(None::<&[u8]>)
+    }
+
+    /// Flushes and returns the sink.
+    pub fn finish(self) -> std::io::Result<W> {
+        self.inner.into_inner().map_err(|error| std::io::Error::other(error.to_string()))
+    }
+}
+
+/// Opens `path` for a report, creating or truncating it.
+pub fn create(path: &Path) -> std::io::Result<ReportWriter<std::io::BufWriter<fs_err::File>>> {
+    ReportWriter::new(std::io::BufWriter::new(fs_err::File::create(path)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_cells_are_neutralised_and_others_untouched() {
+        for dangerous in ["=SUM(A1)", "+1", "-2", "@cmd", "\tx", "\rx"] {
+            assert_eq!(neutralise(dangerous), format!("'{dangerous}"));
+        }
+        for plain in ["Zoë", "a=b", "", "user@example.com"] {
+            assert_eq!(neutralise(plain), plain);
+        }
+    }
+
+    #[test]
+    fn report_files_have_bom_crlf_and_quote_commas() {
+        let mut writer = ReportWriter::new(Vec::new()).unwrap_or_else(|error| panic!("{error}"));
+        writer.row(["Name", "Groups"]).unwrap_or_else(|error| panic!("{error}"));
+        writer.row(["=HYPERLINK()", "A, B"]).unwrap_or_else(|error| panic!("{error}"));
+        let bytes = writer.finish().unwrap_or_default();
+        assert!(bytes.starts_with(UTF8_BOM));
+        let text = String::from_utf8_lossy(&bytes[3..]).to_string();
+        assert_eq!(text, "Name,Groups\r\n'=HYPERLINK(),\"A, B\"\r\n");
+    }
+}

@@ -1,0 +1,123 @@
+//! Country codes (SPEC 2.1): ISO 3166-1 alpha-2, checked against the full list in
+//! `country_table` (249 codes), plus UMAPI's `UD` ("undefined"). When a value is not a code, a
+//! suggestion is looked for, in this order: common mistakes (`UK` → `GB`, language codes such as
+//! `JA` → `JP`), alpha-3 codes (`DEU` → `DE`), and English names (`Germany` → `DE`).
+//!
+//! Owns the table and the suggestion; which identity types need a country is `user_rules`' call.
+
+use super::country_table::COUNTRIES;
+
+/// UMAPI's "undefined" country: allowed for Adobe and Enterprise IDs, not Federated IDs.
+pub const UNDEFINED: &str = "UD";
+
+/// What a country cell holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CountryCheck {
+    /// A valid alpha-2 code, upper-cased.
+    Valid(String),
+    /// `UD`.
+    Undefined,
+    /// Not a code; maybe a suggestion (`(alpha-2, name)`).
+    Invalid(Option<(&'static str, &'static str)>),
+}
+
+/// Checks a country cell (already trimmed and non-empty), case-insensitively.
+pub fn check(value: &str) -> CountryCheck {
+    let upper = value.to_ascii_uppercase();
+    if upper == UNDEFINED {
+        return CountryCheck::Undefined;
+    }
+    if upper.len() == 2 && lookup(&upper).is_some() {
+        return CountryCheck::Valid(upper);
+    }
+    CountryCheck::Invalid(suggest(value))
+}
+
+/// The English name of a valid alpha-2 code.
+pub fn lookup(alpha_2: &str) -> Option<&'static str> {
+    COUNTRIES
+        .binary_search_by(|entry| entry.0.cmp(alpha_2))
+        .ok()
+        .map(|index| if COUNTRIES[index].3.is_empty() { COUNTRIES[index].2 } else { COUNTRIES[index].3 })
+}
+
+/// Mistakes seen in real files, each with the code meant.
+const COMMON_MISTAKES: [(&str, &str); 22] = [
+    ("UK", "GB"),
+    ("EL", "GR"),
+    ("EN", "GB"),
+    ("ENGLAND", "GB"),
+    ("SCOTLAND", "GB"),
+    ("WALES", "GB"),
+    ("NORTHERN IRELAND", "GB"),
+    ("GREAT BRITAIN", "GB"),
+    ("BRITAIN", "GB"),
+    ("U.K.", "GB"),
+    ("U.S.", "US"),
+    ("U.S.A.", "US"),
+    ("AMERICA", "US"),
+    ("UNITED STATES OF AMERICA", "US"),
+    ("UAE", "AE"),
+    ("HOLLAND", "NL"),
+    ("KOREA", "KR"),
+    ("JA", "JP"),
+    ("DA", "DK"),
+    ("SV", "SE"),
+    ("SP", "ES"),
+    ("CS", "CZ"),
+];
+
+/// The code most likely meant by a value that is not a code.
+pub fn suggest(value: &str) -> Option<(&'static str, &'static str)> {
+    let wanted = value.trim().to_uppercase();
+    let with_name =
+        |alpha_2: &str| COUNTRIES.iter().find(|entry| entry.0 == alpha_2).map(|entry| (entry.0, display(entry)));
+    if let Some((_, code)) = COMMON_MISTAKES.iter().find(|(mistake, _)| *mistake == wanted) {
+        return with_name(code);
+    }
+    if wanted.len() == 3
+        && let Some(entry) = COUNTRIES.iter().find(|entry| entry.1 == wanted)
+    {
+        return Some((entry.0, display(entry)));
+    }
+    let wanted_name = wanted.strip_prefix("THE ").unwrap_or(&wanted);
+    COUNTRIES
+        .iter()
+        .find(|entry| {
+            entry.2.to_uppercase() == wanted_name || (!entry.3.is_empty() && entry.3.to_uppercase() == wanted_name)
+        })
+        .map(|entry| (entry.0, display(entry)))
+}
+
+fn display(entry: &(&'static str, &'static str, &'static str, &'static str)) -> &'static str {
+    if entry.3.is_empty() { entry.2 } else { entry.3 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_is_sorted_and_complete() {
+        assert_eq!(COUNTRIES.len(), 249);
+        assert!(COUNTRIES.windows(2).all(|pair| pair[0].0 < pair[1].0));
+    }
+
+    #[test]
+    fn codes_are_accepted_case_insensitively() {
+        assert_eq!(check("gb"), CountryCheck::Valid("GB".into()));
+        assert_eq!(check("ud"), CountryCheck::Undefined);
+        assert_eq!(lookup("DE"), Some("Germany"));
+        assert_eq!(lookup("XK"), None);
+    }
+
+    #[test]
+    fn mistakes_alpha3_and_names_get_suggestions() {
+        assert_eq!(check("UK"), CountryCheck::Invalid(Some(("GB", "United Kingdom"))));
+        assert_eq!(suggest("usa"), Some(("US", "United States")));
+        assert_eq!(suggest("Germany"), Some(("DE", "Germany")));
+        assert_eq!(suggest("South Korea"), Some(("KR", "South Korea")));
+        assert_eq!(suggest("the Netherlands"), Some(("NL", "Netherlands")));
+        assert_eq!(check("ZZ"), CountryCheck::Invalid(None));
+    }
+}

@@ -1,0 +1,115 @@
+//! Email and domain syntax (SPEC 2.1, UMAPI.md 3).
+//!
+//! The baseline is the `validator` crate's email check (the WHATWG/HTML5 rule). UMAPI is
+//! stricter than that rule in ways this module adds on top, each with its own message:
+//! - ASCII only: `validator` accepts internationalised domains (it converts them to punycode);
+//!   UMAPI and umapi-client's historical check take ASCII addresses only.
+//! - dot-atom local parts: `validator` lets `.` appear anywhere in the local part (`.a..b.@x.com`);
+//!   a dot-atom has no leading, trailing or doubled dot.
+//! - at least two domain labels: `validator` accepts `user@localhost`, and IP literals such as
+//!   `user@[10.0.0.1]`; a user in an Adobe org needs a real domain.
+//!
+//! Lengths are not checked here (the limit depends on the operation; see `user_rules`).
+
+use validator::ValidateEmail;
+
+/// Why an address is refused, as a phrase that completes "… is not a valid email address: ".
+pub fn problem(email: &str) -> Option<&'static str> {
+    if email.chars().any(char::is_whitespace) {
+        return Some("it contains a space");
+    }
+    let Some((local, domain)) = email.rsplit_once('@') else {
+        return Some("it has no @");
+    };
+    if local.contains('@') {
+        return Some("it has more than one @");
+    }
+    if local.is_empty() {
+        return Some("nothing before the @");
+    }
+    if !email.is_ascii() {
+        return Some("UMAPI accepts only ASCII addresses");
+    }
+    if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
+        return Some("the part before the @ may not start or end with a dot or hold two dots in a row");
+    }
+    if let Some(reason) = domain_problem(domain) {
+        return Some(reason);
+    }
+    if !email.validate_email() {
+        return Some("the part before the @ holds characters an address may not use");
+    }
+    None
+}
+
+/// Why a domain (an email's, or a Domain cell) is refused.
+pub fn domain_problem(domain: &str) -> Option<&'static str> {
+    if domain.is_empty() {
+        return Some("the domain is empty");
+    }
+    if domain.starts_with('[') {
+        return Some("an IP address is not a domain an Adobe org can use");
+    }
+    if !domain.is_ascii() {
+        return Some("UMAPI accepts only ASCII domains");
+    }
+    let mut labels = 0;
+    for label in domain.split('.') {
+        labels += 1;
+        if label.is_empty() || label.len() > 63 {
+            return Some("the domain has an empty or over-long part");
+        }
+        if !label.bytes().all(|byte| byte.is_ascii_alphanumeric() || byte == b'-') {
+            return Some("the domain holds characters other than letters, digits, - and .");
+        }
+        if label.starts_with('-') || label.ends_with('-') {
+            return Some("a part of the domain starts or ends with -");
+        }
+    }
+    if labels < 2 {
+        return Some("the domain needs at least two parts, like example.com");
+    }
+    if domain.rsplit('.').next().is_some_and(|top| top.bytes().all(|byte| byte.is_ascii_digit())) {
+        return Some("the domain ends in a number");
+    }
+    None
+}
+
+/// The domain part of an address (after the last `@`), or "" when there is none.
+pub fn domain_of(email: &str) -> &str {
+    email.rsplit_once('@').map_or("", |(_, domain)| domain)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ordinary_addresses_pass() {
+        for email in ["zoe@example.com", "first.last+tag@sub.example.co.uk", "o'neil@example.org", "a_b-c@x-y.io"] {
+            assert_eq!(problem(email), None, "{email}");
+        }
+    }
+
+    #[test]
+    fn each_refusal_says_why() {
+        assert_eq!(problem("zoe example.com"), Some("it contains a space"));
+        assert_eq!(problem("zoe.example.com"), Some("it has no @"));
+        assert_eq!(problem("a@b@example.com"), Some("it has more than one @"));
+        assert_eq!(problem("@example.com"), Some("nothing before the @"));
+        assert_eq!(problem("zoë@example.com"), Some("UMAPI accepts only ASCII addresses"));
+        assert!(problem("zoe.@example.com").is_some_and(|reason| reason.contains("dot")));
+        assert!(problem("zoe@localhost").is_some_and(|reason| reason.contains("two parts")));
+        assert!(problem("zoe@[10.0.0.1]").is_some_and(|reason| reason.contains("IP")));
+        assert!(problem("zoe@exa_mple.com").is_some());
+        assert!(problem("zo(e)@example.com").is_some());
+        assert!(problem("zoe@example.123").is_some());
+    }
+
+    #[test]
+    fn validator_alone_would_accept_what_umapi_refuses() {
+        assert!("zoe@localhost".validate_email());
+        assert!(".zoe..x@example.com".validate_email());
+        assert!(problem(".zoe..x@example.com").is_some());
+    }
+}

@@ -1,0 +1,167 @@
+//! What the simulator tests share: the demo org, a simulator started in-process on an ephemeral
+//! loopback port, an HTTP client that never goes through a proxy, and an [`Api`] that holds a
+//! token and speaks UMAPI with the right headers.
+
+#![allow(dead_code)]
+
+use std::time::{Duration, Instant};
+
+use reqwest::header::HeaderMap;
+use reqwest::{Client, StatusCode};
+use serde_json::{Value, json};
+use umapi_bulk::sim::{self, OrgState, SimHandle, SimOptions};
+
+use crate::harness;
+
+/// The demo org id.
+pub const ORG: &str = "DEMO0000000000000000000@AdobeOrg";
+/// The demo client.
+pub const CLIENT_ID: &str = "demo-client";
+/// The demo secret.
+pub const CLIENT_SECRET: &str = "demo-secret";
+
+/// `samples/org.json`, loaded.
+pub fn demo_state() -> OrgState {
+    sim::load_state(&harness::sample("org.json")).unwrap_or_else(|error| panic!("samples/org.json: {error:#}"))
+}
+
+/// A plain HTTP client for loopback.
+pub fn http() -> Client {
+    Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap_or_else(|error| panic!("cannot build an HTTP client: {error}"))
+}
+
+/// Starts a simulator.
+pub async fn start(options: SimOptions) -> SimHandle {
+    sim::start(options).await.unwrap_or_else(|error| panic!("the simulator did not start: {error:#}"))
+}
+
+/// Asks IMS for an OAuth token (v3, form body).
+pub async fn oauth_token(http: &Client, base_url: &str) -> String {
+    let form = [
+        ("grant_type", "client_credentials"),
+        ("client_id", CLIENT_ID),
+        ("client_secret", CLIENT_SECRET),
+        ("scope", "openid,AdobeID,user_management_sdk"),
+    ];
+    let response = http.post(format!("{base_url}/ims/token/v3")).form(&form).send().await.expect("token request");
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.expect("token JSON");
+    body["access_token"].as_str().expect("access_token").to_string()
+}
+
+/// A simulator with a token, speaking UMAPI.
+pub struct Api {
+    pub sim: SimHandle,
+    pub http: Client,
+    pub token: String,
+}
+
+impl Api {
+    /// The demo org with every limit off.
+    pub async fn demo() -> Self {
+        Self::with(SimOptions::unlimited(demo_state())).await
+    }
+
+    /// A simulator with these options, and a token of the first client.
+    pub async fn with(options: SimOptions) -> Self {
+        let sim = start(options).await;
+        let http = http();
+        let token = oauth_token(&http, &sim.base_url()).await;
+        Self { sim, http, token }
+    }
+
+    /// A request builder with the UMAPI headers.
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, format!("{}{path}", self.sim.umapi_url()))
+            .bearer_auth(&self.token)
+            .header("X-Api-Key", CLIENT_ID)
+            .header("Accept", "application/json")
+    }
+
+    /// `POST /action/{org}` with a body.
+    pub async fn action(&self, body: &Value) -> (StatusCode, Value) {
+        self.action_to(&format!("/action/{ORG}"), body).await
+    }
+
+    /// `POST /action/{org}?testOnly=true`.
+    pub async fn action_test_mode(&self, body: &Value) -> (StatusCode, Value) {
+        self.action_to(&format!("/action/{ORG}?testOnly=true"), body).await
+    }
+
+    async fn action_to(&self, path: &str, body: &Value) -> (StatusCode, Value) {
+        let response = self.request(reqwest::Method::POST, path).json(body).send().await.expect("action request");
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// One command, answered: asserts HTTP 200 and returns the body.
+    pub async fn command(&self, command: Value) -> Value {
+        let (status, body) = self.action(&json!([command])).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body
+    }
+
+    /// The single error code of a one-command answer, or `None` when it succeeded.
+    pub async fn error_of(&self, command: Value) -> Option<String> {
+        let body = self.command(command).await;
+        body["errors"][0]["errorCode"].as_str().map(str::to_string)
+    }
+
+    /// `GET` a UMAPI path (after `/v2/usermanagement`).
+    pub async fn get(&self, path: &str) -> (StatusCode, HeaderMap, Value) {
+        let response = self.request(reqwest::Method::GET, path).send().await.expect("GET request");
+        let status = response.status();
+        let headers = response.headers().clone();
+        (status, headers, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// A user of `/_sim/state` by email and type.
+    pub fn user(&self, email: &str, user_type: &str) -> Option<Value> {
+        let state = self.sim.snapshot();
+        state["users"]
+            .as_array()?
+            .iter()
+            .find(|user| user["email"].as_str() == Some(email) && user["type"].as_str() == Some(user_type))
+            .cloned()
+    }
+
+    /// A group of `/_sim/state` by name.
+    pub fn group(&self, name: &str) -> Option<Value> {
+        let state = self.sim.snapshot();
+        state["groups"].as_array()?.iter().find(|group| group["groupName"].as_str() == Some(name)).cloned()
+    }
+
+    /// A counter of `/_sim/state`.
+    pub fn counter(&self, name: &str) -> u64 {
+        self.sim.snapshot()["counters"][name].as_u64().unwrap_or(0)
+    }
+}
+
+/// The names in a JSON array of strings.
+pub fn names(value: &Value) -> Vec<String> {
+    value
+        .as_array()
+        .map(|items| items.iter().filter_map(|item| item.as_str().map(str::to_string)).collect())
+        .unwrap_or_default()
+}
+
+/// Polls `check` until it returns `Some`, or panics at the deadline.
+pub async fn poll<T, F, Fut>(deadline: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let until = Instant::now() + deadline;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(Instant::now() < until, "condition not met within {deadline:?}");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
