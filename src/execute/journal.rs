@@ -213,10 +213,20 @@ impl Journal {
         let mut line = serde_json::to_vec(record)
             .map_err(|error| JournalError::Io { path: self.path.clone(), source: error.into() })?;
         line.push(b'\n');
-        let mut file = self.file.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        file.write_all(&line)
-            .and_then(|()| file.sync_data())
-            .map_err(|source| JournalError::Io { path: self.path.clone(), source })
+        let write = || {
+            let mut file = self.file.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            file.write_all(&line)
+                .and_then(|()| file.sync_data())
+                .map_err(|source| JournalError::Io { path: self.path.clone(), source })
+        };
+        // fsync blocks for milliseconds; on a multi-threaded runtime let tokio move other tasks
+        // (the requests in flight) off this thread meanwhile.
+        match tokio::runtime::Handle::try_current() {
+            Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+                tokio::task::block_in_place(write)
+            }
+            _ => write(),
+        }
     }
 }
 

@@ -7,6 +7,7 @@ mod check_fixtures;
 mod check_properties;
 mod client;
 mod client_mock;
+mod client_sim;
 mod execute;
 mod harness;
 mod runs;
