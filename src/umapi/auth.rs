@@ -292,7 +292,7 @@ impl Authenticator {
                         .and_then(|value| value.to_str().ok())
                         .map(str::to_string);
                     match response.bytes().await {
-                        Err(error) => AttemptResult::Broken(super::client::describe_transport(&error)),
+                        Err(error) => AttemptResult::Broken(super::request::describe_transport(&error)),
                         Ok(body) if (200..300).contains(&status) => {
                             match serde_json::from_slice::<TokenResponse>(&body) {
                                 Ok(answer) => {
@@ -315,7 +315,7 @@ impl Authenticator {
                         }
                     }
                 }
-                Err(error) => super::client::transport_failure(&error),
+                Err(error) => super::request::transport_failure(&error),
             };
             let Verdict::Transient { reason, retry_after } = classify(&result, SystemTime::now()) else {
                 return Err(AuthError::Unavailable {
