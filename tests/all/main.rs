@@ -8,6 +8,7 @@ mod check_properties;
 mod client;
 mod client_mock;
 mod client_sim;
+mod client_sim_reads;
 mod execute;
 mod harness;
 mod runs;
