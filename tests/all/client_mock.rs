@@ -152,8 +152,11 @@ async fn handle(state: Arc<MockState>, method: Method, uri: Uri, headers: Header
         at: Instant::now(),
     };
     state.seen.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(seen.clone());
+    let scripted = seen.path.contains("/action/")
+        && !state.script.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).is_empty();
     let latency = state.latency_ms.load(Ordering::SeqCst);
-    if latency > 0 {
+    if latency > 0 && !scripted && !seen.path.starts_with("/ims/") {
+        // Scripted replies answer at once, so a test knows they arrive before any delayed answer.
         tokio::time::sleep(Duration::from_millis(latency)).await;
     }
     if seen.path.starts_with("/ims/") {
