@@ -61,7 +61,8 @@ impl fmt::Display for Failure {
 
 impl std::error::Error for Failure {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.error.source()
+        // The wrapped error itself (not its source), so that a hint attached to it stays in the chain.
+        Some(self.error.as_ref())
     }
 }
 

@@ -1,10 +1,348 @@
-//! `umapi-bulk apply`.
+//! `umapi-bulk apply`: validate, plan and execute a bulk file — or a saved plan (`--plan`), or the
+//! rest of an interrupted run (`--resume`) — and write the run folder (SPEC 3, 5).
+//!
+//! Nothing is sent when a row is invalid (unless `--skip-invalid`), when the edit guard trips, when
+//! `--on-deficit stop` finds rows without a licence, or when a saved plan's org has changed. The
+//! plan document is written to the run folder before the first request; the executor journals
+//! every request; `finish` turns the outcomes into the reports.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context as _;
+use time::OffsetDateTime;
 
 use crate::Context;
-use crate::cli::ApplyArgs;
-use crate::exit_status::ExitStatus;
+use crate::cli::{ApplyArgs, OnDeficit};
+use crate::commands::finish::{self, RunContext};
+use crate::commands::org_reads::{self, Lookup};
+use crate::commands::prepare::{self, DocumentContext};
+use crate::commands::target::{self, Target};
+use crate::execute::{self, CancelToken, ExecuteOptions, RunReport};
+use crate::exit_status::{ExitStatus, Failure};
+use crate::model::Operation;
+use crate::plan::document::{PlanDocument, SavedOptions};
+use crate::plan::{PlanError, PlanOptions};
+use crate::printer::with_hint;
+use crate::progress::Progress;
+use crate::report::run_folder;
+use crate::settings::parse_duration;
+use crate::umapi::client::UmapiClient;
+use crate::validation::{self, CheckOptions, render};
 
 /// Runs `apply`.
-pub fn run(_context: &Context, _args: ApplyArgs) -> anyhow::Result<ExitStatus> {
-    Err(super::not_built("apply"))
+pub fn run(context: &Context, args: ApplyArgs) -> anyhow::Result<ExitStatus> {
+    target::runtime()?.block_on(apply(context, args))
+}
+
+async fn apply(context: &Context, args: ApplyArgs) -> anyhow::Result<ExitStatus> {
+    let started_at = OffsetDateTime::now_utc();
+    let clock = Instant::now();
+    let max_wait = args.max_wait.as_deref().map(parse_duration).transpose().context("invalid --max-wait")?;
+    let mut target = target::connect(context, &args.target).await?;
+    if let Some(max_wait) = max_wait {
+        target.config.limits.max_wait = max_wait;
+    }
+    let progress = Arc::new(Progress::new(&context.printer));
+    let client = target.client(progress.clone())?;
+    let cancel = CancelToken::new();
+    watch_ctrl_c(cancel.clone(), progress.clone());
+    let outcome = match &args.resume {
+        Some(run_dir) => resume(context, &args, &target, &client, run_dir, &progress, &cancel).await,
+        None => fresh(context, &args, &target, &client, started_at, &progress, &cancel).await,
+    };
+    let status = match outcome {
+        Ok((document, run_dir, report)) => {
+            let run = RunContext {
+                context,
+                config: &target.config,
+                simulator: target.is_simulator(),
+                started_at,
+                clock,
+                progress: &progress,
+                cancel: &cancel,
+            };
+            finish::finish(&run, &client, &document, &run_dir, &report).await
+        }
+        Err(error) => Err(error),
+    };
+    drop(progress);
+    target.shutdown().await;
+    status
+}
+
+fn watch_ctrl_c(cancel: CancelToken, progress: Arc<Progress>) {
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            progress
+                .line("interrupted: letting requests in flight finish, starting nothing new (Ctrl-C again to force)");
+            cancel.cancel();
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(ExitStatus::Interrupted.code());
+            }
+        }
+    });
+}
+
+type Prepared = (PlanDocument, PathBuf, RunReport);
+
+async fn fresh(
+    context: &Context,
+    args: &ApplyArgs,
+    target: &Target,
+    client: &Arc<UmapiClient>,
+    started_at: OffsetDateTime,
+    progress: &Arc<Progress>,
+    cancel: &CancelToken,
+) -> anyhow::Result<Prepared> {
+    let test_mode = args.test_mode;
+    let (document, plan_warnings) = match (&args.plan, &args.file, args.op) {
+        (Some(plan_path), _, _) => (saved_plan(client, plan_path, progress, cancel).await?, Vec::new()),
+        (None, Some(file), Some(op)) => {
+            let operation = Operation::from(op);
+            let options = plan_options(args, operation);
+            let checked = check(context, target, file, operation, args.skip_invalid)?;
+            progress.start_phase("reading the org");
+            let lookups = if org_reads::reads_users(operation) { prepare::lookups(&checked) } else { Vec::new() };
+            let snapshot = org_reads::read(client, &lookups, cancel).await.map_err(|error| error.into_anyhow())?;
+            progress.finish_phase();
+            let plan = prepare::plan_rows(&checked, &options, &snapshot).map_err(refusal)?;
+            if !plan.issues.is_empty() {
+                eprint!("{}", crate::commands::plan::render_issues(&plan.issues, context.printer.color()));
+                if !args.skip_invalid {
+                    return Err(Failure::new(
+                        ExitStatus::InvalidInput,
+                        with_hint(
+                            anyhow::anyhow!(
+                                "{} row(s) name things the org does not have; nothing was sent",
+                                plan.issues
+                                    .iter()
+                                    .map(|issue| issue.line)
+                                    .collect::<std::collections::BTreeSet<_>>()
+                                    .len()
+                            ),
+                            "fix the names, or add --skip-invalid to run the other rows",
+                        ),
+                    ));
+                }
+            }
+            let warnings = crate::commands::plan::licence_warnings(&plan.licences);
+            if !warnings.is_empty() && args.planning.on_deficit == OnDeficit::Stop {
+                for warning in &warnings {
+                    context.printer.warn(warning);
+                }
+                return Err(Failure::new(
+                    ExitStatus::InvalidInput,
+                    with_hint(
+                        anyhow::anyhow!("some rows would end without a licence; nothing was sent (--on-deficit stop)"),
+                        "free or buy licences, remove those rows, or use --on-deficit warn",
+                    ),
+                ));
+            }
+            let file_text = file.display().to_string();
+            let saved = SavedOptions {
+                update_existing: options.update_existing,
+                additive: options.additive,
+                max_removals: options.max_removals,
+                delete_accounts: options.delete_accounts,
+                skip_invalid: args.skip_invalid,
+            };
+            let document_context = DocumentContext {
+                file: &file_text,
+                org_id: &target.config.org_id,
+                simulator: target.is_simulator(),
+                options: saved,
+            };
+            (prepare::document(&checked, &plan, &snapshot, operation, document_context), warnings)
+        }
+        _ => anyhow::bail!("apply needs FILE and --op, or --plan, or --resume"),
+    };
+    for warning in &plan_warnings {
+        context.printer.warn(warning);
+    }
+    let run_dir =
+        run_folder::create(&args.out_dir, started_at, document.operation.as_str(), Path::new(&document.file))?;
+    write_plan(&run_dir.join(run_folder::PLAN), &document)?;
+    announce(context, &document, &run_dir, test_mode);
+    let options = ExecuteOptions::from_limits(&target.config.limits, test_mode);
+    let report =
+        execute::execute(client.clone(), document.batches.clone(), &run_dir, options, progress.clone(), cancel.clone())
+            .await
+            .map_err(|error| Failure::new(error.exit_status(), error))?;
+    Ok((document, run_dir, report))
+}
+
+fn plan_options(args: &ApplyArgs, operation: Operation) -> PlanOptions {
+    PlanOptions {
+        operation,
+        update_existing: args.planning.update_existing,
+        additive: args.planning.additive,
+        max_removals: args.planning.max_removals,
+        delete_accounts: args.planning.delete_accounts,
+    }
+}
+
+/// Validates the file; prints the diagnostics; refuses when it has errors (unless `skip_invalid`
+/// and the errors are row-level).
+pub(crate) fn check(
+    context: &Context,
+    target: &Target,
+    file: &Path,
+    operation: Operation,
+    skip_invalid: bool,
+) -> anyhow::Result<validation::CheckedFile> {
+    let options = CheckOptions { operation, claimed_domains: target.config.claimed_domains.clone() };
+    let checked =
+        validation::check_file(file, &options).map_err(|error| Failure::new(ExitStatus::InvalidInput, error))?;
+    if !checked.diagnostics.is_empty() {
+        eprint!("{}", render::human_diagnostics(&checked.diagnostics, context.printer.color()));
+    }
+    if checked.file_level_error() || (checked.has_errors() && !skip_invalid) {
+        let (errors, _) = checked.counts();
+        let hint = if checked.file_level_error() {
+            format!("`umapi-bulk check {} --op {operation}` explains each problem", file.display())
+        } else {
+            "fix the rows, or add --skip-invalid to run only the valid ones".to_string()
+        };
+        return Err(Failure::new(
+            ExitStatus::InvalidInput,
+            with_hint(anyhow::anyhow!("{}: {errors} error(s); nothing was sent", file.display()), hint),
+        ));
+    }
+    Ok(checked)
+}
+
+fn refusal(error: PlanError) -> anyhow::Error {
+    let hint = match &error {
+        PlanError::TooManyRemovals { count, .. } => {
+            format!(
+                "check the plan with `umapi-bulk plan`; if it is right, raise the guard with --max-removals {count}"
+            )
+        }
+    };
+    Failure::new(ExitStatus::InvalidInput, with_hint(anyhow::Error::new(error), hint))
+}
+
+fn announce(context: &Context, document: &PlanDocument, run_dir: &Path, test_mode: bool) {
+    if test_mode {
+        context.printer.warn("TEST MODE: UMAPI checks every request but changes nothing (testOnly=true)");
+    }
+    context.printer.info(&format!(
+        "{}: {} rows, {} commands in {} requests → {}",
+        document.operation.console_name(),
+        document.rows.len(),
+        document.command_count(),
+        document.batches.len(),
+        run_dir.display()
+    ));
+}
+
+fn write_plan(path: &Path, document: &PlanDocument) -> anyhow::Result<()> {
+    let text = serde_json::to_string_pretty(document).context("cannot serialise the plan")?;
+    fs_err::write(path, text + "\n").context("cannot write the plan")?;
+    Ok(())
+}
+
+/// Reads a plan document.
+pub(crate) fn read_plan(path: &Path) -> anyhow::Result<PlanDocument> {
+    let text = fs_err::read_to_string(path).map_err(|error| Failure::new(ExitStatus::InvalidInput, error))?;
+    let document: PlanDocument = serde_json::from_str(&text).map_err(|error| {
+        Failure::new(ExitStatus::InvalidInput, anyhow::anyhow!("{} is not a umapi-bulk plan: {error}", path.display()))
+    })?;
+    if document.format != crate::plan::document::FORMAT_VERSION {
+        return Err(Failure::new(
+            ExitStatus::InvalidInput,
+            anyhow::anyhow!(
+                "{} has plan format {}, this tool reads {}",
+                path.display(),
+                document.format,
+                crate::plan::document::FORMAT_VERSION
+            ),
+        ));
+    }
+    Ok(document)
+}
+
+/// `--plan`: re-reads the fingerprinted state and refuses, with a diff, when it changed.
+async fn saved_plan(
+    client: &Arc<UmapiClient>,
+    path: &Path,
+    progress: &Arc<Progress>,
+    cancel: &CancelToken,
+) -> anyhow::Result<PlanDocument> {
+    let document = read_plan(path)?;
+    if document.org_id != client.org_id() {
+        return Err(Failure::new(
+            ExitStatus::InvalidInput,
+            anyhow::anyhow!("{} was made for org {}, not {}", path.display(), document.org_id, client.org_id()),
+        ));
+    }
+    progress.start_phase("checking the org has not changed since the plan");
+    let lookups: Vec<Lookup> = document
+        .fingerprint
+        .users
+        .keys()
+        .map(|key| {
+            let (email, kind) = key.split_once('|').unwrap_or((key.as_str(), "any"));
+            Lookup { email: email.to_string(), identity_type: crate::model::IdentityType::from_wire(kind) }
+        })
+        .collect();
+    let snapshot = org_reads::read(client, &lookups, cancel).await.map_err(|error| error.into_anyhow())?;
+    progress.finish_phase();
+    let now = snapshot.fingerprint();
+    if now.sha256 != document.fingerprint.sha256 {
+        let changes = document.fingerprint.diff(&now);
+        let mut message = format!("the org changed since {} was made; nothing was sent:", path.display());
+        for change in &changes {
+            message.push_str("\n  ");
+            message.push_str(change);
+        }
+        return Err(Failure::new(
+            ExitStatus::InvalidInput,
+            with_hint(
+                anyhow::anyhow!(message),
+                "make a fresh plan with `umapi-bulk plan ... -o plan.json` and review it",
+            ),
+        ));
+    }
+    Ok(document)
+}
+
+async fn resume(
+    context: &Context,
+    args: &ApplyArgs,
+    target: &Target,
+    client: &Arc<UmapiClient>,
+    run_dir: &Path,
+    progress: &Arc<Progress>,
+    cancel: &CancelToken,
+) -> anyhow::Result<Prepared> {
+    let document = read_plan(&run_dir.join(run_folder::PLAN))
+        .map_err(|error| with_hint(error, format!("{} is not a run folder of umapi-bulk apply", run_dir.display())))?;
+    let journal = execute::read_journal(run_dir).map_err(|error| Failure::new(ExitStatus::InvalidInput, error))?;
+    if journal.batches != document.batches {
+        return Err(Failure::new(
+            ExitStatus::InvalidInput,
+            anyhow::anyhow!("the journal and plan.json of {} disagree; the folder was edited", run_dir.display()),
+        ));
+    }
+    if journal.is_complete() {
+        context
+            .printer
+            .info(&format!("{}: every request was already answered; rewriting the reports", run_dir.display()));
+    } else {
+        context.printer.info(&format!(
+            "resuming {} ({}): {} of {} requests still to send",
+            run_dir.display(),
+            document.operation.console_name(),
+            journal.pending().count(),
+            document.batches.len()
+        ));
+    }
+    let options = ExecuteOptions::from_limits(&target.config.limits, args.test_mode);
+    let resumed = execute::resume(client.clone(), run_dir, options, progress.clone(), cancel.clone())
+        .await
+        .map_err(|error| Failure::new(error.exit_status(), error))?;
+    Ok((document, run_dir.to_path_buf(), resumed.report))
 }

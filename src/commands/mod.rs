@@ -5,13 +5,13 @@
 pub mod apply;
 pub mod check;
 pub mod export;
+pub(crate) mod finish;
+pub(crate) mod org_reads;
+pub(crate) mod outcomes;
 pub mod plan;
+pub(crate) mod prepare;
 pub mod runs;
 pub mod sim;
 pub mod split;
+pub(crate) mod target;
 pub mod template;
-
-/// The error for a command that is not built yet.
-pub(crate) fn not_built(verb: &str) -> anyhow::Error {
-    anyhow::anyhow!("`umapi-bulk {verb}` is not available in this build yet")
-}

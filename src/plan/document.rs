@@ -188,6 +188,9 @@ pub struct PlanDocument {
     pub before: Vec<User>,
     /// The org facts the plan depends on.
     pub fingerprint: Fingerprint,
+    /// The licence forecast made when planning (test-mode runs report it as their deficit).
+    #[serde(default)]
+    pub licences: Vec<crate::plan::licences::LicenceForecast>,
 }
 
 impl PlanDocument {

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::plan::catalogue::Catalogue;
 
@@ -26,7 +26,7 @@ pub struct Join {
 }
 
 /// The forecast for one product configuration the plan touches.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LicenceForecast {
     /// Product configuration.
     pub configuration: String,

@@ -17,17 +17,24 @@ pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// A CSV writer for reports: BOM, CRLF, every cell neutralised, ragged rows allowed (deficit.csv
-/// holds two tables).
+/// holds two tables separated by an empty line).
 pub struct ReportWriter<W: Write> {
-    inner: csv::Writer<W>,
+    inner: Option<csv::Writer<W>>,
+}
+
+fn csv_writer<W: Write>(sink: W) -> csv::Writer<W> {
+    csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).flexible(true).from_writer(sink)
+}
+
+fn closed() -> csv::Error {
+    csv::Error::from(std::io::Error::other("report writer already finished"))
 }
 
 impl<W: Write> ReportWriter<W> {
     /// Wraps a sink and writes the BOM.
     pub fn new(mut sink: W) -> std::io::Result<Self> {
         sink.write_all(UTF8_BOM)?;
-        let inner = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).flexible(true).from_writer(sink);
-        Ok(Self { inner })
+        Ok(Self { inner: Some(csv_writer(sink)) })
     }
 
     /// Writes one row, neutralising every cell.
@@ -37,17 +44,24 @@ impl<W: Write> ReportWriter<W> {
         S: AsRef<str>,
     {
         let safe: Vec<String> = cells.into_iter().map(|cell| neutralise(cell.as_ref()).into_owned()).collect();
-        self.inner.write_record(&safe)
+        self.inner.as_mut().ok_or_else(closed)?.write_record(&safe)
     }
 
-    /// Writes an empty line (between tables).
+    /// Writes an empty line (between tables). The csv crate writes an empty record as `""`, so the
+    /// line break goes straight to the sink.
     pub fn blank(&mut self) -> csv::Result<()> {
-        self.inner.write_record(None::<&[u8]>)
+        let writer = self.inner.take().ok_or_else(closed)?;
+        let mut sink =
+            writer.into_inner().map_err(|error| csv::Error::from(std::io::Error::other(error.to_string())))?;
+        sink.write_all(b"\r\n")?;
+        self.inner = Some(csv_writer(sink));
+        Ok(())
     }
 
     /// Flushes and returns the sink.
-    pub fn finish(self) -> std::io::Result<W> {
-        self.inner.into_inner().map_err(|error| std::io::Error::other(error.to_string()))
+    pub fn finish(mut self) -> std::io::Result<W> {
+        let writer = self.inner.take().ok_or_else(|| std::io::Error::other("report writer already finished"))?;
+        writer.into_inner().map_err(|error| std::io::Error::other(error.to_string()))
     }
 }
 
@@ -75,9 +89,11 @@ mod tests {
         let mut writer = ReportWriter::new(Vec::new()).unwrap_or_else(|error| panic!("{error}"));
         writer.row(["Name", "Groups"]).unwrap_or_else(|error| panic!("{error}"));
         writer.row(["=HYPERLINK()", "A, B"]).unwrap_or_else(|error| panic!("{error}"));
+        writer.blank().unwrap_or_else(|error| panic!("{error}"));
+        writer.row(["x"]).unwrap_or_else(|error| panic!("{error}"));
         let bytes = writer.finish().unwrap_or_default();
         assert!(bytes.starts_with(UTF8_BOM));
         let text = String::from_utf8_lossy(&bytes[3..]).to_string();
-        assert_eq!(text, "Name,Groups\r\n'=HYPERLINK(),\"A, B\"\r\n");
+        assert_eq!(text, "Name,Groups\r\n'=HYPERLINK(),\"A, B\"\r\n\r\nx\r\n");
     }
 }

@@ -2,6 +2,9 @@
 //! the simulator on an ephemeral loopback port. Each area has its own module; `harness` holds what
 //! they share.
 
+mod apply;
+mod apply_support;
+mod beyond;
 mod check_cli;
 mod check_fixtures;
 mod check_properties;

@@ -1,0 +1,175 @@
+//! Plan document + the executor's report (+ the licence reads after the run) → one result per
+//! input row, and the deficit lines. A row with several commands takes its worst outcome: a failed
+//! command makes it `Failed`, an unsent one `Not Attempted`; only when every command succeeded is
+//! it `Success`.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use crate::execute::{CommandOutcome, NotAttemptedReason, RunReport};
+use crate::plan::catalogue::Catalogue;
+use crate::plan::document::{PlanDocument, RowFate};
+use crate::report::deficit::DeficitLine;
+use crate::report::hints;
+use crate::report::results::{ResultKind, RowResult};
+
+/// Members without a licence, per product configuration (lower-cased emails).
+pub type Unlicensed = BTreeMap<String, BTreeSet<String>>;
+
+fn not_sent_message(reason: NotAttemptedReason) -> &'static str {
+    match reason {
+        NotAttemptedReason::Cancelled => "not sent: the run was interrupted (Ctrl-C)",
+        NotAttemptedReason::Parked => "not sent: the run was parked while UMAPI asked to wait",
+        NotAttemptedReason::Aborted => "not sent: the run stopped on an authentication or connection error",
+    }
+}
+
+/// One result per input record, in input order.
+pub fn row_results(document: &PlanDocument, report: Option<&RunReport>, unlicensed: &Unlicensed) -> Vec<RowResult> {
+    let mut by_row: HashMap<usize, Vec<&CommandOutcome>> = HashMap::new();
+    if let Some(report) = report {
+        for (_, _, source, outcome) in report.command_outcomes(&document.batches) {
+            by_row.entry(source.row_index).or_default().push(outcome);
+        }
+    }
+    let test_mode = report.is_some_and(|report| report.test_mode);
+    document
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(index, entry)| {
+            let mut result = RowResult {
+                line: entry.line,
+                fields: entry.fields.clone(),
+                kind: ResultKind::Success,
+                error_code: String::new(),
+                error_message: String::new(),
+                request_id: String::new(),
+                no_licence: Vec::new(),
+                transient: false,
+            };
+            match &entry.fate {
+                RowFate::Invalid { code, message } => {
+                    result.kind = ResultKind::Invalid;
+                    result.error_code = code.clone();
+                    result.error_message = message.clone();
+                }
+                RowFate::Skipped { reason } => {
+                    result.kind = ResultKind::Skipped;
+                    result.error_message = reason.clone();
+                }
+                RowFate::Planned { .. } => {
+                    let outcomes = by_row.get(&index).map(Vec::as_slice).unwrap_or_default();
+                    fill_from_outcomes(&mut result, outcomes, report.is_some(), test_mode);
+                    if result.kind == ResultKind::Success {
+                        let email = entry.user.to_lowercase();
+                        result.no_licence = entry
+                            .joins
+                            .iter()
+                            .filter(|configuration| {
+                                unlicensed.get(*configuration).is_some_and(|members| members.contains(&email))
+                            })
+                            .cloned()
+                            .collect();
+                    }
+                }
+            }
+            result
+        })
+        .collect()
+}
+
+fn fill_from_outcomes(result: &mut RowResult, outcomes: &[&CommandOutcome], ran: bool, test_mode: bool) {
+    if outcomes.is_empty() {
+        result.kind = ResultKind::NotAttempted;
+        result.error_code = hints::NOT_SENT.to_string();
+        result.error_message = if ran { "not sent".into() } else { "not sent: the run did not start".into() };
+        result.transient = true;
+        return;
+    }
+    let failed = outcomes.iter().find(|outcome| matches!(outcome, CommandOutcome::Failed { .. }));
+    let unsent = outcomes.iter().find(|outcome| matches!(outcome, CommandOutcome::NotAttempted { .. }));
+    match (failed, unsent) {
+        (Some(CommandOutcome::Failed { code, message, step, x_request_id, transient }), _) => {
+            result.kind = ResultKind::Failed;
+            result.error_code = code.clone();
+            result.error_message = match step {
+                Some(step) => format!("{message} (step {})", step + 1),
+                None => message.clone(),
+            };
+            result.request_id = x_request_id.clone().unwrap_or_default();
+            result.transient = *transient || hints::is_transient(code);
+        }
+        (_, Some(CommandOutcome::NotAttempted { reason })) => {
+            result.kind = ResultKind::NotAttempted;
+            result.error_code = hints::NOT_SENT.to_string();
+            result.error_message = not_sent_message(*reason).to_string();
+            result.transient = true;
+            result.request_id =
+                outcomes.iter().find_map(|outcome| outcome.x_request_id()).unwrap_or_default().to_string();
+        }
+        _ => {
+            result.kind = ResultKind::Success;
+            result.request_id =
+                outcomes.iter().rev().find_map(|outcome| outcome.x_request_id()).unwrap_or_default().to_string();
+            let warnings: Vec<String> = outcomes
+                .iter()
+                .flat_map(|outcome| match outcome {
+                    CommandOutcome::Succeeded { warnings, .. } => warnings.clone(),
+                    _ => Vec::new(),
+                })
+                .map(|warning| format!("warning {}: {}", warning.code, warning.message))
+                .collect();
+            let mut message = warnings.join("; ");
+            if test_mode {
+                message = if message.is_empty() {
+                    "test mode: would succeed".into()
+                } else {
+                    format!("test mode: would succeed; {message}")
+                };
+            }
+            result.error_message = message;
+        }
+    }
+}
+
+/// The product configurations whose licences the deficit report reads: those joined by rows that
+/// succeeded.
+pub fn touched_configurations(document: &PlanDocument, results: &[RowResult]) -> BTreeSet<String> {
+    document
+        .rows
+        .iter()
+        .zip(results)
+        .filter(|(_, result)| result.kind == ResultKind::Success)
+        .flat_map(|(entry, _)| entry.joins.iter().cloned())
+        .collect()
+}
+
+/// The deficit lines: per touched configuration, joins requested by successful rows, and which of
+/// those users hold no licence.
+pub fn deficit_lines(document: &PlanDocument, results: &[RowResult], unlicensed: &Unlicensed) -> Vec<DeficitLine> {
+    let catalogue = Catalogue::from_groups(&document.catalogue);
+    let mut lines: BTreeMap<String, DeficitLine> = BTreeMap::new();
+    for (entry, result) in document.rows.iter().zip(results) {
+        if result.kind != ResultKind::Success {
+            continue;
+        }
+        for configuration in &entry.joins {
+            let line = lines.entry(configuration.clone()).or_insert_with(|| DeficitLine {
+                configuration: configuration.clone(),
+                quota: catalogue.configuration(configuration).and_then(|entry| entry.licence_quota),
+                requested: 0,
+                assigned: 0,
+                unlicensed: Vec::new(),
+            });
+            line.requested += 1;
+            let without =
+                unlicensed.get(configuration).is_some_and(|members| members.contains(&entry.user.to_lowercase()));
+            if without {
+                line.unlicensed.push((entry.user.clone(), entry.line));
+            } else {
+                line.assigned += 1;
+            }
+        }
+    }
+    lines.into_values().collect()
+}
