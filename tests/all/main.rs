@@ -10,6 +10,7 @@ mod check_fixtures;
 mod check_properties;
 mod client;
 mod client_mock;
+mod client_secrets;
 mod client_sim;
 mod client_sim_reads;
 mod execute;
