@@ -76,9 +76,9 @@ pub fn status_of(error: &anyhow::Error) -> ExitStatus {
 
 /// The text printed by `--help` after the subcommands: the exit-code table.
 pub const EXIT_CODES_HELP: &str = "Exit codes:
-  0    success: every row succeeded (check: no errors; warnings are allowed)
-  1    some rows failed or are invalid
-  2    the input or the configuration is invalid; nothing was sent
+  0    success: every row succeeded or needed nothing (check: no errors; warnings are allowed)
+  1    some rows failed, were invalid (--skip-invalid) or were not sent (a parked run)
+  2    the input or the configuration is invalid, or a guard refused the plan; nothing was sent
   3    authentication or connection failure
   130  interrupted (Ctrl-C); the run folder is written and can be resumed";
 

@@ -102,7 +102,9 @@ async fn fresh(
         (None, Some(file), Some(op)) => {
             let operation = Operation::from(op);
             let options = plan_options(args, operation);
-            let checked = check(context, target, file, operation, args.skip_invalid)?;
+            // Row errors do not stop here: the org's names are checked too, so that every problem of
+            // the file is reported in one go before anything is refused.
+            let checked = check(context, target, file, operation, true)?;
             progress.start_phase("reading the org");
             let lookups = if org_reads::reads_users(operation) { prepare::lookups(&checked) } else { Vec::new() };
             let snapshot = org_reads::read(client, &lookups, cancel).await.map_err(|error| error.into_anyhow())?;
@@ -110,22 +112,29 @@ async fn fresh(
             let plan = prepare::plan_rows(&checked, &options, &snapshot).map_err(refusal)?;
             if !plan.issues.is_empty() {
                 eprint!("{}", crate::commands::plan::render_issues(&plan.issues, context.printer.color()));
-                if !args.skip_invalid {
-                    return Err(Failure::new(
-                        ExitStatus::InvalidInput,
-                        with_hint(
-                            anyhow::anyhow!(
-                                "{} row(s) name things the org does not have; nothing was sent",
-                                plan.issues
-                                    .iter()
-                                    .map(|issue| issue.line)
-                                    .collect::<std::collections::BTreeSet<_>>()
-                                    .len()
-                            ),
-                            "fix the names, or add --skip-invalid to run the other rows",
+            }
+            let mut invalid_lines: std::collections::BTreeSet<u64> =
+                plan.issues.iter().map(|issue| issue.line).collect();
+            invalid_lines.extend(
+                checked
+                    .records
+                    .iter()
+                    .zip(&checked.rows)
+                    .filter(|(_, status)| matches!(status, validation::RowStatus::Invalid))
+                    .map(|(record, _)| record.line),
+            );
+            if !invalid_lines.is_empty() && !args.skip_invalid {
+                return Err(Failure::new(
+                    ExitStatus::InvalidInput,
+                    with_hint(
+                        anyhow::anyhow!(
+                            "{}: {} invalid; nothing was sent",
+                            file.display(),
+                            plural(invalid_lines.len(), "row is", "rows are")
                         ),
-                    ));
-                }
+                        "fix the rows, or add --skip-invalid to run only the valid ones",
+                    ),
+                ));
             }
             let warnings = crate::commands::plan::licence_warnings(&plan.licences);
             if !warnings.is_empty() && args.planning.on_deficit == OnDeficit::Stop {
@@ -183,14 +192,14 @@ fn plan_options(args: &ApplyArgs, operation: Operation) -> PlanOptions {
     }
 }
 
-/// Validates the file; prints the diagnostics; refuses when it has errors (unless `skip_invalid`
-/// and the errors are row-level).
+/// Validates the file and prints the diagnostics. Refuses a file-level error always, and row errors
+/// unless `keep_going` (the caller then decides, after checking names against the org).
 pub(crate) fn check(
     context: &Context,
     target: &Target,
     file: &Path,
     operation: Operation,
-    skip_invalid: bool,
+    keep_going: bool,
 ) -> anyhow::Result<validation::CheckedFile> {
     let options = CheckOptions { operation, claimed_domains: target.config.claimed_domains.clone() };
     let checked =
@@ -198,7 +207,7 @@ pub(crate) fn check(
     if !checked.diagnostics.is_empty() {
         eprint!("{}", render::human_diagnostics(&checked.diagnostics, context.printer.color()));
     }
-    if checked.file_level_error() || (checked.has_errors() && !skip_invalid) {
+    if checked.file_level_error() || (checked.has_errors() && !keep_going) {
         let (errors, _) = checked.counts();
         let hint = if checked.file_level_error() {
             format!("`umapi-bulk check {} --op {operation}` explains each problem", file.display())
@@ -207,7 +216,10 @@ pub(crate) fn check(
         };
         return Err(Failure::new(
             ExitStatus::InvalidInput,
-            with_hint(anyhow::anyhow!("{}: {errors} error(s); nothing was sent", file.display()), hint),
+            with_hint(
+                anyhow::anyhow!("{}: {}; nothing was sent", file.display(), plural(errors, "error", "errors")),
+                hint,
+            ),
         ));
     }
     Ok(checked)
@@ -345,4 +357,9 @@ async fn resume(
         .await
         .map_err(|error| Failure::new(error.exit_status(), error))?;
     Ok((document, run_dir.to_path_buf(), resumed.report))
+}
+
+/// `1 row is` / `3 rows are`.
+pub(crate) fn plural(count: usize, one: &str, many: &str) -> String {
+    if count == 1 { format!("1 {one}") } else { format!("{count} {many}") }
 }

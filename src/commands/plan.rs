@@ -11,6 +11,7 @@ use serde_json::json;
 
 use crate::Context;
 use crate::cli::{OnDeficit, PlanArgs};
+use crate::commands::apply::plural;
 use crate::commands::org_reads;
 use crate::commands::prepare::{self, DocumentContext};
 use crate::commands::target;
@@ -204,8 +205,10 @@ fn human_plan(document: &PlanDocument, limits: &Limits, reads_done: u64) -> Stri
     let commands = document.command_count();
     let requests = document.batches.len();
     text.push_str(&format!(
-        "\nTotals: {} rows: {planned} to send, {skipped} with nothing to do, {invalid} invalid; {commands} commands in {requests} action requests\n",
-        document.rows.len()
+        "\nTotals: {}: {planned} to send, {skipped} with nothing to do, {invalid} invalid; {} in {}\n",
+        plural(document.rows.len(), "row", "rows"),
+        plural(commands, "command", "commands"),
+        plural(requests, "action request", "action requests")
     ));
     let concurrency = limits.concurrency;
     let action = family_duration(requests, limits.action_rpm, limits.window, TYPICAL_LATENCY, concurrency);
@@ -213,21 +216,23 @@ fn human_plan(document: &PlanDocument, limits: &Limits, reads_done: u64) -> Stri
     let touched = document.licences.len();
     let licence_reads = family_duration(touched, limits.read_rpm, limits.window, TYPICAL_LATENCY, 1);
     text.push_str(&format!(
-        "Estimated duration of apply: about {} ({requests} action requests at {} per minute, {} reads before and {touched} licence reads after)\n",
+        "Estimated duration of apply: about {} ({} at {}, {} before and {} after)\n",
         format_duration_rounded(action + reads + licence_reads),
-        if limits.action_rpm == 0 { "no limit".to_string() } else { limits.action_rpm.to_string() },
-        reads_done
+        plural(requests, "action request", "action requests"),
+        if limits.action_rpm == 0 { "no rate limit".to_string() } else { format!("{} per minute", limits.action_rpm) },
+        plural(reads_done as usize, "read", "reads"),
+        plural(touched, "licence read", "licence reads")
     ));
     if !document.licences.is_empty() {
         text.push_str("Licences (direct joins; joins through user groups are not forecast):\n");
         for forecast in &document.licences {
             let quota = forecast.quota.map_or_else(|| "no quota".to_string(), |quota| format!("quota {quota}"));
             text.push_str(&format!(
-                "  {}: {quota}, {} members, {} free; {} joins → {} without a licence\n",
+                "  {}: {quota}, {} members, {} free; {} → {} without a licence\n",
                 forecast.configuration,
                 forecast.members,
                 if forecast.quota.is_some() { forecast.free.to_string() } else { "-".into() },
-                forecast.needed,
+                plural(forecast.needed as usize, "join", "joins"),
                 forecast.deficit()
             ));
         }

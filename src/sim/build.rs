@@ -170,7 +170,9 @@ fn user_record(org: &Org, user: &UserSpec) -> Result<UserRecord, String> {
                     }
                     Some(directory) if directory.identity_type() != kind => {
                         return Err(format!(
-                            "domain {checked:?} is a {directory:?} directory, so its users are not {}s",
+                            "domain {checked:?} is attached to the {directory:?} directory, so its users are {}s, \
+                             not {}s",
+                            directory.identity_type().console_name(),
                             kind.console_name()
                         ));
                     }

@@ -77,14 +77,6 @@ impl Licences {
         let quota = usize::try_from(quota).unwrap_or(usize::MAX);
         self.members(profile).take(quota).collect()
     }
-
-    /// Whether `user` holds a licence of `profile` (false when not a member).
-    pub(crate) fn is_licensed(&self, user: UserId, profile: GroupId, quota: u64) -> bool {
-        let Some(line) = self.lines.get(&profile) else { return false };
-        let Some(arrival) = line.arrival_of.get(&user) else { return false };
-        let ahead = line.by_arrival.range(..*arrival).count();
-        u64::try_from(ahead).is_ok_and(|ahead| ahead < quota)
-    }
 }
 
 #[cfg(test)]
@@ -102,11 +94,10 @@ mod tests {
             licences.sync(user, &set(&[7]));
         }
         assert_eq!(licences.licensed(7, 3), [0, 1, 2].into_iter().collect());
-        assert!(!licences.is_licensed(3, 7, 3));
+        assert!(!licences.licensed(7, 3).contains(&3));
         licences.forget(1);
         assert_eq!(licences.member_count(7), 4);
-        assert!(licences.is_licensed(3, 7, 3));
-        assert!(!licences.is_licensed(4, 7, 3));
+        assert_eq!(licences.licensed(7, 3), [0, 2, 3].into_iter().collect());
         licences.sync(1, &set(&[7]));
         assert_eq!(licences.members(7).collect::<Vec<_>>(), vec![0, 2, 3, 4, 1]);
     }

@@ -295,11 +295,23 @@ impl Org {
         self.licences.licensed(profile, self.catalogue.quota_of(profile).unwrap_or(0))
     }
 
-    /// The profiles a user is a member of, split into licensed and unlicensed.
-    pub(crate) fn licence_status(&self, id: UserId) -> (Vec<GroupId>, Vec<GroupId>) {
-        self.licences.held_by(id).partition(|profile| {
-            self.licences.is_licensed(id, *profile, self.catalogue.quota_of(*profile).unwrap_or(0))
-        })
+    /// The licence holders of every profile, computed once (for whole-org views).
+    pub(crate) fn licence_holders(&self) -> HashMap<GroupId, std::collections::HashSet<UserId>> {
+        self.catalogue
+            .all()
+            .filter(|group| matches!(group.kind, GroupKind::Profile { .. }))
+            .map(|group| (group.id, self.licensed(group.id)))
+            .collect()
+    }
+
+    /// The profiles a user is a member of, split into licensed and unlicensed, given
+    /// [`Org::licence_holders`].
+    pub(crate) fn licence_status(
+        &self,
+        id: UserId,
+        holders: &HashMap<GroupId, std::collections::HashSet<UserId>>,
+    ) -> (Vec<GroupId>, Vec<GroupId>) {
+        self.licences.held_by(id).partition(|profile| holders.get(profile).is_some_and(|users| users.contains(&id)))
     }
 
     /// Direct member counts of every group, in one pass.

@@ -19,11 +19,12 @@ use super::shared::{Counters, Shared};
 
 /// The snapshot of an org and its counters.
 pub(crate) fn snapshot(org: &Org, counters: &Counters) -> Value {
+    let holders = org.licence_holders();
     let mut users: Vec<(String, String, String, Value)> = org
         .users()
         .filter_map(|(id, record)| {
             let user = wire_user(org, id, false)?;
-            let (licensed, unlicensed) = org.licence_status(id);
+            let (licensed, unlicensed) = org.licence_status(id, &holders);
             let names = |profiles: Vec<i64>| {
                 let mut names: Vec<String> =
                     profiles.into_iter().map(|profile| org.catalogue.name_of(profile).to_string()).collect();

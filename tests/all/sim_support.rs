@@ -2,8 +2,6 @@
 //! loopback port, an HTTP client that never goes through a proxy, and an [`Api`] that holds a
 //! token and speaks UMAPI with the right headers.
 
-#![allow(dead_code)]
-
 use std::time::{Duration, Instant};
 
 use reqwest::header::HeaderMap;
