@@ -35,7 +35,7 @@ impl Target {
 
     /// A UMAPI client for this target.
     pub fn client(&self, observer: Arc<dyn ClientObserver>) -> anyhow::Result<Arc<UmapiClient>> {
-        let options = ClientOptions { observer, policy: None };
+        let options = ClientOptions { observer, ..ClientOptions::default() };
         UmapiClient::new(&self.config, options).map(Arc::new).map_err(|error| error.into_anyhow())
     }
 

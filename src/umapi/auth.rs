@@ -132,9 +132,10 @@ pub fn jwt_claims(
     serde_json::Value::Object(claims)
 }
 
-/// When to renew a token of `lifetime` fetched at `fetched`.
-pub fn renewal_moment(fetched: Instant, lifetime: Duration) -> Instant {
-    fetched + lifetime - RENEW_BEFORE_EXPIRY.min(lifetime / 2)
+/// When to renew a token of `lifetime` fetched at `fetched`: [`RENEW_BEFORE_EXPIRY`] early, or at
+/// half-life for short tokens; `margin` replaces the 5 minutes (tests use zero to provoke 401s).
+pub fn renewal_moment(fetched: Instant, lifetime: Duration, margin: Option<Duration>) -> Instant {
+    fetched + lifetime - margin.unwrap_or(RENEW_BEFORE_EXPIRY.min(lifetime / 2)).min(lifetime)
 }
 
 #[derive(Debug)]
@@ -151,17 +152,20 @@ pub struct Authenticator {
     credentials: Credentials,
     policy: RetryPolicy,
     timeout: Duration,
+    renew_margin: Option<Duration>,
     cache: Mutex<Option<CachedToken>>,
 }
 
 impl Authenticator {
-    /// An authenticator for `credentials` at `ims_url` (no trailing slash).
+    /// An authenticator for `credentials` at `ims_url` (no trailing slash). `renew_margin`
+    /// replaces the default renewal margin (see [`renewal_moment`]).
     pub fn new(
         http: reqwest::Client,
         ims_url: &str,
         credentials: Credentials,
         policy: RetryPolicy,
         timeout: Duration,
+        renew_margin: Option<Duration>,
     ) -> Self {
         Self {
             http,
@@ -169,6 +173,7 @@ impl Authenticator {
             credentials,
             policy,
             timeout,
+            renew_margin,
             cache: Mutex::new(None),
         }
     }
@@ -287,14 +292,14 @@ impl Authenticator {
                         .and_then(|value| value.to_str().ok())
                         .map(str::to_string);
                     match response.bytes().await {
-                        Err(error) => AttemptResult::Broken(super::client::describe_transport(&error)),
+                        Err(error) => AttemptResult::Broken(super::request::describe_transport(&error)),
                         Ok(body) if (200..300).contains(&status) => {
                             match serde_json::from_slice::<TokenResponse>(&body) {
                                 Ok(answer) => {
                                     let lifetime = self.lifetime(answer.expires_in);
                                     return Ok(CachedToken {
                                         token: Secret::new(answer.access_token),
-                                        renew_at: renewal_moment(fetched, lifetime),
+                                        renew_at: renewal_moment(fetched, lifetime, self.renew_margin),
                                     });
                                 }
                                 Err(error) => AttemptResult::BadBody(error.to_string()),
@@ -310,7 +315,7 @@ impl Authenticator {
                         }
                     }
                 }
-                Err(error) => super::client::transport_failure(&error),
+                Err(error) => super::request::transport_failure(&error),
             };
             let Verdict::Transient { reason, retry_after } = classify(&result, SystemTime::now()) else {
                 return Err(AuthError::Unavailable {
@@ -373,8 +378,12 @@ mod tests {
     #[test]
     fn tokens_renew_five_minutes_early_or_at_half_life() {
         let fetched = Instant::now();
-        assert_eq!(renewal_moment(fetched, Duration::from_secs(86_399)), fetched + Duration::from_secs(86_099));
-        assert_eq!(renewal_moment(fetched, Duration::from_secs(4)), fetched + Duration::from_secs(2));
+        assert_eq!(renewal_moment(fetched, Duration::from_secs(86_399), None), fetched + Duration::from_secs(86_099));
+        assert_eq!(renewal_moment(fetched, Duration::from_secs(4), None), fetched + Duration::from_secs(2));
+        assert_eq!(
+            renewal_moment(fetched, Duration::from_secs(4), Some(Duration::ZERO)),
+            fetched + Duration::from_secs(4)
+        );
     }
 
     #[test]

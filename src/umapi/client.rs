@@ -1,38 +1,32 @@
 //! The UMAPI HTTP client: one [`UmapiClient`] per run, holding the HTTP connection pool, the token
-//! cache, the three family limiters, the shared 429 pause and the counters. Its request loop
-//! ([`UmapiClient::call`]) is the only place a request is sent: it waits for the pause and a
-//! window slot, takes a token, stamps a fresh `X-Request-Id`, lets the caller journal the attempt,
-//! sends, classifies the result with the one retry policy, and retries, parks or gives up.
+//! cache, the three family limiters, the shared 429 pause and the counters; built from the
+//! configuration, which it checks before anything is sent.
 //!
 //! Headers on every call: `Authorization: Bearer`, `X-Api-Key`, `X-Request-Id` (fresh UUID per
-//! attempt), `Content-Type`/`Accept: application/json`, `User-Agent: umapi-bulk/<version>`;
-//! `Pragma: umapi-sync-start` on the client's first request, `umapi-sync-end` on a request the
-//! caller marks as the run's last. A 401 renews the token once and re-sends; a second 401 or a 403
-//! is an authentication failure. Reads live in `reads.rs`; the action endpoint is used by the
-//! executor through [`UmapiClient::send_action`]. This file must not know about batches, journals
-//! or outcomes beyond the [`AttemptHook`] it calls.
+//! attempt), `Content-Type`/`Accept: application/json`, `User-Agent: umapi-bulk/<version>`, and the
+//! `Pragma` sync signals. The request loop lives in `request.rs`, the reads in `reads.rs`; the
+//! executor sends actions through [`UmapiClient::send_action`]. This file must not know about
+//! batches, journals or outcomes.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, SystemTime};
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use reqwest::Method;
-use reqwest::header::{HeaderMap, HeaderValue};
-use time::OffsetDateTime;
-use tokio::time::Instant;
 
-use crate::secret::Secret;
 use crate::settings::{Config, Limits};
 use crate::umapi::auth::{Authenticator, Credentials};
 use crate::umapi::cancel::CancelToken;
-use crate::umapi::error::{AuthError, ClientError, ConfigError};
-use crate::umapi::observe::{ClientObserver, Family, NoObserver, RequestInfo, RetryInfo, RetryReason};
-use crate::umapi::request_id::new_request_id;
-use crate::umapi::retry::{AttemptResult, Decision, RetryPolicy, Verdict, classify};
+use crate::umapi::error::{ClientError, ConfigError};
+use crate::umapi::observe::{ClientObserver, Family, NoObserver};
+use crate::umapi::retry::RetryPolicy;
 use crate::umapi::stats::{ClientStatistics, StatisticsSnapshot};
 use crate::umapi::throttle::{Pause, SlidingWindow};
-use crate::umapi::wire::{ActionResponse, PRAGMA_SYNC_END, PRAGMA_SYNC_START};
+use crate::umapi::wire::ActionResponse;
+
+pub use crate::umapi::request::{Answer, AttemptHook, CallError, HookError};
+pub(crate) use crate::umapi::request::{NoHook, Request};
 
 /// Characters escaped in a URL path segment: everything but RFC 3986 unreserved characters and
 /// `@` (user emails keep their `@`, as umapi-client does; a space becomes `%20`).
@@ -50,11 +44,13 @@ pub struct ClientOptions {
     pub observer: Arc<dyn ClientObserver>,
     /// Replaces the policy derived from `Limits` (tests shrink the backoff).
     pub policy: Option<RetryPolicy>,
+    /// Replaces the token renewal margin (5 minutes; tests use zero to provoke 401s).
+    pub renew_margin: Option<Duration>,
 }
 
 impl Default for ClientOptions {
     fn default() -> Self {
-        Self { observer: Arc::new(NoObserver), policy: None }
+        Self { observer: Arc::new(NoObserver), policy: None, renew_margin: None }
     }
 }
 
@@ -64,133 +60,21 @@ impl std::fmt::Debug for ClientOptions {
     }
 }
 
-/// Called by the request loop around each attempt; the executor journals through it.
-pub trait AttemptHook: Send {
-    /// Before attempt `attempt` (1-based, counting every send) goes on the wire with `x_request_id`.
-    /// An error stops the call without sending.
-    fn before_send(&mut self, attempt: u32, x_request_id: &str) -> Result<(), HookError>;
-
-    /// After an attempt failed transiently (or with a 401 that is replayed): `status` when an HTTP
-    /// answer came.
-    fn after_failure(
-        &mut self,
-        attempt: u32,
-        x_request_id: &str,
-        status: Option<u16>,
-        reason: &RetryReason,
-    ) -> Result<(), HookError>;
-}
-
-/// An error from an [`AttemptHook`] (the journal could not be written).
-pub type HookError = Box<dyn std::error::Error + Send + Sync>;
-
-/// A hook that records nothing (reads).
-pub(crate) struct NoHook;
-
-impl AttemptHook for NoHook {
-    fn before_send(&mut self, _attempt: u32, _x_request_id: &str) -> Result<(), HookError> {
-        Ok(())
-    }
-
-    fn after_failure(&mut self, _: u32, _: &str, _: Option<u16>, _: &RetryReason) -> Result<(), HookError> {
-        Ok(())
-    }
-}
-
-/// One logical request: sent once or more by [`UmapiClient::call`].
-#[derive(Clone, Debug)]
-pub(crate) struct Request<'a> {
-    /// What it is for (batch id or read label), for events and errors.
-    pub label: &'a str,
-    /// Which limiter paces it.
-    pub family: Family,
-    /// GET or POST.
-    pub method: Method,
-    /// Path after the UMAPI base URL, segments already encoded.
-    pub path: String,
-    /// Query parameters.
-    pub query: Vec<(&'static str, String)>,
-    /// JSON body, re-sent verbatim on every attempt.
-    pub body: Option<Vec<u8>>,
-    /// Send `Pragma: umapi-sync-end` (the run's last request).
-    pub sync_end: bool,
-}
-
-/// A successful answer.
-#[derive(Clone, Debug)]
-pub struct Answer<T> {
-    /// HTTP status (2xx).
-    pub status: u16,
-    /// Response headers.
-    pub headers: HeaderMap,
-    /// The parsed body.
-    pub body: T,
-    /// The `X-Request-Id` of the attempt that was answered.
-    pub x_request_id: String,
-    /// Sends it took (retries and a 401 replay included).
-    pub attempts: u32,
-}
-
-/// How a call ended without a successful answer.
-#[derive(Debug)]
-pub enum CallError {
-    /// A non-retryable HTTP answer (4xx other than 401/429, 500, ...).
-    Fatal {
-        /// HTTP status.
-        status: u16,
-        /// The body.
-        body: Vec<u8>,
-        /// The answered attempt's id.
-        x_request_id: String,
-        /// Sends made.
-        attempts: u32,
-    },
-    /// Every attempt failed transiently.
-    Exhausted {
-        /// Sends made.
-        attempts: u32,
-        /// The last failure.
-        last: RetryReason,
-        /// The last attempt's id.
-        x_request_id: String,
-        /// Every attempt was refused at connect time (nothing reached the server).
-        never_connected: bool,
-        /// The last attempt's HTTP status, when one came.
-        last_status: Option<u16>,
-    },
-    /// Authentication failed.
-    Auth(AuthError),
-    /// A wait longer than `max_wait` was required; the run should park.
-    Parked {
-        /// The wait.
-        wait: Duration,
-        /// When sending may resume.
-        resume_after: OffsetDateTime,
-    },
-    /// The stop token fired at a wait; `sent` tells whether an earlier attempt went out.
-    Stopped {
-        /// Whether an attempt was sent before stopping.
-        sent: bool,
-    },
-    /// The hook failed (journal write).
-    Hook(HookError),
-}
-
 /// The UMAPI client.
 pub struct UmapiClient {
-    http: reqwest::Client,
-    base: String,
+    pub(super) http: reqwest::Client,
+    pub(super) base: String,
     org_id: String,
-    auth: Authenticator,
+    pub(super) auth: Authenticator,
     action: Arc<SlidingWindow>,
     users: Arc<SlidingWindow>,
     groups: Arc<SlidingWindow>,
-    pause: Pause,
-    policy: RetryPolicy,
-    timeout: Duration,
-    observer: Arc<dyn ClientObserver>,
-    statistics: ClientStatistics,
-    sync_start_pending: AtomicBool,
+    pub(super) pause: Pause,
+    pub(super) policy: RetryPolicy,
+    pub(super) timeout: Duration,
+    pub(super) observer: Arc<dyn ClientObserver>,
+    pub(super) statistics: ClientStatistics,
+    pub(super) sync_start_pending: AtomicBool,
 }
 
 impl std::fmt::Debug for UmapiClient {
@@ -229,7 +113,14 @@ impl UmapiClient {
             builder = builder.no_proxy();
         }
         let http = builder.build().map_err(ConfigError::Http)?;
-        let auth = Authenticator::new(http.clone(), &ims_url, credentials, policy, limits.request_timeout);
+        let auth = Authenticator::new(
+            http.clone(),
+            &ims_url,
+            credentials,
+            policy,
+            limits.request_timeout,
+            options.renew_margin,
+        );
         Ok(Self {
             http,
             base,
@@ -277,7 +168,7 @@ impl UmapiClient {
         self.statistics.snapshot()
     }
 
-    fn window(&self, family: Family) -> &Arc<SlidingWindow> {
+    pub(super) fn window(&self, family: Family) -> &Arc<SlidingWindow> {
         match family {
             Family::Action => &self.action,
             Family::Users => &self.users,
@@ -307,233 +198,6 @@ impl UmapiClient {
         };
         self.call(&request, hook, stop, |body| serde_json::from_slice(body).map_err(|error| error.to_string())).await
     }
-
-    /// The request loop: pause, slot, token, hook, send, classify, and retry, park or give up.
-    pub(crate) async fn call<T>(
-        &self,
-        request: &Request<'_>,
-        hook: &mut dyn AttemptHook,
-        stop: &CancelToken,
-        parse: impl Fn(&[u8]) -> Result<T, String>,
-    ) -> Result<Answer<T>, CallError> {
-        let mut sends = 0_u32;
-        let mut failures = 0_u32;
-        let mut replayed_401 = false;
-        let mut never_connected = true;
-        loop {
-            let sent = sends > 0;
-            let permit = self.wait_for_slot(request.family, stop, sent).await?;
-            let token = match self.auth.token(stop, self.observer.as_ref(), &self.statistics).await {
-                Ok(token) => token,
-                Err(error) => {
-                    permit.release();
-                    return Err(if matches!(error, AuthError::Cancelled) {
-                        CallError::Stopped { sent }
-                    } else {
-                        CallError::Auth(error)
-                    });
-                }
-            };
-            sends += 1;
-            let x_request_id = new_request_id();
-            if let Err(error) = hook.before_send(sends, &x_request_id) {
-                permit.release();
-                return Err(CallError::Hook(error));
-            }
-            self.observer.request_sent(&RequestInfo {
-                label: request.label,
-                family: request.family,
-                method: if request.method == Method::POST { "POST" } else { "GET" },
-                path: &request.path,
-                x_request_id: &x_request_id,
-                attempt: sends,
-            });
-            let (result, headers, body) = self.send_once(request, &token, &x_request_id).await;
-            drop(permit);
-            if !matches!(result, AttemptResult::Refused(_)) {
-                never_connected = false;
-            }
-            let result = match (&result, headers) {
-                (AttemptResult::Status { status, .. }, Some(headers)) if (200..300).contains(status) => {
-                    match parse(&body) {
-                        Ok(parsed) => {
-                            return Ok(Answer {
-                                status: *status,
-                                headers,
-                                body: parsed,
-                                x_request_id,
-                                attempts: sends,
-                            });
-                        }
-                        Err(detail) => AttemptResult::BadBody(detail),
-                    }
-                }
-                _ => result,
-            };
-            let (reason, retry_after) = match classify(&result, SystemTime::now()) {
-                // Only a 2xx is a success, and those returned above or became BadBody.
-                Verdict::Success => (RetryReason::BadBody("answer without headers".to_string()), None),
-                Verdict::Fatal { status: 403 } => {
-                    return Err(CallError::Auth(AuthError::Forbidden { detail: body_message(&body) }));
-                }
-                Verdict::Fatal { status } => {
-                    return Err(CallError::Fatal { status, body, x_request_id, attempts: sends });
-                }
-                Verdict::Unauthorized if !replayed_401 => {
-                    replayed_401 = true;
-                    let reason = RetryReason::Status(401);
-                    hook.after_failure(sends, &x_request_id, Some(401), &reason).map_err(CallError::Hook)?;
-                    let renewed =
-                        self.auth.renew_after_rejection(&token, stop, self.observer.as_ref(), &self.statistics).await;
-                    match renewed {
-                        Ok(_) => continue,
-                        Err(AuthError::Cancelled) => return Err(CallError::Stopped { sent: true }),
-                        Err(error) => return Err(CallError::Auth(error)),
-                    }
-                }
-                Verdict::Unauthorized => {
-                    return Err(CallError::Auth(AuthError::TokenRefused { detail: body_message(&body) }));
-                }
-                Verdict::Transient { reason, retry_after } => (reason, retry_after),
-            };
-            failures += 1;
-            let status = match &result {
-                AttemptResult::Status { status, .. } => Some(*status),
-                _ => None,
-            };
-            if status == Some(429) {
-                ClientStatistics::bump(&self.statistics.throttled);
-            } else {
-                ClientStatistics::bump(&self.statistics.transient_failures);
-            }
-            hook.after_failure(sends, &x_request_id, status, &reason).map_err(CallError::Hook)?;
-            if status == Some(429) {
-                let wait = retry_after.filter(|wait| !wait.is_zero()).unwrap_or(self.policy.backoff(1, 1.0));
-                self.pause.extend(Instant::now() + wait);
-            }
-            match self.policy.decide(failures, retry_after, rand::random::<f64>()) {
-                Decision::GiveUp => {
-                    return Err(CallError::Exhausted {
-                        attempts: sends,
-                        last: reason,
-                        x_request_id,
-                        never_connected,
-                        last_status: status,
-                    });
-                }
-                Decision::Park { wait } => return Err(parked(wait)),
-                Decision::Retry { delay, server_requested } => {
-                    self.observer.retry_scheduled(&RetryInfo {
-                        label: request.label,
-                        failed_attempt: failures,
-                        max_attempts: self.policy.max_attempts,
-                        reason,
-                        delay,
-                        server_requested,
-                    });
-                    if server_requested {
-                        self.observer.server_wait_started(delay);
-                    }
-                    let _waiting = self.statistics.waited.enter();
-                    tokio::select! {
-                        () = tokio::time::sleep(delay) => {}
-                        () = stop.cancelled() => return Err(CallError::Stopped { sent: true }),
-                    }
-                }
-            }
-        }
-    }
-
-    /// Waits out the shared pause, then takes a slot of the family's window; parks when the pause
-    /// is longer than `max_wait`.
-    async fn wait_for_slot(
-        &self,
-        family: Family,
-        stop: &CancelToken,
-        sent: bool,
-    ) -> Result<crate::umapi::throttle::Permit, CallError> {
-        loop {
-            if stop.is_cancelled() {
-                return Err(CallError::Stopped { sent });
-            }
-            if let Some(left) = self.pause.remaining(Instant::now()) {
-                if left > self.policy.max_wait {
-                    return Err(parked(left));
-                }
-                let _waiting = self.statistics.waited.enter();
-                tokio::select! {
-                    () = tokio::time::sleep(left) => {}
-                    () = stop.cancelled() => return Err(CallError::Stopped { sent }),
-                }
-            }
-            let permit = {
-                let _pacing = self.statistics.paced.enter();
-                self.window(family).acquire(stop).await
-            };
-            let Some(permit) = permit else {
-                return Err(CallError::Stopped { sent });
-            };
-            // A 429 may have paused everyone while this request waited for its slot.
-            if self.pause.remaining(Instant::now()).is_some() {
-                permit.release();
-                continue;
-            }
-            return Ok(permit);
-        }
-    }
-
-    async fn send_once(
-        &self,
-        request: &Request<'_>,
-        token: &Secret,
-        x_request_id: &str,
-    ) -> (AttemptResult, Option<HeaderMap>, Vec<u8>) {
-        let url = format!("{}{}", self.base, request.path);
-        let mut builder = self
-            .http
-            .request(request.method.clone(), &url)
-            .timeout(self.timeout)
-            .bearer_auth(token.expose())
-            .header("X-Api-Key", self.auth.client_id())
-            .header("X-Request-Id", x_request_id)
-            .header(reqwest::header::ACCEPT, "application/json")
-            .header(reqwest::header::CONTENT_TYPE, "application/json");
-        if !request.query.is_empty() {
-            builder = builder.query(&request.query);
-        }
-        let sync_start = self.sync_start_pending.swap(false, Ordering::SeqCst);
-        if sync_start {
-            builder = builder.header(reqwest::header::PRAGMA, HeaderValue::from_static(PRAGMA_SYNC_START));
-        } else if request.sync_end {
-            builder = builder.header(reqwest::header::PRAGMA, HeaderValue::from_static(PRAGMA_SYNC_END));
-        }
-        if let Some(body) = &request.body {
-            builder = builder.body(body.clone());
-        }
-        ClientStatistics::bump(&self.statistics.requests_sent);
-        if request.family == Family::Action {
-            ClientStatistics::bump(&self.statistics.action_requests_sent);
-        }
-        let response = match builder.send().await {
-            Ok(response) => response,
-            Err(error) => {
-                let result = transport_failure(&error);
-                if sync_start && matches!(result, AttemptResult::Refused(_)) {
-                    self.sync_start_pending.store(true, Ordering::SeqCst);
-                }
-                return (result, None, Vec::new());
-            }
-        };
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let retry_after =
-            headers.get(reqwest::header::RETRY_AFTER).and_then(|value| value.to_str().ok()).map(str::to_string);
-        match response.bytes().await {
-            Ok(body) => (AttemptResult::Status { status, retry_after }, Some(headers), body.to_vec()),
-            Err(error) if error.is_timeout() => (AttemptResult::Timeout, None, Vec::new()),
-            Err(error) => (AttemptResult::Broken(describe_transport(&error)), None, Vec::new()),
-        }
-    }
 }
 
 fn is_loopback(url: &str) -> bool {
@@ -543,37 +207,6 @@ fn is_loopback(url: &str) -> bool {
         Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
         None => false,
     })
-}
-
-fn parked(wait: Duration) -> CallError {
-    let resume_after = OffsetDateTime::now_utc() + wait;
-    CallError::Parked { wait, resume_after }
-}
-
-/// A transport error as an attempt result: timeout, refused (nothing sent) or broken.
-pub(crate) fn transport_failure(error: &reqwest::Error) -> AttemptResult {
-    if error.is_timeout() {
-        AttemptResult::Timeout
-    } else if error.is_connect() {
-        AttemptResult::Refused(describe_transport(error))
-    } else {
-        AttemptResult::Broken(describe_transport(error))
-    }
-}
-
-/// A transport error with its causes, on one line.
-pub(crate) fn describe_transport(error: &reqwest::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }
 
 /// UMAPI's message from an error body (`message`, `result`, or the text itself), short.

@@ -11,6 +11,7 @@ pub mod client;
 pub mod error;
 pub mod observe;
 pub mod reads;
+pub mod request;
 pub mod request_id;
 pub mod retry;
 pub mod stats;
@@ -18,6 +19,7 @@ pub mod throttle;
 pub mod wire;
 
 pub use cancel::CancelToken;
-pub use client::{Answer, CallError, ClientOptions, UmapiClient};
+pub use client::{ClientOptions, UmapiClient};
 pub use error::{AuthError, ClientError, ConfigError};
 pub use reads::{Listing, MemberStatus, Page, PageInfo, ReadCost, membership_read_cost};
+pub use request::{Answer, AttemptHook, CallError, HookError};

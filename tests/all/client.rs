@@ -17,7 +17,7 @@ pub fn fast_policy(config: &umapi_bulk::settings::Config) -> RetryPolicy {
 }
 
 pub fn client_for(config: &umapi_bulk::settings::Config, recorder: &Arc<Recorder>) -> Arc<UmapiClient> {
-    let options = ClientOptions { observer: recorder.clone(), policy: Some(fast_policy(config)) };
+    let options = ClientOptions { observer: recorder.clone(), policy: Some(fast_policy(config)), renew_margin: None };
     Arc::new(UmapiClient::new(config, options).unwrap_or_else(|error| panic!("client: {error}")))
 }
 

@@ -152,8 +152,11 @@ async fn handle(state: Arc<MockState>, method: Method, uri: Uri, headers: Header
         at: Instant::now(),
     };
     state.seen.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(seen.clone());
+    let scripted = seen.path.contains("/action/")
+        && !state.script.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).is_empty();
     let latency = state.latency_ms.load(Ordering::SeqCst);
-    if latency > 0 {
+    if latency > 0 && !scripted && !seen.path.starts_with("/ims/") {
+        // Scripted replies answer at once, so a test knows they arrive before any delayed answer.
         tokio::time::sleep(Duration::from_millis(latency)).await;
     }
     if seen.path.starts_with("/ims/") {
@@ -260,10 +263,15 @@ pub fn batch(number: usize, count: usize, after: &[&str]) -> Batch {
 #[derive(Default)]
 pub struct Recorder {
     pub lines: Mutex<Vec<String>>,
+    /// Also print each line to stdout as it happens (a verbose UI).
+    pub echo: bool,
 }
 
 impl Recorder {
     fn push(&self, line: String) {
+        if self.echo {
+            println!("{line}");
+        }
         self.lines.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(line);
     }
 
