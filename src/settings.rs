@@ -56,10 +56,16 @@ pub struct Limits {
     pub request_timeout: Duration,
     /// Most requests in flight at once.
     pub concurrency: usize,
-    /// Length of the rate-limit window the per-minute limits count in (60 s; tests shorten it to
-    /// match the simulator's `--window-secs`).
+    /// Length of the rate-limit window the per-minute limits count in (60 s; `window` in the file,
+    /// to rehearse against `umapi-bulk sim --window-secs N`).
     #[serde(serialize_with = "serialize_duration")]
     pub window: Duration,
+    /// Ceiling of the first jittered backoff (doubles per attempt up to `backoff_cap`).
+    #[serde(serialize_with = "serialize_duration")]
+    pub backoff_base: Duration,
+    /// Largest backoff ceiling.
+    #[serde(serialize_with = "serialize_duration")]
+    pub backoff_cap: Duration,
 }
 
 impl Default for Limits {
@@ -73,6 +79,8 @@ impl Default for Limits {
             request_timeout: Duration::from_secs(120),
             concurrency: 4,
             window: Duration::from_secs(60),
+            backoff_base: Duration::from_secs(5),
+            backoff_cap: Duration::from_secs(60),
         }
     }
 }
@@ -156,6 +164,9 @@ struct TomlLimits {
     max_wait: Option<String>,
     request_timeout: Option<String>,
     concurrency: Option<usize>,
+    window: Option<String>,
+    backoff_base: Option<String>,
+    backoff_cap: Option<String>,
 }
 
 /// Environment values the configuration may take secrets from; injectable for tests.
@@ -261,6 +272,19 @@ pub fn parse_text(text: &str) -> anyhow::Result<Config> {
         }
         if let Some(value) = limits.request_timeout {
             target.request_timeout = parse_duration(&value).context("limits.request_timeout")?;
+        }
+        for (value, target, name) in [
+            (&limits.window, &mut target.window, "limits.window"),
+            (&limits.backoff_base, &mut target.backoff_base, "limits.backoff_base"),
+            (&limits.backoff_cap, &mut target.backoff_cap, "limits.backoff_cap"),
+        ] {
+            if let Some(value) = value {
+                let duration = parse_duration(value).context(name)?;
+                if duration.is_zero() {
+                    bail!("{name} must be more than zero");
+                }
+                *target = duration;
+            }
         }
         if let Some(value) = limits.concurrency {
             if value == 0 {
@@ -407,6 +431,16 @@ max_wait = "2m"
         assert_eq!(config.ims_url, "https://ims-na1.adobelogin.com");
         assert_eq!(config.claimed_domains, vec!["example.com"]);
         assert_eq!(config.private_key_file, Some(PathBuf::from("private.key")));
+    }
+
+    #[test]
+    fn window_and_backoff_can_be_shortened_for_rehearsals() {
+        let config = parse_text("[limits]\nwindow = \"2s\"\nbackoff_base = \"50ms\"\nbackoff_cap = \"1s\"\n")
+            .unwrap_or_default();
+        assert_eq!(config.limits.window, Duration::from_secs(2));
+        assert_eq!(config.limits.backoff_base, Duration::from_millis(50));
+        assert_eq!(config.limits.backoff_cap, Duration::from_secs(1));
+        assert!(parse_text("[limits]\nwindow = \"0s\"\n").is_err());
     }
 
     #[test]

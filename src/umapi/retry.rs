@@ -153,8 +153,8 @@ impl RetryPolicy {
     pub fn from_limits(limits: &Limits) -> Self {
         Self {
             max_attempts: limits.max_attempts.max(1),
-            base: DEFAULT_BACKOFF_BASE,
-            cap: DEFAULT_BACKOFF_CAP,
+            base: limits.backoff_base,
+            cap: limits.backoff_cap.max(limits.backoff_base),
             max_wait: limits.max_wait,
         }
     }

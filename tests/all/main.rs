@@ -27,5 +27,6 @@ mod sim_support;
 mod sim_throttle;
 mod sim_validation;
 mod snapshots;
+mod soak;
 mod split_cli;
 mod template_cli;
