@@ -15,7 +15,7 @@ const ROWS: usize = 2000;
 fn soak_file() -> String {
     let mut text = String::from("Identity Type,Username,Domain,Email,First Name,Last Name,Country Code,User Groups\n");
     for index in 0..ROWS {
-        let group = if index % 2 == 0 { "Contractors" } else { "\"Contractors, Finance\"" };
+        let group = if index.is_multiple_of(2) { "Contractors" } else { "\"Contractors, Finance\"" };
         text.push_str(&format!(
             "Enterprise ID,soak{index:04}@example.com,example.com,soak{index:04}@example.com,Soak,User{index},DE,{group}\n"
         ));
@@ -63,8 +63,11 @@ async fn two_thousand_rows_under_faults_and_429_bursts_end_exactly_once_and_exac
     for user in users.iter().filter(|user| user["email"].as_str().is_some_and(|email| email.starts_with("soak"))) {
         let number: usize =
             user["email"].as_str().and_then(|email| email.get(4..8)).and_then(|n| n.parse().ok()).unwrap_or(0);
-        let expected: Vec<String> =
-            if number % 2 == 0 { vec!["Contractors".into()] } else { vec!["Contractors".into(), "Finance".into()] };
+        let expected: Vec<String> = if number.is_multiple_of(2) {
+            vec!["Contractors".into()]
+        } else {
+            vec!["Contractors".into(), "Finance".into()]
+        };
         assert_eq!(groups_of(user), expected, "{user}");
     }
     let counters = &state["counters"];
