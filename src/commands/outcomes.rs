@@ -173,3 +173,7 @@ pub fn deficit_lines(document: &PlanDocument, results: &[RowResult], unlicensed:
     }
     lines.into_values().collect()
 }
+
+#[cfg(test)]
+#[path = "outcomes_tests.rs"]
+mod tests;

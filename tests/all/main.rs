@@ -13,6 +13,7 @@ mod client_mock;
 mod client_secrets;
 mod client_sim;
 mod client_sim_reads;
+mod error_codes;
 mod execute;
 mod harness;
 mod runs;
