@@ -75,3 +75,44 @@ async fn a_long_retry_after_parks_the_run_with_unsent_rows_not_attempted() {
     assert_eq!(retry.len(), 11, "the ten unsent rows");
     assert!(column(&retry, "Hint").iter().all(|hint| hint.contains("not sent")));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_parked_run_resumes_to_the_end_without_resending_answered_requests() {
+    let options = SimOptions {
+        action_rpm: 2,
+        window: Duration::from_secs(3),
+        read_rpm: 0,
+        groups_rpm: 0,
+        global_rpm: 0,
+        ..SimOptions::demo(crate::sim_support::demo_state())
+    };
+    let org = Org::with(options, true).await;
+    let config = std::fs::read_to_string(org.path().join("umapi-bulk.toml")).unwrap_or_default();
+    std::fs::write(org.path().join("umapi-bulk.toml"), config.replace("action_rpm = 2", "action_rpm = 0"))
+        .unwrap_or_else(|error| panic!("{error}"));
+    let mut text = String::from("Identity Type,Username,Domain,Email,First Name,Last Name,Country Code,User Groups\n");
+    for index in 0..30 {
+        text.push_str(&format!(
+            "Enterprise ID,r{index}@example.com,example.com,r{index}@example.com,Ray,R{index},GB,Contractors\n"
+        ));
+    }
+    let file = org.write("resume.csv", &text);
+    let output = org.run(&["apply", &file.display().to_string(), "--op", "add", "--max-wait", "1s"]).await;
+    assert_eq!(output.status.code(), Some(1), "{}", texts(&output).1);
+    let run = org.last_run();
+    assert_eq!(summary(&run)["status"], "parked");
+    let applied_before = org.counter("commands_applied");
+    assert_eq!(applied_before, 20, "two requests of ten were answered before the park");
+
+    let run_text = run.display().to_string();
+    let output = org.run(&["apply", "--resume", &run_text, "--max-wait", "30s"]).await;
+    let (_, stderr) = texts(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("1 of 3 requests still to send"), "{stderr}");
+    assert_eq!(org.counter("commands_applied"), 30, "the answered requests were not sent again");
+    let results = read_csv(&run.join("results.csv"));
+    assert_eq!(results.len(), 31);
+    assert!(column(&results, "Result").iter().all(|kind| kind == "Success"));
+    assert_eq!(summary(&run)["status"], "finished");
+    assert_eq!(org.run_dirs().len(), 1, "resume writes into the same run folder");
+}
