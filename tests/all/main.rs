@@ -16,6 +16,7 @@ mod client_sim_reads;
 mod error_codes;
 mod execute;
 mod harness;
+mod interrupt;
 mod runs;
 mod sim_actions;
 mod sim_cli;
