@@ -77,12 +77,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn country_table_is_sorted_complete_and_knows_common_codes() {
-        let mut sorted = COUNTRIES.to_vec();
-        sorted.sort_unstable();
-        sorted.dedup();
-        assert_eq!(sorted.len(), COUNTRIES.len());
-        assert_eq!(sorted, COUNTRIES.to_vec());
+    fn country_rule_knows_common_codes_and_refuses_others() {
         for code in ["US", "GB", "DE", "FR", "JP", "IN", "BR", "CH"] {
             assert!(is_iso_country(code), "{code}");
         }
