@@ -10,6 +10,7 @@ Standard library only: the peer script adds `umapi-client`, nothing else does.
 
 import contextlib
 import ctypes
+import datetime
 import json
 import os
 import select
@@ -139,9 +140,14 @@ def run_timed(command, cwd, log_name):
 
 
 def save_result(name, figures):
-    """Writes OUT/<name>.json, which table.py reads."""
+    """Writes OUT/<name>.json, which table.py reads, stamped with the time and the load average."""
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / f"{name}.json").write_text(json.dumps(figures, indent=2) + "\n")
+    stamped = {
+        **figures,
+        "measured_at": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "load_average_1min": round(os.getloadavg()[0], 2),
+    }
+    (OUT / f"{name}.json").write_text(json.dumps(stamped, indent=2) + "\n")
 
 
 def load_result(name):

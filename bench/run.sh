@@ -49,6 +49,10 @@ done
 
 echo "== building the release binary (cargo build --release --locked)" >&2
 step cargo build --release --locked --bin umapi-bulk
+if [[ " ${workloads[*]} " == *" check "* ]]; then
+    echo "== building the check benchmark (cargo bench --no-run --bench check)" >&2
+    step cargo bench --locked --no-run --bench check
+fi
 
 if ! "$VENV/bin/python" -c "import umapi_client, sys; sys.exit(umapi_client.__version__ != '$UMAPI_CLIENT_VERSION')" 2>/dev/null; then
     echo "== making $VENV with umapi-client $UMAPI_CLIENT_VERSION from PyPI ($("$python" --version))" >&2
