@@ -12,7 +12,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export BENCH_OUT="${BENCH_OUT:-$PWD/bench/out}"
-export UMAPI_BULK="${UMAPI_BULK:-$PWD/target/release/umapi-bulk}"
 UMAPI_CLIENT_VERSION="3.0.1"
 VENV="bench/.venv"
 workloads=("$@")
@@ -49,6 +48,8 @@ done
 
 echo "== building the release binary (cargo build --release --locked)" >&2
 step cargo build --release --locked --bin umapi-bulk
+target_dir="$(cargo metadata --format-version 1 --no-deps --locked | "$python" -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
+export UMAPI_BULK="$target_dir/release/umapi-bulk" # honours CARGO_TARGET_DIR
 if [[ " ${workloads[*]} " == *" check "* ]]; then
     echo "== building the check benchmark (cargo bench --no-run --bench check)" >&2
     step cargo bench --locked --no-run --bench check
