@@ -11,7 +11,8 @@ use umapi_bulk::validation::{CheckOptions, MAX_ROWS, check_bytes};
 fuzz_target!(|data: &[u8]| {
     let parsed = parse(data);
     fuzz_invariants::parse_invariants(data, &parsed);
-    let checked = check_bytes("fuzz.csv", data, &CheckOptions { operation: Operation::Remove, claimed_domains: vec![] });
+    let checked =
+        check_bytes("fuzz.csv", data, &CheckOptions { operation: Operation::Remove, claimed_domains: vec![] });
     match &parsed {
         Ok(parsed) if parsed.records.len() <= MAX_ROWS => {
             assert_eq!(checked.records, parsed.records, "check_bytes keeps the reader's records");

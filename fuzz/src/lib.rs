@@ -133,7 +133,10 @@ fn valid_row_invariants(operation: Operation, index: usize, line: u64, valid: &V
             for names in lists.into_iter().flatten() {
                 for name in names {
                     assert!(
-                        !name.is_empty() && name.trim() == name && !name.contains(',') && !name.contains(char::is_control),
+                        !name.is_empty()
+                            && name.trim() == name
+                            && !name.contains(',')
+                            && !name.contains(char::is_control),
                         "names in a valid row are trimmed, non-empty, without commas or control characters: {name:?}"
                     );
                 }
@@ -150,6 +153,7 @@ fn render_invariants(checked: &CheckedFile) {
         assert!(plain.contains(diagnostic.code.as_str()), "the human report names {}", diagnostic.code.as_str());
     }
     assert!(plain.ends_with('\n') && coloured.len() >= plain.len(), "both human forms are complete");
+    human_structure_invariants(&plain);
     let json = render::json(checked);
     let document: serde_json::Value = match serde_json::from_str(&json) {
         Ok(document) => document,
@@ -164,6 +168,36 @@ fn render_invariants(checked: &CheckedFile) {
     assert_eq!(listed, Some(checked.diagnostics.len()), "JSON lists every diagnostic");
     let errors_listed = checked.diagnostics.iter().filter(|diagnostic| diagnostic.severity == Severity::Error).count();
     assert_eq!(errors, errors_listed, "counts agree with the list");
+}
+
+/// The plain human report is one line per diagnostic, one per hint, and the summary last: a cell
+/// must not be able to add, hide or rewrite lines (line breaks, carriage returns, terminal escape
+/// sequences) or reorder text (bidirectional overrides) in what the admin reads.
+fn human_structure_invariants(plain: &str) {
+    let body = plain.strip_suffix('\n').unwrap_or(plain);
+    let lines: Vec<&str> = body.split('\n').collect();
+    let (summary, diagnostics) = lines.split_last().unwrap_or((&"", &[]));
+    for line in diagnostics {
+        assert!(
+            line.starts_with("error[E") || line.starts_with("warning[W") || line.starts_with("  = hint: "),
+            "every line before the summary is a diagnostic or its hint: {line:?}"
+        );
+    }
+    assert!(
+        summary.starts_with("checked ") || summary.contains(": rejected before its rows were checked"),
+        "the summary is the last line: {summary:?}"
+    );
+    for line in &lines {
+        assert!(
+            !line.chars().any(|character| character.is_control() || is_bidirectional_control(character)),
+            "no control or bidirectional formatting character reaches the terminal: {line:?}"
+        );
+    }
+}
+
+/// The Unicode bidirectional embedding, override and isolate characters ("Trojan Source").
+pub fn is_bidirectional_control(character: char) -> bool {
+    matches!(character, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// Every invariant of the reader's result for `bytes`.
