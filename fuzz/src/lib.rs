@@ -221,6 +221,9 @@ pub fn parse_invariants(bytes: &[u8], parsed: &Result<ParsedCsv, FileProblem>) {
         );
         previous = record.line;
     }
+    if !bytes.contains(&b'"') {
+        unquoted_lines_invariants(bytes, parsed);
+    }
     for problem in &parsed.problems {
         match *problem {
             RecordProblem::FieldCount { index, found, expected } => {
@@ -235,6 +238,39 @@ pub fn parse_invariants(bytes: &[u8], parsed: &Result<ParsedCsv, FileProblem>) {
                 assert!(parsed.records.iter().all(|record| record.line != line), "an empty row is not a record");
             }
         }
+    }
+}
+
+/// Without quotes every record is exactly one physical line, so the line a record claims must
+/// hold exactly its fields: an oracle for the reader's line numbering that does not use it.
+fn unquoted_lines_invariants(bytes: &[u8], parsed: &ParsedCsv) {
+    let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let mut physical_lines: Vec<&[u8]> = Vec::new();
+    let mut start = 0;
+    let mut index = 0;
+    while index < text.len() {
+        if text[index] == b'\n' || text[index] == b'\r' {
+            physical_lines.push(&text[start..index]);
+            index += if text[index] == b'\r' && text.get(index + 1) == Some(&b'\n') { 2 } else { 1 };
+            start = index;
+        } else {
+            index += 1;
+        }
+    }
+    physical_lines.push(&text[start..]);
+    let split = |line: &[u8]| -> Vec<String> {
+        line.split(|&byte| byte == parsed.delimiter).map(|field| String::from_utf8_lossy(field).into_owned()).collect()
+    };
+    let header_line = usize::try_from(parsed.header_line).unwrap_or(usize::MAX);
+    assert_eq!(physical_lines.get(header_line - 1).map(|line| split(line)), Some(parsed.header.clone()), "header line");
+    for record in &parsed.records {
+        let line = usize::try_from(record.line).unwrap_or(usize::MAX);
+        assert_eq!(
+            physical_lines.get(line - 1).map(|line| split(line)),
+            Some(record.fields.clone()),
+            "record on line {} holds that line's fields",
+            record.line
+        );
     }
 }
 
