@@ -6,6 +6,9 @@
 //! Owns names and positions only. Which columns an operation requires, and what a missing or
 //! duplicate column means, is decided in `validation`.
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
 /// A column the Console's formats define.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Column {
@@ -145,11 +148,20 @@ impl HeaderMap {
         let mut extra = Vec::new();
         let mut duplicates = Vec::new();
         let names: Vec<String> = header.iter().map(|cell| normalise_header(cell).to_string()).collect();
+        // First position of each non-empty name, case-insensitively: a map, not a scan of the
+        // earlier cells, so a header of many thousand cells stays linear.
+        let mut first_positions: HashMap<String, usize> = HashMap::with_capacity(names.len());
         for (index, name) in names.iter().enumerate() {
-            let earlier = names[..index].iter().position(|other| other.eq_ignore_ascii_case(name));
-            if let Some(earlier) = earlier.filter(|_| !name.is_empty()) {
-                duplicates.push((earlier, index));
-                continue;
+            if !name.is_empty() {
+                match first_positions.entry(name.to_ascii_lowercase()) {
+                    Entry::Occupied(earlier) => {
+                        duplicates.push((*earlier.get(), index));
+                        continue;
+                    }
+                    Entry::Vacant(slot) => {
+                        slot.insert(index);
+                    }
+                }
             }
             match known.iter().find(|column| column.name().eq_ignore_ascii_case(name)) {
                 Some(column) => positions[column.slot()] = Some(index),

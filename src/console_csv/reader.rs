@@ -31,7 +31,7 @@ pub enum FileProblem {
     /// Wrong encoding, NUL bytes, invalid UTF-8.
     #[error(transparent)]
     Encoding(#[from] EncodingProblem),
-    /// No bytes, or only whitespace.
+    /// No bytes, or only whitespace (after an Excel `sep=X` line, if any).
     #[error("the file is empty")]
     Empty,
     /// The header is tab-separated.
@@ -116,6 +116,10 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedCsv, FileProblem> {
         return Err(FileProblem::TabSeparated);
     }
     let body = &text[detected.separator_line_length..];
+    if body.iter().all(u8::is_ascii_whitespace) {
+        // Only Excel's `sep=X` line: there is no header row to point at.
+        return Err(FileProblem::Empty);
+    }
     let first_line = if detected.separator_line_length > 0 { 2 } else { 1 };
     let lines = LineCounter::new(body);
     let last_line = first_line + lines.breaks(0, lines.content_end(0, body.len()));

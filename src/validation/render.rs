@@ -4,6 +4,13 @@
 //!
 //! Returns strings and never writes to the terminal itself (only `commands` do); colour is
 //! decided by the caller's printer.
+//!
+//! The human form is one line per diagnostic and hint, so text taken from the file (values,
+//! header names) is shown with control characters and bidirectional overrides escaped (`\u{1b}`,
+//! `\n`): a cell cannot add, erase or recolour lines of the report an admin reads. The JSON keeps
+//! the text as it is (JSON escapes it).
+
+use std::borrow::Cow;
 
 use serde::Serialize;
 
@@ -25,18 +32,39 @@ pub fn human_diagnostic(diagnostic: &Diagnostic, color: bool) -> String {
     let mut text = label;
     text.push_str(": ");
     match (&diagnostic.line, &diagnostic.column) {
-        (Some(line), Some(column)) => text.push_str(&format!("line {line}, column \"{column}\": ")),
+        (Some(line), Some(column)) => text.push_str(&format!("line {line}, column \"{}\": ", terminal_safe(column))),
         (Some(line), None) => text.push_str(&format!("line {line}: ")),
         (None, _) => {}
     }
-    text.push_str(&diagnostic.message);
+    text.push_str(&terminal_safe(&diagnostic.message));
     text.push('\n');
     if let Some(hint) = &diagnostic.hint {
         text.push_str("  = hint: ");
-        text.push_str(hint);
+        text.push_str(&terminal_safe(hint));
         text.push('\n');
     }
     text
+}
+
+/// `text` with every control character (line breaks, tabs, ESC, C1 codes) and every Unicode
+/// bidirectional embedding, override or isolate written as its Rust escape (`\n`, `\u{1b}`,
+/// `\u{202e}`); borrowed when there is none, which is almost always.
+pub fn terminal_safe(text: &str) -> Cow<'_, str> {
+    let unsafe_character = |character: char| {
+        character.is_control() || matches!(character, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(unsafe_character) {
+        return Cow::Borrowed(text);
+    }
+    let mut safe = String::with_capacity(text.len() + 8);
+    for character in text.chars() {
+        if unsafe_character(character) {
+            safe.extend(character.escape_debug());
+        } else {
+            safe.push(character);
+        }
+    }
+    Cow::Owned(safe)
 }
 
 /// Every diagnostic of a list in the concise form.
@@ -50,7 +78,8 @@ pub fn summary(checked: &CheckedFile) -> String {
     let (errors, warnings) = checked.counts();
     let counts = format!("{}, {}", plural(errors, "error"), plural(warnings, "warning"));
     if checked.file_level_error() {
-        return format!("{}: rejected before its rows were checked ({counts})", checked.path.display());
+        let path = checked.path.display().to_string();
+        return format!("{}: rejected before its rows were checked ({counts})", terminal_safe(&path));
     }
     let valid = checked.valid_rows();
     format!(
@@ -101,4 +130,16 @@ pub fn json(checked: &CheckedFile) -> String {
 
 fn plural(count: usize, noun: &str) -> String {
     if count == 1 { format!("1 {noun}") } else { format!("{count} {noun}s") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terminal_safe_escapes_controls_and_bidirectional_overrides_only() {
+        assert!(matches!(terminal_safe("Zoë, \"Park\""), Cow::Borrowed("Zoë, \"Park\"")));
+        assert_eq!(terminal_safe("a\nb\r\x1b[2Jc\td\u{e}"), "a\\nb\\r\\u{1b}[2Jc\\td\\u{e}");
+        assert_eq!(terminal_safe("\u{202E}txt.exe\u{2066}"), "\\u{202e}txt.exe\\u{2066}");
+    }
 }
