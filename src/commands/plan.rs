@@ -25,6 +25,7 @@ use crate::plan::{PlanIssue, PlanOptions};
 use crate::printer::with_hint;
 use crate::progress::Progress;
 use crate::settings::{Limits, format_duration};
+use crate::validation::render::terminal_safe;
 
 /// Typical answer time of one UMAPI request, for estimates.
 const TYPICAL_LATENCY: Duration = Duration::from_millis(700);
@@ -120,9 +121,14 @@ pub(crate) fn render_issues(issues: &[PlanIssue], color: bool) -> String {
         .map(|issue| {
             let label = format!("error[{}]", issue.code);
             let label = if color { format!("\x1b[31;1m{label}\x1b[0m") } else { label };
-            let mut text = format!("{label}: line {}, column \"{}\": {}\n", issue.line, issue.column, issue.message);
+            let mut text = format!(
+                "{label}: line {}, column \"{}\": {}\n",
+                issue.line,
+                terminal_safe(&issue.column),
+                terminal_safe(&issue.message)
+            );
             if let Some(hint) = &issue.hint {
-                text.push_str(&format!("  = hint: {hint}\n"));
+                text.push_str(&format!("  = hint: {}\n", terminal_safe(hint)));
             }
             text
         })
@@ -200,7 +206,12 @@ fn human_plan(document: &PlanDocument, limits: &Limits, reads_done: u64) -> Stri
                 format!("INVALID [{code}] {message}")
             }
         };
-        text.push_str(&format!("  line {:<5} {:<width$}  {what}\n", row.line, row.user));
+        text.push_str(&format!(
+            "  line {:<5} {:<width$}  {}\n",
+            row.line,
+            terminal_safe(&row.user),
+            terminal_safe(&what)
+        ));
     }
     let commands = document.command_count();
     let requests = document.batches.len();

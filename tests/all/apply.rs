@@ -207,3 +207,18 @@ async fn sim_flag_runs_the_demo_in_process_and_says_so_first() {
     assert_eq!(missing.status.code(), Some(2));
     assert!(stderr.contains("hint:") && stderr.contains("--sim"), "{stderr}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn names_from_the_file_cannot_forge_terminal_output() {
+    let org = Org::demo().await;
+    let file = org.write(
+        "forge.csv",
+        "Identity Type,Username,Domain,Email,First Name,Last Name,Country Code,User Groups\n\
+         Enterprise ID,new1@example.com,example.com,new1@example.com,Ann,One,GB,\"Des\u{202e}igners\"\n",
+    );
+    let output = org.run(&["plan", &file.display().to_string(), "--op", "add"]).await;
+    let (stdout, stderr) = texts(&output);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains('\u{202e}') && !stdout.contains('\u{202e}'), "a raw bidi override reached the terminal");
+    assert!(stderr.contains("Des\\u{202e}igners"), "{stderr}");
+}
