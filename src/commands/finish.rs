@@ -272,7 +272,7 @@ fn print_summary(
     let mut reports = vec![
         run_folder::RESULTS.to_string(),
         run_folder::DEFICIT.to_string(),
-        format!("{} ({retry_rows} rows)", run_folder::RETRY),
+        format!("{} ({})", run_folder::RETRY, crate::commands::apply::plural(retry_rows, "row", "rows")),
     ];
     if matches!(document.operation, Operation::Edit | Operation::Remove) {
         reports.push(run_folder::UNDO.to_string());
