@@ -302,7 +302,7 @@ async fn saved_plan(
         .collect();
     let snapshot = org_reads::read(client, &lookups, cancel).await.map_err(|error| error.into_anyhow())?;
     progress.finish_phase();
-    let now = snapshot.fingerprint();
+    let now = snapshot.fingerprint(&document.fingerprint.group_names());
     if now.sha256 != document.fingerprint.sha256 {
         let changes = document.fingerprint.diff(&now);
         let mut message = format!("the org changed since {} was made; nothing was sent:", path.display());

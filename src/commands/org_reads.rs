@@ -6,8 +6,11 @@
 use crate::execute::CancelToken;
 use crate::model::{IdentityType, Operation};
 use crate::plan::catalogue::Catalogue;
+use std::collections::BTreeSet;
+
 use crate::plan::directory::{Directory, ReadStrategy, choose_read_strategy};
 use crate::plan::document::Fingerprint;
+use crate::plan::memberships::dimension_of;
 use crate::umapi::client::UmapiClient;
 use crate::umapi::error::ClientError;
 use crate::umapi::wire::{Group, User};
@@ -39,19 +42,47 @@ pub struct OrgSnapshot {
 }
 
 impl OrgSnapshot {
-    /// The fingerprint of what was read.
-    pub fn fingerprint(&self) -> Fingerprint {
-        Fingerprint::compute(&self.groups, self.lookups.iter().map(|(key, user)| (key.clone(), user.as_ref())))
+    /// The fingerprint of what a plan depends on: the groups it names (`names`, matched without
+    /// regard to case; a named group that is gone is recorded as missing) and, per looked-up user,
+    /// the groups this tool manages (never `_org_admin`, `_developer_*` or names the org does not
+    /// know), so that unrelated changes elsewhere in the org do not invalidate a saved plan.
+    pub fn fingerprint(&self, names: &BTreeSet<String>) -> Fingerprint {
+        let wanted: BTreeSet<String> = names.iter().map(|name| name.to_lowercase()).collect();
+        let groups: Vec<Group> =
+            self.groups.iter().filter(|group| wanted.contains(&group.group_name.to_lowercase())).cloned().collect();
+        let users: Vec<(String, Option<User>)> = self
+            .lookups
+            .iter()
+            .map(|(key, user)| {
+                let managed = user.as_ref().map(|user| User {
+                    groups: user
+                        .groups
+                        .iter()
+                        .filter(|group| dimension_of(group, &self.catalogue).is_some())
+                        .cloned()
+                        .collect(),
+                    ..user.clone()
+                });
+                (key.clone(), managed)
+            })
+            .collect();
+        let mut fingerprint =
+            Fingerprint::compute(&groups, users.iter().map(|(key, user)| (key.clone(), user.as_ref())));
+        for name in names {
+            if !fingerprint.groups.keys().any(|known| known.eq_ignore_ascii_case(name)) {
+                fingerprint.missing_groups.insert(name.clone());
+            }
+        }
+        fingerprint.seal();
+        fingerprint
     }
 }
 
-fn key_of(lookup: &Lookup, found: Option<&User>) -> String {
-    let kind = lookup
-        .identity_type
-        .map(|kind| kind.wire_name().to_string())
-        .or_else(|| found.map(|user| user.user_type.clone()))
-        .unwrap_or_else(|| "any".to_string());
-    Fingerprint::user_key(&lookup.email, &kind)
+/// The fingerprint key of a lookup: its email and the type the row asked for (`any` without one), never
+/// what was found, so that the same file gives the same keys whatever the org holds.
+fn key_of(lookup: &Lookup) -> String {
+    let kind = lookup.identity_type.map_or("any", |kind| kind.wire_name());
+    Fingerprint::user_key(&lookup.email, kind)
 }
 
 /// Whether an operation reads the users its rows name.
@@ -113,7 +144,7 @@ pub async fn read(client: &UmapiClient, lookups: &[Lookup], stop: &CancelToken) 
         .iter()
         .map(|lookup| {
             let found = directory.find(&lookup.email, lookup.identity_type).cloned();
-            (key_of(lookup, found.as_ref()), found)
+            (key_of(lookup), found)
         })
         .collect();
     snapshot.strategy = Some(strategy);

@@ -151,7 +151,32 @@ pub fn document(
         batches: to_batches(&plan.requests),
         catalogue: snapshot.groups.clone(),
         before,
-        fingerprint: snapshot.fingerprint(),
+        fingerprint: snapshot.fingerprint(&referenced_groups(plan, snapshot)),
         licences: plan.licences.clone(),
     }
+}
+
+/// The group names a plan depends on: every name its rows join or leave, and every managed group of
+/// the users it looked up (an edit's diff was computed from them).
+fn referenced_groups(plan: &Plan, snapshot: &OrgSnapshot) -> std::collections::BTreeSet<String> {
+    let mut names = std::collections::BTreeSet::new();
+    for row in &plan.rows {
+        match &row.action {
+            RowAction::Create { join } => names.extend(join.iter().cloned()),
+            RowAction::Edit { leave, join } => names.extend(leave.iter().chain(join).cloned()),
+            _ => {}
+        }
+    }
+    for user in snapshot.lookups.iter().filter_map(|(_, user)| user.as_ref()) {
+        names.extend(
+            user.groups
+                .iter()
+                .filter(|group| crate::plan::memberships::dimension_of(group, &snapshot.catalogue).is_some())
+                .cloned(),
+        );
+    }
+    // Admin groups exist implicitly with their profile, group or product (the groups endpoint lists
+    // them only while they have members), so their listing is no fact the plan depends on.
+    names.retain(|name| !name.starts_with('_'));
+    names
 }

@@ -60,6 +60,12 @@ impl Catalogue {
                 _ => GroupKind::Admin,
             };
             let key = group.group_name.to_lowercase();
+            if let Some(product) = group.group_name.strip_prefix(crate::model::admin_groups::PRODUCT_ADMIN_PREFIX)
+                && !product.is_empty()
+            {
+                // A product with admins but no configuration listed still has a product-admin group.
+                catalogue.products.entry(product.to_lowercase()).or_insert_with(|| product.to_string());
+            }
             catalogue.by_name.insert(key.clone(), (kind, group.group_name.clone()));
             if kind == GroupKind::ProductConfiguration {
                 if let Some(product) = &group.product_name {

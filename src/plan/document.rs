@@ -83,6 +83,9 @@ pub struct Fingerprint {
     pub groups: BTreeMap<String, String>,
     /// Per user the plan read (`email|type`): its sorted groups, or `None` when absent.
     pub users: BTreeMap<String, Option<Vec<String>>>,
+    /// Groups the plan names that the org did not have.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub missing_groups: BTreeSet<String>,
 }
 
 impl Fingerprint {
@@ -99,12 +102,23 @@ impl Fingerprint {
                     names.sort();
                     names
                 });
-                (key.to_lowercase(), groups)
+                (key, groups)
             })
             .collect();
-        let canonical = serde_json::to_vec(&(&groups, &users)).unwrap_or_default();
-        let sha256 = hex::encode(Sha256::digest(&canonical));
-        Self { sha256, groups, users }
+        let mut fingerprint = Self { sha256: String::new(), groups, users, missing_groups: BTreeSet::new() };
+        fingerprint.seal();
+        fingerprint
+    }
+
+    /// Recomputes the hash over the facts (after `missing_groups` changed).
+    pub fn seal(&mut self) {
+        let canonical = serde_json::to_vec(&(&self.groups, &self.users, &self.missing_groups)).unwrap_or_default();
+        self.sha256 = hex::encode(Sha256::digest(&canonical));
+    }
+
+    /// The group names the fingerprint covers (present or missing), to re-check the same ones later.
+    pub fn group_names(&self) -> BTreeSet<String> {
+        self.groups.keys().chain(&self.missing_groups).cloned().collect()
     }
 
     /// The key of a looked-up user.
@@ -127,6 +141,11 @@ impl Fingerprint {
         for (name, kind) in &now.groups {
             if !self.groups.contains_key(name) {
                 changes.push(format!("+ group \"{name}\" ({kind}) was created"));
+            }
+        }
+        for name in &self.missing_groups {
+            if !now.missing_groups.contains(name) && !now.groups.contains_key(name) {
+                changes.push(format!("+ group \"{name}\" now exists"));
             }
         }
         for (key, before) in &self.users {

@@ -62,7 +62,8 @@ pub fn forecast(catalogue: &Catalogue, joins: &[Join], leaves: &BTreeMap<String,
             let quota = entry.and_then(|entry| entry.licence_quota);
             let members = entry.map_or(0, |entry| entry.member_count);
             let leaving = leaves.get(&name).copied().unwrap_or(0);
-            let free = quota.map_or(u64::MAX, |quota| quota.saturating_sub(members).saturating_add(leaving));
+            // Leaving members free licences only once the configuration is back under its quota.
+            let free = quota.map_or(u64::MAX, |quota| quota.saturating_sub(members.saturating_sub(leaving)));
             let short = joins
                 .iter()
                 .skip(usize::try_from(free).unwrap_or(usize::MAX))
@@ -106,10 +107,26 @@ mod tests {
     }
 
     #[test]
-    fn leaving_members_free_licences() {
-        let catalogue = Catalogue::from_groups(&demo_groups());
+    fn leaving_members_of_an_over_quota_configuration_free_nothing() {
+        let mut groups = demo_groups();
+        if let Some(photoshop) = groups.iter_mut().find(|group| group.group_name == "Photoshop - Default") {
+            photoshop.member_count = 8;
+        }
+        let catalogue = Catalogue::from_groups(&groups);
         let leaves = BTreeMap::from([("Photoshop - Default".to_string(), 2)]);
-        let result = forecast(&catalogue, &joins("Photoshop - Default", 8), &leaves);
-        assert_eq!(result[0].deficit(), 1);
+        let result = forecast(&catalogue, &joins("Photoshop - Default", 3), &leaves);
+        assert_eq!((result[0].free, result[0].deficit()), (0, 3));
+    }
+
+    #[test]
+    fn leaving_members_of_a_full_configuration_free_their_licences() {
+        let mut groups = demo_groups();
+        if let Some(photoshop) = groups.iter_mut().find(|group| group.group_name == "Photoshop - Default") {
+            photoshop.member_count = 5;
+        }
+        let catalogue = Catalogue::from_groups(&groups);
+        let leaves = BTreeMap::from([("Photoshop - Default".to_string(), 2)]);
+        let result = forecast(&catalogue, &joins("Photoshop - Default", 3), &leaves);
+        assert_eq!((result[0].free, result[0].deficit()), (2, 1));
     }
 }

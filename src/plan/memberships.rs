@@ -91,12 +91,14 @@ pub fn wanted_for_row(row: &UserRow, catalogue: &Catalogue) -> Result<Wanted, Ve
         (Dimension::ProductAdmins, AdminRole::Product, &row.products_administered, "Products Administered"),
     ];
     for (dimension, role, column, column_name) in administered {
-        if column.is_none() && roles.is_none() {
-            continue;
-        }
-        let names = match (roles.is_some() && !has_role(role), column) {
-            (true, _) | (false, None) => Vec::new(),
-            (false, Some(names)) => names.clone(),
+        // Managed when the "… Administered" column is present, or when Admin Roles is present and
+        // the row lacks the role (then none of that kind is wanted). A row that keeps the role
+        // but has no "… Administered" column leaves those admin groups as they are (SPEC 2.1: an
+        // absent column is left untouched).
+        let names = match (roles.is_some(), has_role(role), column) {
+            (_, _, None) if roles.is_none() || has_role(role) => continue,
+            (true, false, _) | (_, _, None) => Vec::new(),
+            (_, _, Some(names)) => names.clone(),
         };
         let resolved = resolve(row, &names, column_name, &mut issues, |name| match dimension {
             Dimension::ProfileAdmins => catalogue.product_configuration(name),
@@ -272,6 +274,23 @@ mod tests {
         let wanted = wanted_for_row(&row, &catalogue).unwrap_or_default();
         let change = diff(&current, &wanted, &catalogue, false);
         assert_eq!(change.remove, vec!["_admin_Designers", "_support_admin"]);
+        assert!(change.add.is_empty());
+    }
+
+    #[test]
+    fn a_kept_role_without_its_administered_column_leaves_those_admin_groups_alone() {
+        let catalogue = Catalogue::from_groups(&demo_groups());
+        let mut row = row();
+        row.admin_roles = Some(vec![AdminRole::ProductConfiguration, AdminRole::Product, AdminRole::System]);
+        let current: Vec<String> = vec![
+            "_admin_Photoshop - Default".into(),
+            "_product_admin_Photoshop".into(),
+            "_admin_Designers".into(),
+            "_deployment_admin".into(),
+        ];
+        let wanted = wanted_for_row(&row, &catalogue).unwrap_or_default();
+        let change = diff(&current, &wanted, &catalogue, false);
+        assert_eq!(change.remove, vec!["_admin_Designers", "_deployment_admin"], "only roles the row lacks go");
         assert!(change.add.is_empty());
     }
 

@@ -165,3 +165,22 @@ async fn plan_shows_the_licence_forecast_and_stops_on_deficit_when_asked() {
     let output = org.run(&["plan", &add, "--op", "add", "--on-deficit", "stop"]).await;
     assert_eq!(output.status.code(), Some(2));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn saved_plan_is_not_refused_for_changes_it_does_not_depend_on() {
+    let org = Org::demo().await;
+    let edit = sample("bulk-edit.csv").display().to_string();
+    let output = org.run(&["plan", &edit, "--op", "edit", "-o", "plan.json"]).await;
+    assert_eq!(output.status.code(), Some(0), "{}", texts(&output).1);
+    // Elsewhere in the org: a user the plan does not touch changes groups and becomes an admin.
+    let unrelated = org.write(
+        "unrelated.csv",
+        "Identity Type,Username,Domain,Email,User Groups,Admin Roles,User Groups Administered\n\
+         Enterprise ID,user10@example.com,example.com,user10@example.com,\"Designers, Finance\",User Group,Finance\n",
+    );
+    let output = org.run(&["apply", &unrelated.display().to_string(), "--op", "edit"]).await;
+    assert_eq!(output.status.code(), Some(0), "{}", texts(&output).1);
+    let output = org.run(&["apply", "--plan", "plan.json"]).await;
+    assert_eq!(output.status.code(), Some(0), "{}", texts(&output).1);
+    assert_eq!(groups_of(&org.user("user02@example.com").unwrap_or_default()), vec!["Contractors"]);
+}
