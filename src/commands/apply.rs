@@ -22,7 +22,7 @@ use crate::commands::target::{self, Target};
 use crate::execute::{self, CancelToken, ExecuteOptions, RunReport};
 use crate::exit_status::{ExitStatus, Failure};
 use crate::model::Operation;
-use crate::plan::document::{PlanDocument, SavedOptions};
+use crate::plan::document::{PlanDocument, RowFate, SavedOptions};
 use crate::plan::{PlanError, PlanOptions};
 use crate::printer::with_hint;
 use crate::progress::Progress;
@@ -98,7 +98,26 @@ async fn fresh(
 ) -> anyhow::Result<Prepared> {
     let test_mode = args.test_mode;
     let (document, plan_warnings) = match (&args.plan, &args.file, args.op) {
-        (Some(plan_path), _, _) => (saved_plan(client, plan_path, progress, cancel).await?, Vec::new()),
+        (Some(plan_path), _, _) => {
+            let document = saved_plan(client, target, plan_path, progress, cancel).await?;
+            let invalid = document.rows.iter().filter(|row| matches!(row.fate, RowFate::Invalid { .. })).count();
+            if invalid > 0 && !args.skip_invalid {
+                return Err(Failure::new(
+                    ExitStatus::InvalidInput,
+                    with_hint(
+                        anyhow::anyhow!(
+                            "{} has {}; nothing was sent",
+                            plan_path.display(),
+                            plural(invalid, "invalid row", "invalid rows")
+                        ),
+                        "fix the file and make a new plan, or add --skip-invalid to send the other rows",
+                    ),
+                ));
+            }
+            let warnings = crate::commands::plan::licence_warnings(&document.licences);
+            refuse_on_deficit(context, args, &warnings)?;
+            (document, warnings)
+        }
         (None, Some(file), Some(op)) => {
             let operation = Operation::from(op);
             let options = plan_options(args, operation);
@@ -137,18 +156,7 @@ async fn fresh(
                 ));
             }
             let warnings = crate::commands::plan::licence_warnings(&plan.licences);
-            if !warnings.is_empty() && args.planning.on_deficit == OnDeficit::Stop {
-                for warning in &warnings {
-                    context.printer.warn(warning);
-                }
-                return Err(Failure::new(
-                    ExitStatus::InvalidInput,
-                    with_hint(
-                        anyhow::anyhow!("some rows would end without a licence; nothing was sent (--on-deficit stop)"),
-                        "free or buy licences, remove those rows, or use --on-deficit warn",
-                    ),
-                ));
-            }
+            refuse_on_deficit(context, args, &warnings)?;
             let file_text = file.display().to_string();
             let saved = SavedOptions {
                 update_existing: options.update_existing,
@@ -180,6 +188,56 @@ async fn fresh(
             .await
             .map_err(|error| Failure::new(error.exit_status(), error))?;
     Ok((document, run_dir, report))
+}
+
+/// `--on-deficit stop`: refuses, printing the licence warnings, when any row would end without one.
+fn refuse_on_deficit(context: &Context, args: &ApplyArgs, warnings: &[String]) -> anyhow::Result<()> {
+    if warnings.is_empty() || args.planning.on_deficit != OnDeficit::Stop {
+        return Ok(());
+    }
+    for warning in warnings {
+        context.printer.warn(warning);
+    }
+    Err(Failure::new(
+        ExitStatus::InvalidInput,
+        with_hint(
+            anyhow::anyhow!("some rows would end without a licence; nothing was sent (--on-deficit stop)"),
+            "free or buy licences, remove those rows, or use --on-deficit warn",
+        ),
+    ))
+}
+
+/// Refuses to send a plan made for another org, or for the simulator to a real org (or back).
+fn check_same_org(document: &PlanDocument, target: &Target, what: &Path) -> anyhow::Result<()> {
+    if document.org_id != target.config.org_id {
+        return Err(Failure::new(
+            ExitStatus::InvalidInput,
+            anyhow::anyhow!(
+                "{} was made for org {}, not {}; nothing was sent",
+                what.display(),
+                document.org_id,
+                target.config.org_id
+            ),
+        ));
+    }
+    if document.simulator != target.is_simulator() {
+        let (made, now) = if document.simulator {
+            ("the built-in simulator", "a real org")
+        } else {
+            ("a real org", "the built-in simulator")
+        };
+        return Err(Failure::new(
+            ExitStatus::InvalidInput,
+            with_hint(
+                anyhow::anyhow!(
+                    "{} was made against {made}, and this run would send it to {now}; nothing was sent",
+                    what.display()
+                ),
+                if document.simulator { "add --sim to continue against the simulator" } else { "drop --sim" },
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn plan_options(args: &ApplyArgs, operation: Operation) -> PlanOptions {
@@ -279,17 +337,13 @@ pub(crate) fn read_plan(path: &Path) -> anyhow::Result<PlanDocument> {
 /// `--plan`: re-reads the fingerprinted state and refuses, with a diff, when it changed.
 async fn saved_plan(
     client: &Arc<UmapiClient>,
+    target: &Target,
     path: &Path,
     progress: &Arc<Progress>,
     cancel: &CancelToken,
 ) -> anyhow::Result<PlanDocument> {
     let document = read_plan(path)?;
-    if document.org_id != client.org_id() {
-        return Err(Failure::new(
-            ExitStatus::InvalidInput,
-            anyhow::anyhow!("{} was made for org {}, not {}", path.display(), document.org_id, client.org_id()),
-        ));
-    }
+    check_same_org(&document, target, path)?;
     progress.start_phase("checking the org has not changed since the plan");
     let lookups: Vec<Lookup> = document
         .fingerprint
@@ -332,6 +386,7 @@ async fn resume(
 ) -> anyhow::Result<Prepared> {
     let document = read_plan(&run_dir.join(run_folder::PLAN))
         .map_err(|error| with_hint(error, format!("{} is not a run folder of umapi-bulk apply", run_dir.display())))?;
+    check_same_org(&document, target, run_dir)?;
     let journal = execute::read_journal(run_dir).map_err(|error| Failure::new(ExitStatus::InvalidInput, error))?;
     if journal.batches != document.batches {
         return Err(Failure::new(

@@ -65,7 +65,7 @@ pub fn render(users: &[User], catalogue: &Catalogue) -> anyhow::Result<Vec<u8>> 
     let mut writer = ReportWriter::new(Vec::new())?;
     writer.row(USER_COLUMNS)?;
     for user in users {
-        writer.row(user_cells(user, catalogue))?;
+        writer.row(user_cells(user, catalogue, true))?;
     }
     Ok(writer.finish()?)
 }

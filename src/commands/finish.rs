@@ -11,7 +11,7 @@ use anyhow::Context as _;
 use time::OffsetDateTime;
 
 use crate::Context;
-use crate::commands::outcomes::{self, Unlicensed};
+use crate::commands::outcomes::{self, LicenceStatus};
 use crate::execute::{CancelToken, RunEnd, RunReport};
 use crate::exit_status::ExitStatus;
 use crate::model::Operation;
@@ -53,42 +53,59 @@ pub async fn finish(
     run_dir: &Path,
     report: &RunReport,
 ) -> anyhow::Result<ExitStatus> {
-    let provisional = outcomes::row_results(document, Some(report), &Unlicensed::new());
-    let touched = outcomes::touched_configurations(document, &provisional);
-    let mut unlicensed = Unlicensed::new();
+    let provisional = outcomes::row_results(document, Some(report), &LicenceStatus::default());
+    let to_read = outcomes::configurations_to_read(document, &provisional);
+    let mut licences = LicenceStatus::default();
     let mut read_requests = 0_u64;
     let mut deficit_note = None;
     if report.test_mode {
         deficit_note = Some("test mode: deficit.csv is the plan's licence forecast".to_string());
-    } else if !touched.is_empty()
-        && matches!(report.end, RunEnd::Finished | RunEnd::Cancelled)
-        && !run.cancel.is_cancelled()
-    {
-        run.progress.start_phase("reading licence status");
-        for configuration in &touched {
-            match client.all_users_in_group(configuration, Some(MemberStatus::Inactive), run.cancel).await {
-                Ok(listing) => {
-                    read_requests += u64::from(listing.pages_read);
-                    let members = listing.items.iter().map(|user| user.email.to_lowercase()).collect();
-                    unlicensed.insert(configuration.clone(), members);
+    } else if !to_read.is_empty() {
+        if matches!(report.end, RunEnd::Cancelled | RunEnd::Aborted { .. }) || run.cancel.is_cancelled() {
+            deficit_note =
+                Some("licence status was not read (the run stopped); Assigned and Deficit are unknown".into());
+        } else {
+            run.progress.start_phase("reading licence status");
+            match read_licences(client, &to_read, run.cancel).await {
+                Ok((status, requests)) => {
+                    licences = status;
+                    read_requests = requests;
                 }
                 Err(error) => {
-                    deficit_note = Some(format!("licence status not read ({error}); deficit.csv may be incomplete"));
-                    break;
+                    deficit_note = Some(format!("licence status not read ({error}); Assigned and Deficit are unknown"));
                 }
             }
+            run.progress.finish_phase();
         }
-        run.progress.finish_phase();
     }
-    let rows = outcomes::row_results(document, Some(report), &unlicensed);
+    let rows = outcomes::row_results(document, Some(report), &licences);
     let deficit_lines =
-        if report.test_mode { forecast_lines(document) } else { outcomes::deficit_lines(document, &rows, &unlicensed) };
+        if report.test_mode { forecast_lines(document) } else { outcomes::deficit_lines(document, &rows, &licences) };
     write_reports(run_dir, document, &rows, &deficit_lines)?;
     let status = exit_status(report, &rows);
     let summary = build_summary(run, client, document, report, &rows, &deficit_lines, read_requests, status);
     summary::write(&run_dir.join(run_folder::SUMMARY), &summary).context("cannot write summary.json")?;
     print_summary(run.context, document, run_dir, report, &summary, &deficit_lines, deficit_note.as_deref());
     Ok(status)
+}
+
+/// Reads, per configuration, its members and its members without a licence.
+async fn read_licences(
+    client: &UmapiClient,
+    configurations: &std::collections::BTreeSet<String>,
+    cancel: &CancelToken,
+) -> Result<(LicenceStatus, u64), crate::umapi::error::ClientError> {
+    let mut status = LicenceStatus { read: true, ..LicenceStatus::default() };
+    let mut requests = 0_u64;
+    let emails = |users: &[crate::umapi::wire::User]| users.iter().map(|user| user.email.to_lowercase()).collect();
+    for configuration in configurations {
+        let members = client.all_users_in_group(configuration, None, cancel).await?;
+        let inactive = client.all_users_in_group(configuration, Some(MemberStatus::Inactive), cancel).await?;
+        requests += u64::from(members.pages_read) + u64::from(inactive.pages_read);
+        status.members.insert(configuration.clone(), emails(&members.items));
+        status.inactive.insert(configuration.clone(), emails(&inactive.items));
+    }
+    Ok((status, requests))
 }
 
 fn forecast_lines(document: &PlanDocument) -> Vec<DeficitLine> {
@@ -101,6 +118,7 @@ fn forecast_lines(document: &PlanDocument) -> Vec<DeficitLine> {
             requested: forecast.needed,
             assigned: forecast.needed - forecast.deficit(),
             unlicensed: forecast.short.iter().map(|(line, user)| (user.clone(), *line)).collect(),
+            known: true,
         })
         .collect()
 }
@@ -168,7 +186,7 @@ fn build_summary(
     };
     let deficit: BTreeMap<String, u64> = deficit_lines
         .iter()
-        .filter(|line| line.deficit() > 0)
+        .filter(|line| line.known && line.deficit() > 0)
         .map(|line| (line.configuration.clone(), line.deficit()))
         .collect();
     Summary {
@@ -232,7 +250,7 @@ fn print_summary(
         requests.waited_ms as f64 / 1000.0,
         summary.wall_time_secs
     ));
-    for line in deficit_lines.iter().filter(|line| line.deficit() > 0) {
+    for line in deficit_lines.iter().filter(|line| line.known && line.deficit() > 0) {
         printer.info(&format!(
             "  no licence: {} of {} users joining \"{}\" (quota {})",
             line.deficit(),

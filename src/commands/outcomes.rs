@@ -7,13 +7,44 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::execute::{CommandOutcome, NotAttemptedReason, RunReport};
 use crate::plan::catalogue::Catalogue;
-use crate::plan::document::{PlanDocument, RowFate};
+use crate::plan::document::{PlanDocument, RowEntry, RowFate};
 use crate::report::deficit::DeficitLine;
 use crate::report::hints;
 use crate::report::results::{ResultKind, RowResult};
 
-/// Members without a licence, per product configuration (lower-cased emails).
-pub type Unlicensed = BTreeMap<String, BTreeSet<String>>;
+/// What the licence reads after the run found (UMAPI.md D "deficit"): per product configuration,
+/// its members and the members without a licence (lower-cased emails), reached directly or
+/// through user groups.
+#[derive(Clone, Debug, Default)]
+pub struct LicenceStatus {
+    /// Whether the reads were made (false: the run stopped first, the run was in test mode, or a
+    /// read failed).
+    pub read: bool,
+    /// Members after the run, per configuration read.
+    pub members: BTreeMap<String, BTreeSet<String>>,
+    /// Members without a licence, per configuration read.
+    pub inactive: BTreeMap<String, BTreeSet<String>>,
+}
+
+impl LicenceStatus {
+    /// The product configurations a row's user reached in this run: its direct joins and, when it
+    /// joined user groups (which may grant configurations), every configuration read that now
+    /// counts the user as a member.
+    fn reached(&self, entry: &RowEntry) -> BTreeSet<String> {
+        let email = entry.user.to_lowercase();
+        let mut reached: BTreeSet<String> = entry.joins.iter().cloned().collect();
+        if !entry.group_joins.is_empty() {
+            reached.extend(
+                self.members.iter().filter(|(_, members)| members.contains(&email)).map(|(name, _)| name.clone()),
+            );
+        }
+        reached
+    }
+
+    fn without_licence(&self, configuration: &str, email: &str) -> bool {
+        self.inactive.get(configuration).is_some_and(|members| members.contains(email))
+    }
+}
 
 fn not_sent_message(reason: NotAttemptedReason) -> &'static str {
     match reason {
@@ -24,7 +55,7 @@ fn not_sent_message(reason: NotAttemptedReason) -> &'static str {
 }
 
 /// One result per input record, in input order.
-pub fn row_results(document: &PlanDocument, report: Option<&RunReport>, unlicensed: &Unlicensed) -> Vec<RowResult> {
+pub fn row_results(document: &PlanDocument, report: Option<&RunReport>, licences: &LicenceStatus) -> Vec<RowResult> {
     let mut by_row: HashMap<usize, Vec<&CommandOutcome>> = HashMap::new();
     if let Some(report) = report {
         for (_, _, source, outcome) in report.command_outcomes(&document.batches) {
@@ -62,13 +93,10 @@ pub fn row_results(document: &PlanDocument, report: Option<&RunReport>, unlicens
                     fill_from_outcomes(&mut result, outcomes, report.is_some(), test_mode);
                     if result.kind == ResultKind::Success {
                         let email = entry.user.to_lowercase();
-                        result.no_licence = entry
-                            .joins
-                            .iter()
-                            .filter(|configuration| {
-                                unlicensed.get(*configuration).is_some_and(|members| members.contains(&email))
-                            })
-                            .cloned()
+                        result.no_licence = licences
+                            .reached(entry)
+                            .into_iter()
+                            .filter(|configuration| licences.without_licence(configuration, &email))
                             .collect();
                     }
                 }
@@ -132,39 +160,40 @@ fn fill_from_outcomes(result: &mut RowResult, outcomes: &[&CommandOutcome], ran:
     }
 }
 
-/// The product configurations whose licences the deficit report reads: those joined by rows that
-/// succeeded.
-pub fn touched_configurations(document: &PlanDocument, results: &[RowResult]) -> BTreeSet<String> {
-    document
-        .rows
-        .iter()
-        .zip(results)
-        .filter(|(_, result)| result.kind == ResultKind::Success)
-        .flat_map(|(entry, _)| entry.joins.iter().cloned())
-        .collect()
+/// The product configurations whose licences the deficit report reads: those joined directly by
+/// rows that succeeded, and every configuration of the catalogue when a successful row joined a
+/// user group (UMAPI does not say which configurations a user group grants).
+pub fn configurations_to_read(document: &PlanDocument, results: &[RowResult]) -> BTreeSet<String> {
+    let succeeded = || document.rows.iter().zip(results).filter(|(_, result)| result.kind == ResultKind::Success);
+    let mut names: BTreeSet<String> = succeeded().flat_map(|(entry, _)| entry.joins.iter().cloned()).collect();
+    if succeeded().any(|(entry, _)| !entry.group_joins.is_empty()) {
+        let catalogue = Catalogue::from_groups(&document.catalogue);
+        names.extend(catalogue.configurations().into_iter().map(|configuration| configuration.name.clone()));
+    }
+    names
 }
 
-/// The deficit lines: per touched configuration, joins requested by successful rows, and which of
-/// those users hold no licence.
-pub fn deficit_lines(document: &PlanDocument, results: &[RowResult], unlicensed: &Unlicensed) -> Vec<DeficitLine> {
+/// The deficit lines: per product configuration reached by successful rows, how many reached it
+/// and which of those users hold no licence.
+pub fn deficit_lines(document: &PlanDocument, results: &[RowResult], licences: &LicenceStatus) -> Vec<DeficitLine> {
     let catalogue = Catalogue::from_groups(&document.catalogue);
     let mut lines: BTreeMap<String, DeficitLine> = BTreeMap::new();
     for (entry, result) in document.rows.iter().zip(results) {
         if result.kind != ResultKind::Success {
             continue;
         }
-        for configuration in &entry.joins {
+        let email = entry.user.to_lowercase();
+        for configuration in licences.reached(entry) {
             let line = lines.entry(configuration.clone()).or_insert_with(|| DeficitLine {
                 configuration: configuration.clone(),
-                quota: catalogue.configuration(configuration).and_then(|entry| entry.licence_quota),
+                quota: catalogue.configuration(&configuration).and_then(|entry| entry.licence_quota),
                 requested: 0,
                 assigned: 0,
                 unlicensed: Vec::new(),
+                known: licences.read,
             });
             line.requested += 1;
-            let without =
-                unlicensed.get(configuration).is_some_and(|members| members.contains(&entry.user.to_lowercase()));
-            if without {
+            if licences.without_licence(&configuration, &email) {
                 line.unlicensed.push((entry.user.clone(), entry.line));
             } else {
                 line.assigned += 1;

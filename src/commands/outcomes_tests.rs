@@ -148,6 +148,7 @@ fn document(rows: usize) -> PlanDocument {
                 user: format!("u{index}@example.com"),
                 fate: RowFate::Planned { description: "create".into() },
                 joins: Vec::new(),
+                group_joins: Vec::new(),
             })
             .collect(),
         batches,
@@ -191,7 +192,7 @@ fn every_documented_error_code_reaches_results_and_retry_with_its_hint() {
         test_mode: false,
         warnings: Vec::new(),
     };
-    let rows = row_results(&document, Some(&report), &Unlicensed::new());
+    let rows = row_results(&document, Some(&report), &LicenceStatus::default());
     let directory = tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"));
     let results_path = directory.path().join("results.csv");
     let retry_path = directory.path().join("retry.csv");
@@ -248,7 +249,7 @@ fn not_sent_and_exhausted_rows_say_run_again() {
         test_mode: false,
         warnings: Vec::new(),
     };
-    let rows = row_results(&document, Some(&report), &Unlicensed::new());
+    let rows = row_results(&document, Some(&report), &LicenceStatus::default());
     assert_eq!((rows[0].kind, rows[1].kind), (ResultKind::Failed, ResultKind::NotAttempted));
     assert!(rows[0].transient && rows[1].transient);
     assert!(crate::report::hints::hint_for(&rows[0].error_code).contains("run this file again"));

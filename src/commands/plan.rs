@@ -224,7 +224,19 @@ fn human_plan(document: &PlanDocument, limits: &Limits, reads_done: u64) -> Stri
     let concurrency = limits.concurrency;
     let action = family_duration(requests, limits.action_rpm, limits.window, TYPICAL_LATENCY, concurrency);
     let reads = family_duration(reads_done as usize, limits.read_rpm, limits.window, TYPICAL_LATENCY, 1);
-    let touched = document.licences.len();
+    // After the run: members and members without a licence of each configuration joined directly,
+    // or of every configuration when rows join user groups (which may grant any of them).
+    let joins_groups = document.rows.iter().any(|row| !row.group_joins.is_empty());
+    let configurations = if joins_groups {
+        document
+            .catalogue
+            .iter()
+            .filter(|group| group.group_type == crate::umapi::wire::group_types::PRODUCT_PROFILE)
+            .count()
+    } else {
+        document.licences.len()
+    };
+    let touched = 2 * configurations;
     let licence_reads = family_duration(touched, limits.read_rpm, limits.window, TYPICAL_LATENCY, 1);
     text.push_str(&format!(
         "Estimated duration of apply: about {} ({} at {}, {} before and {} after)\n",

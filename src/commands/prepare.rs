@@ -97,6 +97,7 @@ pub fn document(
                 RowStatus::Invalid => String::new(),
             };
             let mut joins = Vec::new();
+            let mut group_joins = Vec::new();
             let fate = if let RowStatus::Invalid = status {
                 let (code, message) = checked.first_error_for_line(record.line).map_or_else(
                     || ("E000".to_string(), "the file cannot be used".to_string()),
@@ -118,6 +119,13 @@ pub fn document(
                 }
             } else if let Some(row_plan) = planned.get(&index) {
                 if let RowAction::Create { join } | RowAction::Edit { join, .. } = &row_plan.action {
+                    group_joins = join
+                        .iter()
+                        .filter(|name| {
+                            snapshot.catalogue.kind_of(name) == Some(crate::plan::catalogue::GroupKind::UserGroup)
+                        })
+                        .cloned()
+                        .collect();
                     joins =
                         join.iter().filter(|name| snapshot.catalogue.configuration(name).is_some()).cloned().collect();
                 }
@@ -134,7 +142,7 @@ pub fn document(
             } else {
                 RowFate::Invalid { code: "E000".into(), message: "the row was not planned".into() }
             };
-            RowEntry { line: record.line, fields: record.fields.clone(), user, fate, joins }
+            RowEntry { line: record.line, fields: record.fields.clone(), user, fate, joins, group_joins }
         })
         .collect();
     PlanDocument {

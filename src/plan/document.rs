@@ -72,6 +72,9 @@ pub struct RowEntry {
     /// Product configurations the row joins directly (for the deficit report).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub joins: Vec<String>,
+    /// User groups the row joins (they may grant product configurations the deficit report reads).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub group_joins: Vec<String>,
 }
 
 /// The org facts a plan depends on, and their hash.

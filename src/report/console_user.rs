@@ -25,8 +25,9 @@ pub const USER_COLUMNS: [&str; 13] = [
 
 /// The cells of one user in [`USER_COLUMNS`] order. Multi-valued cells are joined with `", "`.
 /// Groups the catalogue does not know and `_developer_*` groups have no Console column and are left
-/// out; `_org_admin` becomes the `System` role.
-pub fn user_cells(user: &User, catalogue: &Catalogue) -> Vec<String> {
+/// out; `_org_admin` becomes the `System` role when `with_system` (an export shows it; an undo file
+/// leaves it out, since UMAPI can neither grant nor remove it and `add` refuses it).
+pub fn user_cells(user: &User, catalogue: &Catalogue, with_system: bool) -> Vec<String> {
     let mut configurations = Vec::new();
     let mut user_groups = Vec::new();
     let mut roles: Vec<AdminRole> = Vec::new();
@@ -40,7 +41,9 @@ pub fn user_cells(user: &User, catalogue: &Catalogue) -> Vec<String> {
     };
     for group in &user.groups {
         if group == admin_groups::ORG_ADMIN {
-            add_role(&mut roles, AdminRole::System);
+            if with_system {
+                add_role(&mut roles, AdminRole::System);
+            }
         } else if group == admin_groups::DEPLOYMENT_ADMIN {
             add_role(&mut roles, AdminRole::Deployment);
         } else if group == admin_groups::SUPPORT_ADMIN {
@@ -114,7 +117,8 @@ mod tests {
             ],
             ..User::default()
         };
-        let cells = user_cells(&user, &catalogue);
+        let cells = user_cells(&user, &catalogue, true);
+        assert!(!user_cells(&user, &catalogue, false)[8].contains("System"));
         assert_eq!(cells.len(), USER_COLUMNS.len());
         assert_eq!(cells[0], "Enterprise ID");
         assert_eq!(cells[7], "Photoshop - Default");

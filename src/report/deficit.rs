@@ -22,6 +22,9 @@ pub struct DeficitLine {
     pub assigned: u64,
     /// Users of this run without a licence: `(email, line)`.
     pub unlicensed: Vec<(String, u64)>,
+    /// Whether licence status was read (false: the run stopped first, or the read failed; Assigned
+    /// and Deficit are then unknown and left empty).
+    pub known: bool,
 }
 
 impl DeficitLine {
@@ -38,15 +41,12 @@ pub fn write(path: &Path, lines: &[DeficitLine]) -> std::io::Result<()> {
     writer.row(["Product Configuration", "Licence Quota", "Requested", "Assigned", "Deficit"]).map_err(io)?;
     for line in lines {
         let quota = line.quota.map_or_else(String::new, |quota| quota.to_string());
-        writer
-            .row([
-                line.configuration.clone(),
-                quota,
-                line.requested.to_string(),
-                line.assigned.to_string(),
-                line.deficit().to_string(),
-            ])
-            .map_err(io)?;
+        let (assigned, deficit) = if line.known {
+            (line.assigned.to_string(), line.deficit().to_string())
+        } else {
+            (String::new(), String::new())
+        };
+        writer.row([line.configuration.clone(), quota, line.requested.to_string(), assigned, deficit]).map_err(io)?;
     }
     writer.blank().map_err(io)?;
     writer.row(["Product Configuration", "Email", "Line"]).map_err(io)?;

@@ -71,10 +71,13 @@ pub fn write(path: &Path, header: &[String], rows: &[RowResult]) -> std::io::Res
     for row in rows {
         let line = row.line.to_string();
         let no_licence = row.no_licence.join(", ");
-        let cells = row.fields.iter().map(String::as_str).chain([
+        // A record with more or fewer cells than the header (always an invalid row) is fitted to the
+        // header so that the report columns stay under their names; extra cells go to the message.
+        let (fields, message) = fit(&row.fields, header.len(), &row.error_message);
+        let cells = fields.iter().map(String::as_str).chain([
             row.kind.as_str(),
             row.error_code.as_str(),
-            row.error_message.as_str(),
+            message.as_str(),
             row.request_id.as_str(),
             line.as_str(),
             no_licence.as_str(),
@@ -84,9 +87,31 @@ pub fn write(path: &Path, header: &[String], rows: &[RowResult]) -> std::io::Res
     writer.finish().map(drop)
 }
 
+/// The record's cells padded or cut to `width`, and the message with any cut cells appended.
+fn fit(fields: &[String], width: usize, message: &str) -> (Vec<String>, String) {
+    let mut cells: Vec<String> = fields.iter().take(width).cloned().collect();
+    cells.resize(width, String::new());
+    let extra = fields.get(width..).unwrap_or_default();
+    let message = if extra.is_empty() {
+        message.to_string()
+    } else {
+        format!("{message} (cells beyond the header: {})", extra.join(" | "))
+    };
+    (cells, message)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ragged_records_are_fitted_under_the_header() {
+        let (cells, message) = fit(&["a".into(), "b".into(), "c".into()], 2, "E021 wrong number of fields");
+        assert_eq!(cells, vec!["a", "b"]);
+        assert_eq!(message, "E021 wrong number of fields (cells beyond the header: c)");
+        let (cells, message) = fit(&["a".into()], 3, "m");
+        assert_eq!((cells, message.as_str()), (vec!["a".to_string(), String::new(), String::new()], "m"));
+    }
 
     #[test]
     fn results_keep_original_columns_then_report_columns() {

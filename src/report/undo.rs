@@ -1,6 +1,7 @@
 //! `undo.csv`: for `edit` and `remove`, the users' memberships and roles as they were before the
 //! run, in the Console's user CSV format, so that `apply undo.csv --op edit` (or `--op add` after a
-//! remove) restores them (SPEC 5).
+//! remove) restores them (SPEC 5). The System role is left out: UMAPI cannot grant or remove
+//! `_org_admin`, so an undo never needs to, and `add` would refuse the row.
 
 use std::path::Path;
 
@@ -15,7 +16,7 @@ pub fn write(path: &Path, users: &[&User], catalogue: &Catalogue) -> std::io::Re
     let io = std::io::Error::other;
     writer.row(USER_COLUMNS).map_err(io)?;
     for user in users {
-        writer.row(user_cells(user, catalogue)).map_err(io)?;
+        writer.row(user_cells(user, catalogue, false)).map_err(io)?;
     }
     writer.finish()?;
     Ok(users.len())

@@ -222,3 +222,29 @@ async fn names_from_the_file_cannot_forge_terminal_output() {
     assert!(!stderr.contains('\u{202e}') && !stdout.contains('\u{202e}'), "a raw bidi override reached the terminal");
     assert!(stderr.contains("Des\\u{202e}igners"), "{stderr}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn licences_granted_through_a_user_group_are_in_the_deficit_report() {
+    let mut state = crate::sim_support::demo_state();
+    for group in state.user_groups.iter_mut().filter(|group| group.name == "Contractors") {
+        group.product_configurations.push("Photoshop - Default".into());
+    }
+    let org = Org::with(umapi_bulk::sim::SimOptions::unlimited(state), true).await;
+    let mut text = String::from("Identity Type,Username,Domain,Email,First Name,Last Name,Country Code,User Groups\n");
+    for index in 0..7 {
+        text.push_str(&format!(
+            "Enterprise ID,g{index}@example.com,example.com,g{index}@example.com,Gus,G{index},GB,Contractors\n"
+        ));
+    }
+    let file = org.write("groups.csv", &text);
+    let output = org.run(&["apply", &file.display().to_string(), "--op", "add"]).await;
+    let (_, stderr) = texts(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let run = org.last_run();
+    let results = read_csv(&run.join("results.csv"));
+    let without = column(&results, "No Licence").iter().filter(|cell| cell.as_str() == "Photoshop - Default").count();
+    assert_eq!(without, 2, "quota 5: the last two through Contractors got none");
+    let deficit = read_csv(&run.join("deficit.csv"));
+    assert!(deficit.iter().any(|record| record == &["Photoshop - Default", "5", "7", "5", "2"]), "{deficit:?}");
+    assert!(stderr.contains("no licence: 2 of 7 users joining \"Photoshop - Default\""), "{stderr}");
+}
