@@ -184,3 +184,49 @@ async fn saved_plan_is_not_refused_for_changes_it_does_not_depend_on() {
     assert_eq!(output.status.code(), Some(0), "{}", texts(&output).1);
     assert_eq!(groups_of(&org.user("user02@example.com").unwrap_or_default()), vec!["Contractors"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn undo_of_a_removed_system_admin_restores_everything_but_the_system_role() {
+    let mut state = crate::sim_support::demo_state();
+    for user in state.users.iter_mut().filter(|user| user.email == "user11@example.com") {
+        user.groups.push("_org_admin".into());
+    }
+    let org = Org::with(umapi_bulk::sim::SimOptions::unlimited(state), true).await;
+    let output = org.run(&["apply", &sample("bulk-remove.csv").display().to_string(), "--op", "remove"]).await;
+    assert_eq!(output.status.code(), Some(0), "{}", texts(&output).1);
+    let undo = org.last_run().join("undo.csv").display().to_string();
+    let output = org.run(&["apply", &undo, "--op", "add"]).await;
+    assert_eq!(output.status.code(), Some(0), "{}", texts(&output).1);
+    assert_eq!(groups_of(&org.user("user11@example.com").unwrap_or_default()), vec!["Designers"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn saved_plans_and_runs_are_refused_for_another_org_and_for_invalid_rows() {
+    let org = Org::demo().await;
+    let file = org.write(
+        "half.csv",
+        "Identity Type,Username,Domain,Email,User Groups\n\
+         Enterprise ID,user01@example.com,example.com,user01@example.com,Contractors\n\
+         Enterprise ID,user02@example.com,example.com,user02@example.com,Contractorz\n",
+    );
+    let output = org.run(&["plan", &file.display().to_string(), "--op", "edit", "-o", "plan.json"]).await;
+    assert_eq!(output.status.code(), Some(1), "one row is invalid: {}", texts(&output).1);
+    let output = org.run(&["apply", "--plan", "plan.json"]).await;
+    assert_eq!(output.status.code(), Some(2), "{}", texts(&output).1);
+    assert_eq!(org.counter("action_requests"), 0);
+    let output = org.run(&["apply", "--plan", "plan.json", "--skip-invalid"]).await;
+    assert_eq!(output.status.code(), Some(1), "{}", texts(&output).1);
+    assert_eq!(groups_of(&org.user("user01@example.com").unwrap_or_default()), vec!["Contractors"]);
+
+    let run = org.last_run().display().to_string();
+    let config = std::fs::read_to_string(org.path().join("umapi-bulk.toml")).unwrap_or_default();
+    std::fs::write(
+        org.path().join("umapi-bulk.toml"),
+        config.replace("DEMO0000000000000000000@AdobeOrg", "OTHER000000000000000000@AdobeOrg"),
+    )
+    .unwrap_or_else(|error| panic!("{error}"));
+    let output = org.run(&["apply", "--resume", &run]).await;
+    let (_, stderr) = texts(&output);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("was made for org DEMO0000000000000000000@AdobeOrg"), "{stderr}");
+}
