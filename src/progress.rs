@@ -185,12 +185,14 @@ impl ClientObserver for Progress {
 
 impl Observer for Progress {
     fn run_started(&self, batches: usize, commands: usize, known: usize) {
+        // `commands` are the ones still to send; `known` were answered before (a resumed run).
+        let all = commands + known;
         self.batches_total.store(batches as u64, Ordering::Relaxed);
-        self.commands_total.store(commands as u64, Ordering::Relaxed);
+        self.commands_total.store(all as u64, Ordering::Relaxed);
         self.commands_done.store(known as u64, Ordering::Relaxed);
         match self.mode {
             Mode::Bars => {
-                let bar = self.multi.add(ProgressBar::new(commands as u64));
+                let bar = self.multi.add(ProgressBar::new(all as u64));
                 bar.set_style(
                     ProgressStyle::with_template(
                         "{spinner} sending  [{bar:30}] {pos}/{len} commands  {per_sec}  ETA {eta}  {msg}",
@@ -208,6 +210,9 @@ impl Observer for Progress {
     }
 
     fn batch_finished(&self, _batch: &Batch, outcomes: &[CommandOutcome]) {
+        if outcomes.iter().all(|outcome| matches!(outcome, CommandOutcome::NotAttempted { .. })) {
+            return;
+        }
         let failed = outcomes.iter().filter(|outcome| matches!(outcome, CommandOutcome::Failed { .. })).count() as u64;
         let done = self.commands_done.fetch_add(outcomes.len() as u64, Ordering::Relaxed) + outcomes.len() as u64;
         let failed_total = self.commands_failed.fetch_add(failed, Ordering::Relaxed) + failed;

@@ -53,7 +53,7 @@ async fn apply(context: &Context, args: ApplyArgs) -> anyhow::Result<ExitStatus>
         None => fresh(context, &args, &target, &client, started_at, &progress, &cancel).await,
     };
     let status = match outcome {
-        Ok((document, run_dir, report)) => {
+        Ok((document, run_dir, report, _lock)) => {
             let run = RunContext {
                 context,
                 config: &target.config,
@@ -85,7 +85,7 @@ fn watch_ctrl_c(cancel: CancelToken, progress: Arc<Progress>) {
     });
 }
 
-type Prepared = (PlanDocument, PathBuf, RunReport);
+type Prepared = (PlanDocument, PathBuf, RunReport, run_folder::RunLock);
 
 async fn fresh(
     context: &Context,
@@ -180,14 +180,21 @@ async fn fresh(
     }
     let run_dir =
         run_folder::create(&args.out_dir, started_at, document.operation.as_str(), Path::new(&document.file))?;
+    let lock = run_folder::RunLock::acquire(&run_dir)?;
     write_plan(&run_dir.join(run_folder::PLAN), &document)?;
     announce(context, &document, &run_dir, test_mode);
+    if document.options.delete_accounts && document.operation == Operation::Remove {
+        context.printer.warn(
+            "--delete-accounts: Enterprise and Federated accounts are deleted with their data; undo.csv can re-create \
+             the users and their memberships, not their data",
+        );
+    }
     let options = ExecuteOptions::from_limits(&target.config.limits, test_mode);
     let report =
         execute::execute(client.clone(), document.batches.clone(), &run_dir, options, progress.clone(), cancel.clone())
             .await
             .map_err(|error| Failure::new(error.exit_status(), error))?;
-    Ok((document, run_dir, report))
+    Ok((document, run_dir, report, lock))
 }
 
 /// `--on-deficit stop`: refuses, printing the licence warnings, when any row would end without one.
@@ -262,8 +269,17 @@ pub(crate) fn check(
     let options = CheckOptions { operation, claimed_domains: target.config.claimed_domains.clone() };
     let checked =
         validation::check_file(file, &options).map_err(|error| Failure::new(ExitStatus::InvalidInput, error))?;
-    if !checked.diagnostics.is_empty() {
-        eprint!("{}", render::human_diagnostics(&checked.diagnostics, context.printer.color()));
+    let shown: Vec<validation::Diagnostic> = checked
+        .diagnostics
+        .iter()
+        .filter(|diagnostic| {
+            context.printer.verbosity() > crate::printer::Verbosity::Quiet
+                || diagnostic.severity == validation::Severity::Error
+        })
+        .cloned()
+        .collect();
+    if !shown.is_empty() {
+        eprint!("{}", render::human_diagnostics(&shown, context.printer.color()));
     }
     if checked.file_level_error() || (checked.has_errors() && !keep_going) {
         let (errors, _) = checked.counts();
@@ -387,7 +403,14 @@ async fn resume(
     let document = read_plan(&run_dir.join(run_folder::PLAN))
         .map_err(|error| with_hint(error, format!("{} is not a run folder of umapi-bulk apply", run_dir.display())))?;
     check_same_org(&document, target, run_dir)?;
+    let lock = run_folder::RunLock::acquire(run_dir).map_err(|error| Failure::new(ExitStatus::InvalidInput, error))?;
     let journal = execute::read_journal(run_dir).map_err(|error| Failure::new(ExitStatus::InvalidInput, error))?;
+    if journal.test_mode {
+        context.printer.warn("TEST MODE: this run was started with --test-mode; UMAPI changes nothing (testOnly=true)");
+    }
+    if let Some(execute::RunEnd::Parked { resume_after }) = journal.ends.last() {
+        wait_until(*resume_after, target.config.limits.max_wait, progress, cancel).await?;
+    }
     if journal.batches != document.batches {
         return Err(Failure::new(
             ExitStatus::InvalidInput,
@@ -411,7 +434,37 @@ async fn resume(
     let resumed = execute::resume(client.clone(), run_dir, options, progress.clone(), cancel.clone())
         .await
         .map_err(|error| Failure::new(error.exit_status(), error))?;
-    Ok((document, run_dir.to_path_buf(), resumed.report))
+    Ok((document, run_dir.to_path_buf(), resumed.report, lock))
+}
+
+/// Before resuming a parked run: waits for the time UMAPI asked for when that is within
+/// `max_wait`, else refuses (nothing is sent; the run stays resumable).
+async fn wait_until(
+    resume_after: OffsetDateTime,
+    max_wait: std::time::Duration,
+    progress: &Arc<Progress>,
+    cancel: &CancelToken,
+) -> anyhow::Result<()> {
+    let remaining = resume_after - OffsetDateTime::now_utc();
+    if remaining.is_negative() || remaining.is_zero() {
+        return Ok(());
+    }
+    let remaining = remaining.unsigned_abs();
+    let when = run_folder::rfc3339(resume_after);
+    if remaining > max_wait {
+        return Err(Failure::new(
+            ExitStatus::InvalidInput,
+            with_hint(
+                anyhow::anyhow!("UMAPI asked this run to wait until {when}; nothing was sent"),
+                "resume after that time, or give --max-wait a longer duration to wait for it",
+            ),
+        ));
+    }
+    progress.line(&format!("waiting until {when}, as UMAPI asked, before resuming"));
+    tokio::select! {
+        () = tokio::time::sleep(remaining) => Ok(()),
+        () = cancel.cancelled() => Err(Failure::new(ExitStatus::Interrupted, anyhow::anyhow!("interrupted while waiting; nothing was sent"))),
+    }
 }
 
 /// `1 row is` / `3 rows are`.

@@ -210,8 +210,9 @@ pub fn plan_users(
                 if options.operation == Operation::Add {
                     let join = wanted.all_names();
                     let mut row_steps = vec![steps::create_step(row, options.update_existing)];
-                    row_steps.extend(steps::username_step(row));
                     row_steps.extend(steps::add_steps(&join));
+                    // Last: if setting the username fails, the memberships are in place already.
+                    row_steps.extend(steps::username_step(row));
                     (RowAction::Create { join }, row_steps)
                 } else {
                     let Some(current) = directory.and_then(|directory| directory.find(&row.email, row.identity_type))

@@ -22,6 +22,56 @@ pub const SUMMARY: &str = "summary.json";
 pub const JOURNAL: &str = "journal.jsonl";
 /// `plan.json`: the requests of the run, written before anything is sent.
 pub const PLAN: &str = "plan.json";
+/// `run.lock`: held while an `apply` works on the folder.
+pub const LOCK: &str = "run.lock";
+
+/// Exclusive use of a run folder by one `apply` process (a fresh run or a resume), released when
+/// dropped. A lock left by a process that no longer runs (a crash) is taken over.
+#[derive(Debug)]
+pub struct RunLock {
+    path: PathBuf,
+}
+
+impl RunLock {
+    /// Takes the folder's lock, or explains which process holds it.
+    pub fn acquire(folder: &Path) -> anyhow::Result<Self> {
+        let path = folder.join(LOCK);
+        let pid = std::process::id();
+        for _ in 0..2 {
+            match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+                Ok(mut file) => {
+                    use std::io::Write as _;
+                    file.write_all(pid.to_string().as_bytes())?;
+                    return Ok(Self { path });
+                }
+                Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let holder: Option<u32> =
+                        std::fs::read_to_string(&path).ok().and_then(|text| text.trim().parse().ok());
+                    let alive =
+                        holder.is_some_and(|holder| holder != pid && Path::new(&format!("/proc/{holder}")).exists());
+                    if alive {
+                        anyhow::bail!(
+                            "another umapi-bulk apply (process {}) is working on {}; wait for it to end",
+                            holder.unwrap_or_default(),
+                            folder.display()
+                        );
+                    }
+                    // The holder is gone: the lock is stale.
+                    std::fs::remove_file(&path)
+                        .with_context(|| format!("cannot remove the stale lock {}", path.display()))?;
+                }
+                Err(error) => return Err(error).with_context(|| format!("cannot lock {}", folder.display())),
+            }
+        }
+        anyhow::bail!("cannot lock {}", folder.display())
+    }
+}
+
+impl Drop for RunLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
 
 const STAMP: &[time::format_description::BorrowedFormatItem<'static>] =
     format_description!("[year][month][day]T[hour][minute][second]Z");
@@ -103,6 +153,21 @@ mod tests {
         assert_eq!(name, "20261124T101500Z-add-bulk_add");
         assert_eq!(started_at(Path::new(&name)), Some(when));
         assert_eq!(started_at(Path::new("notes")), None);
+    }
+
+    #[test]
+    fn a_held_lock_refuses_a_second_holder_and_a_stale_one_is_taken_over() {
+        let directory = tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"));
+        let first = RunLock::acquire(directory.path());
+        assert!(first.is_ok());
+        // Same process: a live pid that is ours counts as stale, so simulate another live process
+        // with pid 1 (init always runs).
+        std::fs::write(directory.path().join(LOCK), "1").unwrap_or_else(|error| panic!("{error}"));
+        let refused = RunLock::acquire(directory.path());
+        assert!(refused.is_err() || !Path::new("/proc/1").exists());
+        std::fs::write(directory.path().join(LOCK), "999999999").unwrap_or_else(|error| panic!("{error}"));
+        assert!(RunLock::acquire(directory.path()).is_ok(), "a lock of a dead process is taken over");
+        drop(first);
     }
 
     #[test]
