@@ -164,6 +164,16 @@ pub fn count_byte(bytes: &[u8], wanted: u8) -> u64 {
         .sum()
 }
 
+/// Counts two byte values in one pass (vectorised like [`count_byte`]): `(first, second)`.
+pub fn count_two(bytes: &[u8], first: u8, second: u8) -> (u64, u64) {
+    bytes.chunks(255).fold((0, 0), |(total_first, total_second), chunk| {
+        let (in_first, in_second) = chunk.iter().fold((0u8, 0u8), |(count_first, count_second), &byte| {
+            (count_first.wrapping_add(u8::from(byte == first)), count_second.wrapping_add(u8::from(byte == second)))
+        });
+        (total_first + u64::from(in_first), total_second + u64::from(in_second))
+    })
+}
+
 /// Counts occurrences of the two-byte sequence `first second` (e.g. `\r\n`), vectorised like
 /// [`count_byte`].
 pub fn count_pair(bytes: &[u8], first: u8, second: u8) -> u64 {
@@ -217,6 +227,8 @@ mod tests {
         assert_eq!(count_pair(&bytes, b'\r', b'\n'), 2);
         assert_eq!(count_pair(b"\r", b'\r', b'\n'), 0);
         assert_eq!(count_byte(&[], b'x'), 0);
+        bytes[600] = b'"';
+        assert_eq!(count_two(&bytes, b'\n', b'"'), (7, 1));
     }
 
     #[test]
