@@ -62,9 +62,7 @@ pub fn sniff(bytes: &[u8]) -> Result<Sniffed, EncodingProblem> {
     let had_bom = bytes.starts_with(UTF8_BOM);
     let text_start = if had_bom { UTF8_BOM.len() } else { 0 };
     let text = &bytes[text_start..];
-    if count_byte(text, 0) > 0
-        && let Some(offset) = text.iter().position(|&byte| byte == 0)
-    {
+    if let Some(offset) = memchr::memchr(0, text) {
         return Err(EncodingProblem::NulByte { line: line_of(text, offset) });
     }
     if let Err(error) = std::str::from_utf8(text) {
@@ -174,25 +172,6 @@ pub fn count_two(bytes: &[u8], first: u8, second: u8) -> (u64, u64) {
     })
 }
 
-/// Counts occurrences of the two-byte sequence `first second` (e.g. `\r\n`), vectorised like
-/// [`count_byte`].
-pub fn count_pair(bytes: &[u8], first: u8, second: u8) -> u64 {
-    if bytes.len() < 2 {
-        return 0;
-    }
-    let (leading, trailing) = (&bytes[..bytes.len() - 1], &bytes[1..]);
-    leading
-        .chunks(255)
-        .zip(trailing.chunks(255))
-        .map(|(left, right)| {
-            u64::from(left.iter().zip(right).fold(0u8, |count, (&one, &two)| {
-                // One compare of both differences vectorises; `a == x & b == y` became a branch.
-                count.wrapping_add(u8::from((one ^ first) | (two ^ second) == 0))
-            }))
-        })
-        .sum()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -216,7 +195,7 @@ mod tests {
     }
 
     #[test]
-    fn byte_and_pair_counts_are_exact_across_chunk_edges() {
+    fn byte_counts_are_exact_across_chunk_edges() {
         let mut bytes = vec![b'a'; 1000];
         for index in [0, 254, 255, 256, 509, 510, 999] {
             bytes[index] = b'\n';
@@ -224,8 +203,6 @@ mod tests {
         bytes[253] = b'\r';
         bytes[998] = b'\r';
         assert_eq!(count_byte(&bytes, b'\n'), 7);
-        assert_eq!(count_pair(&bytes, b'\r', b'\n'), 2);
-        assert_eq!(count_pair(b"\r", b'\r', b'\n'), 0);
         assert_eq!(count_byte(&[], b'x'), 0);
         bytes[600] = b'"';
         assert_eq!(count_two(&bytes, b'\n', b'"'), (7, 1));

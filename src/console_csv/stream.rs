@@ -306,9 +306,9 @@ struct LineCounter<'a> {
 
 impl<'a> LineCounter<'a> {
     fn new(body: &'a [u8]) -> Self {
-        let carriage_returns = encoding::count_byte(body, b'\r');
+        // One vectorised search, stopping at the first lone `\r` (CRLF files have one `\r` a line).
         let has_lone_carriage_return =
-            carriage_returns > 0 && carriage_returns != encoding::count_pair(body, b'\r', b'\n');
+            memchr::memchr_iter(b'\r', body).any(|index| body.get(index + 1) != Some(&b'\n'));
         Self { body, has_lone_carriage_return }
     }
 

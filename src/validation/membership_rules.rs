@@ -90,7 +90,7 @@ impl RowRules<'_> {
         let printable_ascii = cell.bytes().fold(true, |printable, byte| printable & (0x20..0x7F).contains(&byte));
         self.names.split(list, cell, |name| {
             (!printable_ascii && control_characters(map, line, column, name, out))
-                || too_long(map, line, column, name, MAX_STRING_CHARS, out)
+                || (name.len() > MAX_STRING_CHARS && too_long(map, line, column, name, MAX_STRING_CHARS, out))
         });
         for &(start, end) in self.names.repeated().iter().rev() {
             let name = cell.get(start..end).unwrap_or_default();

@@ -8,6 +8,8 @@
 use crate::console_csv::columns::COLUMN_COUNT;
 use crate::console_csv::{Column, HeaderMap};
 
+use super::names::trim;
+
 /// One record's cells, by column.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct RowView<'r> {
@@ -35,6 +37,6 @@ impl<'r> RowView<'r> {
 
     /// The cell with surrounding whitespace removed.
     pub(super) fn cell(&self, column: Column) -> &'r str {
-        self.raw(column).trim()
+        trim(self.raw(column))
     }
 }
