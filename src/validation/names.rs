@@ -21,6 +21,14 @@ struct Name {
     hash: u64,
 }
 
+/// What the duplicate table says about a name.
+enum Found {
+    /// An equal name is kept already.
+    Kept,
+    /// No equal name; this slot is free for it.
+    Free(usize),
+}
+
 /// One slot of the duplicate table: the stamp of the cell that filled it, and the name's index.
 #[derive(Clone, Copy, Default)]
 struct Slot {
@@ -86,31 +94,33 @@ impl NameLists {
         let mut list = std::mem::take(&mut self.lists[slot]);
         list.clear();
         self.next_stamp();
+        let bytes = cell.as_bytes();
         let mut start = 0;
-        let ends = memchr::memchr_iter(b',', cell.as_bytes()).chain(std::iter::once(cell.len()));
-        for end in ends {
-            let piece = cell.get(start..end).unwrap_or_default();
-            let offset = start;
+        loop {
+            let end = next_comma(bytes, start);
+            // Commas are ASCII, so the cuts are on character boundaries.
+            let name = trim(cell.get(start..end).unwrap_or_default());
+            if !name.is_empty() && !refused(name) {
+                // `name` lies inside `cell`: its offset is the distance between their starts.
+                let name_start = name.as_ptr() as usize - cell.as_ptr() as usize;
+                let hash = folded_hash(name);
+                match self.find(&list, cell, name, hash) {
+                    Found::Kept => self.repeated.push((name_start, name_start + name.len())),
+                    Found::Free(position) => {
+                        // A file is at most 10 MB, so offsets fit in u32.
+                        list.push(Name { start: name_start as u32, end: (name_start + name.len()) as u32, hash });
+                        if list.len() * 2 > self.table.len() {
+                            self.grow(&list);
+                        } else {
+                            self.table[position] = Slot { stamp: self.stamp, index: (list.len() - 1) as u32 };
+                        }
+                    }
+                }
+            }
+            if end >= bytes.len() {
+                break;
+            }
             start = end + 1;
-            let name = trim(piece);
-            if name.is_empty() || refused(name) {
-                continue;
-            }
-            let name_start = offset + (piece.len() - piece.trim_start().len());
-            let range = (name_start, name_start + name.len());
-            let hash = folded_hash(name);
-            if self.already_kept(&list, cell, name, hash) {
-                self.repeated.push(range);
-                continue;
-            }
-            // Cells are at most 10 MB, so offsets fit in u32.
-            let kept = Name { start: range.0 as u32, end: range.1 as u32, hash };
-            list.push(kept);
-            if list.len() * 2 > self.table.len() {
-                self.grow(&list);
-            } else {
-                self.insert(hash, list.len() - 1);
-            }
         }
         self.lists[slot] = list;
     }
@@ -128,17 +138,18 @@ impl NameLists {
         (hash >> (64 - self.table_bits)) as usize
     }
 
-    /// Whether a name equal to `name` (ASCII case ignored) is in `list` already.
-    fn already_kept(&self, list: &[Name], cell: &str, name: &str, hash: u64) -> bool {
+    /// Looks for a name equal to `name` (ASCII case ignored) in `list`; when there is none,
+    /// the free slot where it goes.
+    fn find(&self, list: &[Name], cell: &str, name: &str, hash: u64) -> Found {
         if self.table.is_empty() {
-            return false;
+            return Found::Free(0);
         }
         let mask = self.table.len() - 1;
         let mut position = self.home(hash);
         loop {
             let slot = self.table[position];
             if slot.stamp != self.stamp {
-                return false;
+                return Found::Free(position);
             }
             let kept = list[slot.index as usize];
             if kept.hash == hash
@@ -146,7 +157,7 @@ impl NameLists {
                     .get(kept.start as usize..kept.end as usize)
                     .is_some_and(|other| other.eq_ignore_ascii_case(name))
             {
-                return true;
+                return Found::Kept;
             }
             position = (position + 1) & mask;
         }
@@ -171,6 +182,26 @@ impl NameLists {
     }
 }
 
+/// The position of the first `,` at or after `from`, or the length when there is none: eight
+/// bytes at a time (the lowest byte flagged by the zero-byte test on `word ^ ",,,,,,,,"` is
+/// exactly the first comma), inline, since names are short and a search call per name cost more
+/// than the search.
+fn next_comma(bytes: &[u8], from: usize) -> usize {
+    const COMMAS: u64 = 0x2C2C_2C2C_2C2C_2C2C;
+    const LOW_BITS: u64 = 0x0101_0101_0101_0101;
+    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+    let mut index = from;
+    while let Some(word) = bytes.get(index..index + 8) {
+        let difference = word_at(word) ^ COMMAS;
+        let zero_bytes = difference.wrapping_sub(LOW_BITS) & !difference & HIGH_BITS;
+        if zero_bytes != 0 {
+            return index + (zero_bytes.trailing_zeros() / 8) as usize;
+        }
+        index += 8;
+    }
+    bytes.get(index..).and_then(|tail| tail.iter().position(|&byte| byte == b',')).map_or(bytes.len(), |at| index + at)
+}
+
 /// `str::trim`, with a fast path for the usual name: ASCII at both ends, where only ASCII
 /// whitespace (tab to carriage return, space) can be trimmed; anything else goes to `str::trim`.
 pub(super) fn trim(text: &str) -> &str {
@@ -186,19 +217,21 @@ pub(super) fn trim(text: &str) -> &str {
     }
 }
 
-/// A hash of a name's ASCII-lower-cased bytes, equal for names that differ only in case,
-/// computed eight bytes at a time without allocating (one multiply per word; a per-byte hash was
-/// the hottest spot of the benchmark). The last word overlaps the one before it rather than being
-/// copied out byte by byte (a copy into a buffer stalled the load that followed it). Its high bits
-/// pick the table slot.
+/// A hash of a name that is equal for names equal but for ASCII case: every byte has its `0x20`
+/// bit set first (upper- and lower-case letters differ only there; a few other pairs, such as
+/// `@` and `` ` ``, then collide too, which only costs a comparison). Eight bytes at a time, one
+/// multiply per word, no allocation; the last word overlaps the one before it rather than being
+/// copied out byte by byte (a copy into a buffer stalled the load that followed it). Its high
+/// bits pick the table slot.
 fn folded_hash(name: &str) -> u64 {
     const MULTIPLIER: u64 = 0x9E37_79B9_7F4A_7C15;
+    const FOLD: u64 = 0x2020_2020_2020_2020;
     let bytes = name.as_bytes();
     let mut hash = bytes.len() as u64;
     let last = if bytes.len() >= 8 {
         let mut words = bytes.chunks_exact(8);
         for word in &mut words {
-            hash = (hash ^ lower_word(word_at(word))).wrapping_mul(MULTIPLIER).rotate_left(31);
+            hash = (hash ^ (word_at(word) | FOLD)).wrapping_mul(MULTIPLIER).rotate_left(31);
         }
         if words.remainder().is_empty() {
             return hash.wrapping_mul(MULTIPLIER);
@@ -207,7 +240,7 @@ fn folded_hash(name: &str) -> u64 {
     } else {
         short_word(bytes)
     };
-    (hash ^ lower_word(last)).wrapping_mul(MULTIPLIER)
+    (hash ^ (last | FOLD)).wrapping_mul(MULTIPLIER)
 }
 
 /// The first eight bytes of `bytes` (at least eight) as a little-endian word.
@@ -238,16 +271,6 @@ fn short_word(bytes: &[u8]) -> u64 {
     word
 }
 
-/// ASCII-lower-cases the eight bytes of a word at once (bytes outside `A`–`Z` are unchanged).
-fn lower_word(word: u64) -> u64 {
-    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
-    let low_seven = word & !HIGH_BITS;
-    let above_z = low_seven.wrapping_add(0x2525_2525_2525_2525); // high bit set when byte > 'Z'
-    let from_a = low_seven.wrapping_add(0x3F3F_3F3F_3F3F_3F3F); // high bit set when byte >= 'A'
-    let upper = from_a & !above_z & !word & HIGH_BITS;
-    word | (upper >> 2)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -261,7 +284,7 @@ mod tests {
     }
 
     #[test]
-    fn folded_hash_ignores_ascii_case_only() {
+    fn folded_hash_ignores_ascii_case() {
         assert_eq!(folded_hash("Designers - EMEA Team"), folded_hash("designers - emea TEAM"));
         assert_ne!(folded_hash("Designers"), folded_hash("Designer"));
         assert_ne!(folded_hash("Team 0042"), folded_hash("Team 0043"));
@@ -272,10 +295,22 @@ mod tests {
         assert_eq!(short_word(b"a"), u64::from(b'a'));
         assert_eq!(short_word(b""), 0);
         assert_eq!(folded_hash("Zoë"), folded_hash("ZOë"));
+        assert_eq!(
+            folded_hash("Regional Marketing Team 0042 - EMEA"),
+            folded_hash("REGIONAL marketing TEAM 0042 - emea")
+        );
         for byte in 0u8..=255 {
-            let word = u64::from_le_bytes([byte; 8]);
-            assert_eq!(lower_word(word), u64::from_le_bytes([byte.to_ascii_lowercase(); 8]), "{byte}");
+            let (lower, upper) = (byte.to_ascii_lowercase(), byte.to_ascii_uppercase());
+            assert_eq!(
+                short_word(&[lower; 7]) | 0x2020_2020_2020_2020,
+                short_word(&[upper; 7]) | 0x2020_2020_2020_2020
+            );
         }
+        let text = "a,bcdefghij,,klmnopqrstuvwxyz,";
+        let commas: Vec<usize> = (0..=text.len()).map(|from| next_comma(text.as_bytes(), from)).collect();
+        let expected: Vec<usize> =
+            (0..=text.len()).map(|from| text[from..].find(',').map_or(text.len(), |at| from + at)).collect();
+        assert_eq!(commas, expected);
     }
 
     #[test]
