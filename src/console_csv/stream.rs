@@ -115,7 +115,7 @@ impl<'a> RecordStream<'a> {
             header: Vec::new(),
             header_line: first_line,
             first_line,
-            lines: LineCounter::new(body),
+            lines: LineCounter { body, has_lone_carriage_return: sniffed.lone_carriage_return },
             core: core_reader(detected.delimiter),
             output: vec![0; OUTPUT_START],
             ends: vec![0; ENDS_START],
@@ -250,7 +250,7 @@ fn decode<'s>(
     lossy_ends: &'s mut Vec<usize>,
 ) -> (&'s str, &'s [usize]) {
     let length = ends.last().copied().unwrap_or(0);
-    if let Ok(text) = std::str::from_utf8(&output[..length])
+    if let Ok(text) = simdutf8::basic::from_utf8(&output[..length])
         && ends.iter().all(|&end| text.is_char_boundary(end))
     {
         return (text, ends);
@@ -298,20 +298,14 @@ fn place(body: &[u8], lines: &LineCounter<'_>, start: usize, end: usize, line_at
 }
 
 /// Counts line breaks the way editors show them: `\n`, `\r\n`, and a lone `\r` (classic Mac,
-/// or a stray carriage return that the `csv` crate also treats as a record end).
+/// or a stray carriage return that the `csv` crate also treats as a record end). Whether the file
+/// has any lone `\r` comes from `encoding::sniff`.
 struct LineCounter<'a> {
     body: &'a [u8],
     has_lone_carriage_return: bool,
 }
 
-impl<'a> LineCounter<'a> {
-    fn new(body: &'a [u8]) -> Self {
-        // One vectorised search, stopping at the first lone `\r` (CRLF files have one `\r` a line).
-        let has_lone_carriage_return =
-            memchr::memchr_iter(b'\r', body).any(|index| body.get(index + 1) != Some(&b'\n'));
-        Self { body, has_lone_carriage_return }
-    }
-
+impl LineCounter<'_> {
     /// Line breaks in `body[start..end]`; a `\r` counts unless a `\n` follows it (even past `end`).
     fn breaks(&self, start: usize, end: usize) -> u64 {
         encoding::count_byte(&self.body[start..end], b'\n') + self.lone_carriage_returns(start, end)
