@@ -223,7 +223,7 @@ pub(super) fn trim(text: &str) -> &str {
 /// multiply per word, no allocation; the last word overlaps the one before it rather than being
 /// copied out byte by byte (a copy into a buffer stalled the load that followed it). Its high
 /// bits pick the table slot.
-fn folded_hash(name: &str) -> u64 {
+pub(super) fn folded_hash(name: &str) -> u64 {
     const MULTIPLIER: u64 = 0x9E37_79B9_7F4A_7C15;
     const FOLD: u64 = 0x2020_2020_2020_2020;
     let bytes = name.as_bytes();

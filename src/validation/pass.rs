@@ -10,13 +10,11 @@
 //! Owns the order of work and what stops it; the rules themselves live in `file_rules`,
 //! `user_rules` and `membership_rules`.
 
-use std::collections::HashMap;
-use std::collections::hash_map::Entry;
-
 use crate::console_csv::{self, Column, Fields, HeaderMap, Item, RecordStream};
 use crate::model::{IdentityType, Operation};
 
 use super::diagnostic::{Code, Diagnostic, Severity};
+use super::names::folded_hash;
 use super::row_view::RowView;
 use super::user_rules::RowRules;
 use super::{CheckOptions, MAX_BYTES, MAX_ROWS, ValidRow, file_rules};
@@ -83,7 +81,7 @@ pub(super) fn run<K: Keep>(bytes: &[u8], options: &CheckOptions, keep: &mut K) -
     let mut rows = Rows {
         rules: RowRules::new(operation, &map, &claimed),
         map: &map,
-        seen: HashMap::new(),
+        seen: FirstLines::default(),
         diagnostics: Vec::new(),
         valid: 0,
     };
@@ -135,8 +133,8 @@ pub(super) fn run<K: Keep>(bytes: &[u8], options: &CheckOptions, keep: &mut K) -
 struct Rows<'a> {
     rules: RowRules<'a>,
     map: &'a HeaderMap,
-    /// First line of each (Identity Type, lower-cased Email) met.
-    seen: HashMap<(Option<IdentityType>, Box<str>), u64>,
+    /// First line of each (Identity Type, Email) met.
+    seen: FirstLines,
     /// Diagnostics of records and rows, in file order.
     diagnostics: Vec<Diagnostic>,
     /// Records with no error on their line.
@@ -185,15 +183,11 @@ impl Rows<'_> {
         })
     }
 
-    /// E044 when the (Identity Type, Email) pair was met on an earlier line. An identified row's
-    /// email passed `email::problem`, so it is ASCII and lower-casing it bytewise is exact.
+    /// E044 when the (Identity Type, Email) pair was met on an earlier line.
     fn duplicate(&mut self, line: u64, kind: Option<IdentityType>, email: &str) {
-        match self.seen.entry((kind, email.to_ascii_lowercase().into_boxed_str())) {
-            Entry::Vacant(slot) => {
-                slot.insert(line);
-            }
-            Entry::Occupied(first) => {
-                let first = *first.get();
+        match self.seen.first_or_insert(kind, email, line) {
+            None => {}
+            Some(first) => {
                 let column = self.map.display_name(console_csv::Column::Email);
                 let message = match kind {
                     Some(kind) => format!(
@@ -211,5 +205,91 @@ impl Rows<'_> {
                 );
             }
         }
+    }
+}
+
+/// The first line of each (Identity Type, Email) pair met, Email compared with ASCII case ignored
+/// (an identified row's email passed `email::problem`, so it is ASCII and this is the Console's
+/// case-insensitive match). An open-addressing table of case-folded hashes over the emails kept
+/// end to end in one string: no allocation per row.
+#[derive(Default)]
+struct FirstLines {
+    emails: String,
+    entries: Vec<FirstLine>,
+    /// Entry index + 1 per slot; 0 is free. Its length is a power of two.
+    table: Vec<u32>,
+}
+
+struct FirstLine {
+    hash: u64,
+    kind: Option<IdentityType>,
+    start: usize,
+    end: usize,
+    line: u64,
+}
+
+impl FirstLines {
+    /// The first line of the pair when it was met before; otherwise records `line` as its first.
+    fn first_or_insert(&mut self, kind: Option<IdentityType>, email: &str, line: u64) -> Option<u64> {
+        let kind_number = kind.map_or(0, |kind| kind as u64 + 1);
+        let hash = folded_hash(email) ^ kind_number.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        if (self.entries.len() + 1) * 2 > self.table.len() {
+            self.grow();
+        }
+        let mask = self.table.len() - 1;
+        let mut position = home(hash) & mask;
+        while let Some(index) = self.table[position].checked_sub(1) {
+            let entry = &self.entries[index as usize];
+            if entry.hash == hash
+                && entry.kind == kind
+                && self.emails.get(entry.start..entry.end).is_some_and(|first| first.eq_ignore_ascii_case(email))
+            {
+                return Some(entry.line);
+            }
+            position = (position + 1) & mask;
+        }
+        let start = self.emails.len();
+        self.emails.push_str(email);
+        self.entries.push(FirstLine { hash, kind, start, end: self.emails.len(), line });
+        self.table[position] = self.entries.len() as u32;
+        None
+    }
+
+    fn grow(&mut self) {
+        let size = (self.table.len() * 2).max(1024);
+        self.table = vec![0; size];
+        for (index, entry) in self.entries.iter().enumerate() {
+            let mut position = home(entry.hash) & (size - 1);
+            while self.table[position] != 0 {
+                position = (position + 1) & (size - 1);
+            }
+            self.table[position] = index as u32 + 1;
+        }
+    }
+}
+
+/// Where a hash starts looking (its high half folded into the low bits the mask keeps).
+fn home(hash: u64) -> usize {
+    ((hash >> 32) ^ hash) as usize
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_lines_match_email_case_insensitively_per_identity_type() {
+        let mut seen = FirstLines::default();
+        let enterprise = Some(IdentityType::EnterpriseId);
+        assert_eq!(seen.first_or_insert(enterprise, "Zoe@Example.com", 2), None);
+        assert_eq!(seen.first_or_insert(Some(IdentityType::AdobeId), "zoe@example.com", 3), None);
+        assert_eq!(seen.first_or_insert(None, "zoe@example.com", 4), None);
+        assert_eq!(seen.first_or_insert(enterprise, "ZOE@EXAMPLE.COM", 5), Some(2));
+        assert_eq!(seen.first_or_insert(None, "zoe@example.COM", 6), Some(4));
+        for number in 0..3000 {
+            assert_eq!(seen.first_or_insert(enterprise, &format!("user{number}@example.com"), 10 + number), None);
+        }
+        assert_eq!(seen.first_or_insert(enterprise, "USER2999@example.com", 9999), Some(3009));
+        assert_eq!(seen.first_or_insert(enterprise, "zoe@example.com", 9999), Some(2));
     }
 }
