@@ -26,6 +26,7 @@ pub mod diagnostic;
 pub mod email;
 pub mod file_rules;
 mod membership_rules;
+mod name_scan;
 mod names;
 mod pass;
 pub mod render;

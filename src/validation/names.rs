@@ -1,6 +1,6 @@
 //! The names of the multi-valued cells (SPEC 2.1), split without allocating: each cell is cut at
-//! commas (`memchr`), each name trimmed and empty names dropped, as `console_csv::multi_value`
-//! does, and the names kept are recorded as byte ranges of the cell in one reused list per
+//! commas, each name trimmed and empty names dropped, as `console_csv::multi_value` does (the
+//! byte-level scan is `name_scan`'s), and the names kept are recorded as byte ranges of the cell in one reused list per
 //! column. A name listed twice in one cell (ASCII case ignored) is kept once; the later copies
 //! are set aside for a warning.
 //!
@@ -12,6 +12,8 @@
 //! characters, length) and every diagnostic are `membership_rules`' business.
 
 use crate::console_csv::Column;
+
+use super::name_scan::{Piece, folded_hash, next_piece, trim};
 
 /// A kept name: its byte range in the cell and its case-folded hash.
 #[derive(Clone, Copy, Debug)]
@@ -97,13 +99,17 @@ impl NameLists {
         let bytes = cell.as_bytes();
         let mut start = 0;
         loop {
-            let end = next_comma(bytes, start);
-            // Commas are ASCII, so the cuts are on character boundaries.
-            let name = trim(cell.get(start..end).unwrap_or_default());
+            let (name, known_hash, comma) = match next_piece(bytes, start) {
+                Piece::Name { start, end, hash, comma } => {
+                    (cell.get(start..end).unwrap_or_default(), Some(hash), comma)
+                }
+                // Commas are ASCII, so the cuts are on character boundaries.
+                Piece::Other { comma } => (trim(cell.get(start..comma).unwrap_or_default()), None, comma),
+            };
             if !name.is_empty() && !refused(name) {
                 // `name` lies inside `cell`: its offset is the distance between their starts.
                 let name_start = name.as_ptr() as usize - cell.as_ptr() as usize;
-                let hash = folded_hash(name);
+                let hash = known_hash.unwrap_or_else(|| folded_hash(name));
                 match self.find(&list, cell, name, hash) {
                     Found::Kept => self.repeated.push((name_start, name_start + name.len())),
                     Found::Free(position) => {
@@ -117,10 +123,10 @@ impl NameLists {
                     }
                 }
             }
-            if end >= bytes.len() {
+            if comma >= bytes.len() {
                 break;
             }
-            start = end + 1;
+            start = comma + 1;
         }
         self.lists[slot] = list;
     }
@@ -182,95 +188,6 @@ impl NameLists {
     }
 }
 
-/// The position of the first `,` at or after `from`, or the length when there is none: eight
-/// bytes at a time (the lowest byte flagged by the zero-byte test on `word ^ ",,,,,,,,"` is
-/// exactly the first comma), inline, since names are short and a search call per name cost more
-/// than the search.
-fn next_comma(bytes: &[u8], from: usize) -> usize {
-    const COMMAS: u64 = 0x2C2C_2C2C_2C2C_2C2C;
-    const LOW_BITS: u64 = 0x0101_0101_0101_0101;
-    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
-    let mut index = from;
-    while let Some(word) = bytes.get(index..index + 8) {
-        let difference = word_at(word) ^ COMMAS;
-        let zero_bytes = difference.wrapping_sub(LOW_BITS) & !difference & HIGH_BITS;
-        if zero_bytes != 0 {
-            return index + (zero_bytes.trailing_zeros() / 8) as usize;
-        }
-        index += 8;
-    }
-    bytes.get(index..).and_then(|tail| tail.iter().position(|&byte| byte == b',')).map_or(bytes.len(), |at| index + at)
-}
-
-/// `str::trim`, with a fast path for the usual name: ASCII at both ends, where only ASCII
-/// whitespace (tab to carriage return, space) can be trimmed; anything else goes to `str::trim`.
-pub(super) fn trim(text: &str) -> &str {
-    let is_space = |byte: &u8| matches!(byte, b'\t'..=b'\r' | b' ');
-    let bytes = text.as_bytes();
-    let start = bytes.iter().position(|byte| !is_space(byte)).unwrap_or(bytes.len());
-    let end = bytes.iter().rposition(|byte| !is_space(byte)).map_or(start, |last| last + 1);
-    // Both cuts are next to ASCII bytes, so on character boundaries.
-    let inner = text.get(start..end).unwrap_or_default();
-    match (inner.as_bytes().first(), inner.as_bytes().last()) {
-        (Some(first), Some(last)) if !first.is_ascii() || !last.is_ascii() => inner.trim(),
-        _ => inner,
-    }
-}
-
-/// A hash of a name that is equal for names equal but for ASCII case: every byte has its `0x20`
-/// bit set first (upper- and lower-case letters differ only there; a few other pairs, such as
-/// `@` and `` ` ``, then collide too, which only costs a comparison). Eight bytes at a time, one
-/// multiply per word, no allocation; the last word overlaps the one before it rather than being
-/// copied out byte by byte (a copy into a buffer stalled the load that followed it). Its high
-/// bits pick the table slot.
-pub(super) fn folded_hash(name: &str) -> u64 {
-    const MULTIPLIER: u64 = 0x9E37_79B9_7F4A_7C15;
-    const FOLD: u64 = 0x2020_2020_2020_2020;
-    let bytes = name.as_bytes();
-    let mut hash = bytes.len() as u64;
-    let last = if bytes.len() >= 8 {
-        let mut words = bytes.chunks_exact(8);
-        for word in &mut words {
-            hash = (hash ^ (word_at(word) | FOLD)).wrapping_mul(MULTIPLIER).rotate_left(31);
-        }
-        if words.remainder().is_empty() {
-            return hash.wrapping_mul(MULTIPLIER);
-        }
-        word_at(&bytes[bytes.len() - 8..])
-    } else {
-        short_word(bytes)
-    };
-    (hash ^ (last | FOLD)).wrapping_mul(MULTIPLIER)
-}
-
-/// The first eight bytes of `bytes` (at least eight) as a little-endian word.
-fn word_at(bytes: &[u8]) -> u64 {
-    let mut array = [0u8; 8];
-    array.copy_from_slice(&bytes[..8]);
-    u64::from_le_bytes(array)
-}
-
-/// Up to seven bytes as a little-endian word, zero-padded, read in pieces of four, two and one.
-fn short_word(bytes: &[u8]) -> u64 {
-    let mut word = 0u64;
-    let mut shift = 0;
-    let mut rest = bytes;
-    if let [a, b, c, d, tail @ ..] = rest {
-        word = u64::from(u32::from_le_bytes([*a, *b, *c, *d]));
-        shift = 32;
-        rest = tail;
-    }
-    if let [a, b, tail @ ..] = rest {
-        word |= u64::from(u16::from_le_bytes([*a, *b])) << shift;
-        shift += 16;
-        rest = tail;
-    }
-    if let [a, ..] = rest {
-        word |= u64::from(*a) << shift;
-    }
-    word
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -281,50 +198,6 @@ mod tests {
         let kept = lists.names(0, cell).map(str::to_string).collect();
         let repeated = lists.repeated().iter().map(|&(start, end)| cell[start..end].to_string()).collect();
         (kept, repeated)
-    }
-
-    #[test]
-    fn folded_hash_ignores_ascii_case() {
-        assert_eq!(folded_hash("Designers - EMEA Team"), folded_hash("designers - emea TEAM"));
-        assert_ne!(folded_hash("Designers"), folded_hash("Designer"));
-        assert_ne!(folded_hash("Team 0042"), folded_hash("Team 0043"));
-        assert_ne!(folded_hash("Team 00420"), folded_hash("Team 00430"));
-        assert_ne!(folded_hash("abcdefgh"), folded_hash("abcdefgi"));
-        assert_ne!(folded_hash("abc"), folded_hash("abd"));
-        assert_eq!(short_word(b"abcdefg"), u64::from_le_bytes(*b"abcdefg\0"));
-        assert_eq!(short_word(b"a"), u64::from(b'a'));
-        assert_eq!(short_word(b""), 0);
-        assert_eq!(folded_hash("Zoë"), folded_hash("ZOë"));
-        assert_eq!(
-            folded_hash("Regional Marketing Team 0042 - EMEA"),
-            folded_hash("REGIONAL marketing TEAM 0042 - emea")
-        );
-        for byte in 0u8..=255 {
-            let (lower, upper) = (byte.to_ascii_lowercase(), byte.to_ascii_uppercase());
-            assert_eq!(
-                short_word(&[lower; 7]) | 0x2020_2020_2020_2020,
-                short_word(&[upper; 7]) | 0x2020_2020_2020_2020
-            );
-        }
-        let text = "a,bcdefghij,,klmnopqrstuvwxyz,";
-        let commas: Vec<usize> = (0..=text.len()).map(|from| next_comma(text.as_bytes(), from)).collect();
-        let expected: Vec<usize> =
-            (0..=text.len()).map(|from| text[from..].find(',').map_or(text.len(), |at| from + at)).collect();
-        assert_eq!(commas, expected);
-    }
-
-    #[test]
-    fn trim_is_str_trim() {
-        for text in ["", " ", " a ", "\t\x0b\x0c\r\n a\x1f", "\u{a0}x\u{3000}", " \u{2003} é \u{85}", "é", "\u{a0}"] {
-            assert_eq!(trim(text), text.trim(), "{text:?}");
-        }
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn trim_is_str_trim_on_any_text(text in "[ \t\r\n\x0b\x0c\x1c-\x1fa-zé\u{a0}\u{85}\u{2000}-\u{200b}\u{3000}]{0,8}") {
-            proptest::prop_assert_eq!(trim(&text), text.trim());
-        }
     }
 
     #[test]

@@ -14,7 +14,7 @@ use crate::console_csv::{self, Column, Fields, HeaderMap, Item, RecordStream};
 use crate::model::{IdentityType, Operation};
 
 use super::diagnostic::{Code, Diagnostic, Severity};
-use super::names::folded_hash;
+use super::name_scan::folded_hash;
 use super::row_view::RowView;
 use super::user_rules::RowRules;
 use super::{CheckOptions, MAX_BYTES, MAX_ROWS, ValidRow, file_rules};

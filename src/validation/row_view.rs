@@ -8,7 +8,7 @@
 use crate::console_csv::columns::COLUMN_COUNT;
 use crate::console_csv::{Column, HeaderMap};
 
-use super::names::trim;
+use super::name_scan::trim;
 
 /// One record's cells, by column.
 #[derive(Clone, Copy, Debug)]
