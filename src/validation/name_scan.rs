@@ -38,35 +38,43 @@ pub(super) fn next_piece(bytes: &[u8], from: usize) -> Piece {
     }
     let mut position = start;
     let mut hash = 0;
-    let end = loop {
-        let (word, available) = match bytes.get(position..position + 8) {
-            Some(word) => (word_at(word), 8),
-            None => {
-                let rest = bytes.get(position..).unwrap_or_default();
-                (short_word(rest), rest.len())
+    let end = 'scan: {
+        while let Some(bytes_here) = bytes.get(position..position + 8) {
+            let word = word_at(bytes_here);
+            let commas = zero_bytes(word ^ COMMAS);
+            if commas != 0 {
+                break 'scan position + partial(&mut hash, word, commas);
             }
-        };
+            hash = mix(hash, word | FOLD);
+            position += 8;
+        }
+        // Fewer than eight bytes left, zero-padded (a zero byte is not a comma).
+        let rest = bytes.get(position..).unwrap_or_default();
+        let word = short_word(rest);
         let commas = zero_bytes(word ^ COMMAS);
         if commas != 0 {
-            let before = (commas.trailing_zeros() / 8) as usize;
-            if before > 0 {
-                hash = mix(hash, (word & ((1u64 << (8 * before)) - 1)) | FOLD);
-            }
-            break position + before;
+            break 'scan position + partial(&mut hash, word, commas);
         }
-        if available > 0 {
+        if !rest.is_empty() {
             hash = mix(hash, word | FOLD);
         }
-        if available < 8 {
-            break bytes.len();
-        }
-        position += 8;
+        bytes.len()
     };
     // The first byte is plain, so the name is not empty; a plain last byte means nothing to trim.
     if !plain(bytes[end - 1]) {
         return Piece::Other { comma: end };
     }
     Piece::Name { start, end, hash: finish(hash, end - start), comma: end }
+}
+
+/// Mixes the bytes of `word` before its first comma (flagged in `commas`) into `hash`; returns
+/// how many there are.
+fn partial(hash: &mut u64, word: u64, commas: u64) -> usize {
+    let before = (commas.trailing_zeros() / 8) as usize;
+    if before > 0 {
+        *hash = mix(*hash, (word & ((1u64 << (8 * before)) - 1)) | FOLD);
+    }
+    before
 }
 
 /// An ASCII byte that is neither whitespace (as `char::is_whitespace` says) nor a comma: a name
