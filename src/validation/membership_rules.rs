@@ -16,7 +16,7 @@ use super::diagnostic::{Code, Diagnostic};
 use super::names::slot;
 use super::row_view::RowView;
 use super::suggest;
-use super::user_rules::{RowRules, control_characters, too_long};
+use super::user_rules::{RowRules, control_characters, printable_ascii, too_long};
 
 impl RowRules<'_> {
     /// Splits the row's multi-valued cells into `self.names` (absent columns stay absent) and
@@ -85,9 +85,8 @@ impl RowRules<'_> {
         };
         let cell = view.raw(column);
         let (map, line) = (self.map, view.line);
-        // Without early exit, so that the compiler vectorises it; a printable ASCII cell cannot
-        // hold a name with a control character.
-        let printable_ascii = cell.bytes().fold(true, |printable, byte| printable & (0x20..0x7F).contains(&byte));
+        // A printable ASCII cell cannot hold a name with a control character.
+        let printable_ascii = printable_ascii(cell);
         self.names.split(list, cell, |name| {
             (!printable_ascii && control_characters(map, line, column, name, out))
                 || (name.len() > MAX_STRING_CHARS && too_long(map, line, column, name, MAX_STRING_CHARS, out))
