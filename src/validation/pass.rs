@@ -15,7 +15,7 @@ use crate::model::{IdentityType, Operation};
 
 use super::diagnostic::{Code, Diagnostic, Severity};
 use super::name_scan::folded_hash;
-use super::row_view::RowView;
+use super::row_view::{self, RowView};
 use super::user_rules::RowRules;
 use super::{CheckOptions, MAX_BYTES, MAX_ROWS, ValidRow, file_rules};
 
@@ -81,6 +81,7 @@ pub(super) fn run<K: Keep>(bytes: &[u8], options: &CheckOptions, keep: &mut K) -
     let mut rows = Rows {
         rules: RowRules::new(operation, &map, &claimed),
         map: &map,
+        positions: row_view::positions(&map),
         seen: FirstLines::default(),
         diagnostics: Vec::new(),
         valid: 0,
@@ -133,6 +134,8 @@ pub(super) fn run<K: Keep>(bytes: &[u8], options: &CheckOptions, keep: &mut K) -
 struct Rows<'a> {
     rules: RowRules<'a>,
     map: &'a HeaderMap,
+    /// Where the known columns sit, for [`RowView`].
+    positions: Vec<(Column, usize)>,
     /// First line of each (Identity Type, Email) met.
     seen: FirstLines,
     /// Diagnostics of records and rows, in file order.
@@ -153,7 +156,7 @@ impl Rows<'_> {
             self.diagnostics.push(file_rules::field_count(line, fields.len(), width));
             return None;
         }
-        let view = RowView::new(line, self.map, |index| fields.get(index));
+        let view = RowView::new(line, &self.positions, |index| fields.get(index));
         let out = &mut self.diagnostics;
         let identity_type = if self.rules.operation == Operation::Revoke {
             self.rules.invitation_row(&view, out);

@@ -18,12 +18,22 @@ pub(super) struct RowView<'r> {
     cells: [&'r str; COLUMN_COUNT],
 }
 
+/// Where the known columns of a file sit: (column, file index) for each column in the header,
+/// worked out once per file.
+pub(super) fn positions(map: &HeaderMap) -> Vec<(Column, usize)> {
+    let mut known: Vec<Column> = Column::USER.into_iter().chain(Column::INVITATION).collect();
+    known.sort_unstable();
+    known.dedup();
+    known.into_iter().filter_map(|column| map.index(column).map(|index| (column, index))).collect()
+}
+
 impl<'r> RowView<'r> {
-    /// The view of a record on `line` whose field at file index `i` is `field(i)`.
-    pub(super) fn new(line: u64, map: &HeaderMap, field: impl Fn(usize) -> Option<&'r str>) -> Self {
+    /// The view of a record on `line` whose field at file index `i` is `field(i)`; `positions`
+    /// from [`positions`].
+    pub(super) fn new(line: u64, positions: &[(Column, usize)], field: impl Fn(usize) -> Option<&'r str>) -> Self {
         let mut cells = [""; COLUMN_COUNT];
-        for column in Column::USER.into_iter().chain(Column::INVITATION) {
-            if let Some(value) = map.index(column).and_then(&field) {
+        for &(column, index) in positions {
+            if let Some(value) = field(index) {
                 cells[column.slot()] = value;
             }
         }
