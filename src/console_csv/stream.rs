@@ -137,8 +137,8 @@ impl<'a> RecordStream<'a> {
         stream.header = header.iter().map(str::to_owned).collect();
         stream.header_line = placement.line;
         // Data records are read by a fresh reader from the header's end, as the `csv` crate would
-        // after a header.
-        stream.core = core_reader(detected.delimiter);
+        // after a header (`reset` returns the reader to its state when built).
+        stream.core.reset();
         stream.line_cursor = first_line + stream.lines.breaks(0, end);
         Ok(stream)
     }
