@@ -138,7 +138,7 @@ pub(super) fn folded_hash(name: &str) -> u64 {
 }
 
 fn mix(hash: u64, word: u64) -> u64 {
-    (hash ^ word).wrapping_mul(MULTIPLIER).rotate_left(31)
+    (hash.rotate_left(29) ^ word).wrapping_mul(MULTIPLIER)
 }
 
 fn finish(hash: u64, length: usize) -> u64 {
