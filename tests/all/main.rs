@@ -8,6 +8,7 @@ mod beyond;
 mod check_cli;
 mod check_fixtures;
 mod check_properties;
+mod check_report;
 mod client;
 mod client_mock;
 mod execute;
