@@ -4,9 +4,9 @@
 //! admin roles (System: E041 in add, W003 in edit) and applies the cross-field rules between a
 //! role and its "… Administered" column.
 //!
-//! A second `impl` block of `user_rules::RowRules`; it owns no state of its own. Hot path on large
-//! files (thousands of names): duplicate detection sorts hashes, not strings, and allocates only
-//! the names the row keeps.
+//! A second `impl` block of `user_rules::RowRules`; it owns no state of its own: the names kept
+//! are byte ranges of the cells in `RowRules::names` (see `names`), the roles in
+//! `RowRules::roles`, both reused from row to row.
 
 use crate::console_csv::{Column, multi_value};
 use crate::model::{AdminRole, Operation};

@@ -6,19 +6,25 @@
 //!
 //! Order of work, and what stops it:
 //! 1. the 10 MB cap (before reading: a huge file is never loaded) — stops;
-//! 2. encoding, emptiness, separator and quote structure (`console_csv::parse`) — stops;
-//! 3. the 5,000-row cap — stops (one clear error, not thousands of row errors);
+//! 2. encoding, emptiness, separator and quote structure (`console_csv::RecordStream`) — stops;
+//! 3. the 5,000-row cap — stops (one clear error, not thousands of row errors; rows past the cap
+//!    are counted, not checked);
 //! 4. the header: missing or duplicate columns stop; unknown columns are warnings;
 //! 5. every row, then duplicate Email + Identity Type across rows.
 //!
 //! "Stops" means a file-level error: the records read so far are kept, every row is `Invalid`.
 //!
-//! Performance: one pass over the bytes for UTF-8 (std's validator), vectorised byte counts for
-//! line breaks and quotes, one `csv` pass into a reused `ByteRecord`, then the rules, which
-//! allocate only what the returned rows own. Everything runs on one thread: rayon over row chunks
-//! (and over file segments in the reader) was built and measured on the 10 MB benchmark file,
-//! 32.3 ms on one thread against 36.1 ms on two on the shared 2-core machine, so it was taken out
-//! (README "Benchmarks"). The time goes to owning the strings the API returns, not to the rules.
+//! Two ways to run it, one code path (`pass`): [`check_file`]/[`check_bytes`] keep every record
+//! and typed row (`plan`, `apply` and the reports need them); [`check_file_report`]/
+//! [`check_bytes_report`] keep only the diagnostics and counts (`check`). The rules are written
+//! once, over a borrowed view of a record (`row_view`), and give the same diagnostics either way.
+//!
+//! Performance (README "Benchmarks"): the report path allocates nothing per record. The file is
+//! read once from memory for encoding (NUL, carriage returns, UTF-8, in cache-sized chunks), then
+//! `csv_core` fills one reused buffer per record; cells are borrowed `&str`, multi-valued cells
+//! are split into byte ranges and hashed in one pass over their words (`name_scan`, `names`),
+//! and only each row's Email + Identity Type is kept, for the duplicate rule. Everything runs on
+//! one thread: rayon over row chunks was measured slower on the shared 2-core machine.
 
 pub mod country;
 mod country_table;
