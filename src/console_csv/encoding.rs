@@ -103,6 +103,18 @@ fn chunk_end(text: &[u8], start: usize) -> usize {
     end
 }
 
+/// The checks of [`sniff`] that look at the start of the file only (BOM, wide encodings), for a
+/// reader that checks the rest record by record (`stream`); `lone_carriage_return` is left
+/// `false` for it to find.
+pub fn sniff_start(bytes: &[u8]) -> Result<Sniffed, EncodingProblem> {
+    if let Some(problem) = wide_encoding(bytes) {
+        return Err(problem);
+    }
+    let had_bom = bytes.starts_with(UTF8_BOM);
+    let text_start = if had_bom { UTF8_BOM.len() } else { 0 };
+    Ok(Sniffed { had_bom, text_start, lone_carriage_return: false })
+}
+
 /// Recognises UTF-32 and UTF-16 by their BOM, and UTF-16 without a BOM by its NUL pattern
 /// (ASCII text in UTF-16 has a NUL in every other byte).
 fn wide_encoding(bytes: &[u8]) -> Option<EncodingProblem> {

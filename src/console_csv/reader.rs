@@ -198,6 +198,36 @@ mod tests {
     }
 
     #[test]
+    fn a_lone_carriage_return_late_in_the_file_numbers_the_lines_after_it() {
+        let mut text = b"a,b\r\n".to_vec();
+        for _ in 0..100 {
+            text.extend_from_slice(b"1,\"x\r\ny\"\r\n");
+        }
+        text.extend_from_slice(b"2,z\r3,\"p\rq\"\r\n4,w\r\n");
+        let parsed = parse(&text).unwrap_or_else(|error| panic!("{error}"));
+        let tail: Vec<u64> = lines(&parsed).into_iter().skip(99).collect();
+        assert_eq!(tail, vec![200, 202, 203, 205]);
+    }
+
+    #[test]
+    fn encoding_problems_anywhere_come_before_quote_problems() {
+        assert!(matches!(
+            parse(b"a,b\n1,\"open\n3,4\n\xE9\n"),
+            Err(FileProblem::Encoding(EncodingProblem::NotUtf8 { line: 4, .. }))
+        ));
+        assert_eq!(
+            parse(b"a,b,c\n1,\"x,2\n3,4\",5,6\n7,8,9\n\x00\n"),
+            Err(FileProblem::Encoding(EncodingProblem::NulByte { line: 5 }))
+        );
+        assert_eq!(parse(b"a\tb\n\x00"), Err(FileProblem::Encoding(EncodingProblem::NulByte { line: 2 })));
+        // A closing quote followed by text joins bytes around the quote: the file is still not UTF-8.
+        assert!(matches!(
+            parse(b"a,b\n\"x\xC3\"\xA9,1\n"),
+            Err(FileProblem::Encoding(EncodingProblem::NotUtf8 { line: 2, .. }))
+        ));
+    }
+
+    #[test]
     fn classic_mac_and_stray_carriage_returns_still_number_lines() {
         let parsed = parse(b"a,b\r1,2\r3,4\r").unwrap_or_else(|error| panic!("{error}"));
         assert_eq!(lines(&parsed), vec![2, 3]);

@@ -26,6 +26,8 @@ const ENDS_START: usize = 32;
 
 /// A file being read record by record. Created by [`RecordStream::open`], which reads the header.
 pub struct RecordStream<'a> {
+    /// The whole file, for `encoding::sniff` when a problem is suspected.
+    bytes: &'a [u8],
     body: &'a [u8],
     delimiter: u8,
     had_bom: bool,
@@ -96,7 +98,11 @@ impl<'r> Fields<'r> {
 impl<'a> RecordStream<'a> {
     /// Checks the encoding of the whole file, detects the separator and reads the header row.
     pub fn open(bytes: &'a [u8]) -> Result<Self, FileProblem> {
-        let sniffed = encoding::sniff(bytes)?;
+        Self::open_unchecked(bytes).map_err(|problem| encoding_first(bytes, problem))
+    }
+
+    fn open_unchecked(bytes: &'a [u8]) -> Result<Self, FileProblem> {
+        let sniffed = encoding::sniff_start(bytes)?;
         let text = &bytes[sniffed.text_start..];
         if text.iter().all(u8::is_ascii_whitespace) {
             return Err(FileProblem::Empty);
@@ -108,6 +114,7 @@ impl<'a> RecordStream<'a> {
         let body = &text[detected.separator_line_length..];
         let first_line = if detected.separator_line_length > 0 { 2 } else { 1 };
         let mut stream = Self {
+            bytes,
             body,
             delimiter: detected.delimiter,
             had_bom: sniffed.had_bom,
@@ -115,7 +122,7 @@ impl<'a> RecordStream<'a> {
             header: Vec::new(),
             header_line: first_line,
             first_line,
-            lines: LineCounter { body, has_lone_carriage_return: sniffed.lone_carriage_return },
+            lines: LineCounter { body, has_lone_carriage_return: false },
             core: core_reader(detected.delimiter),
             output: vec![0; OUTPUT_START],
             ends: vec![0; ENDS_START],
@@ -129,6 +136,7 @@ impl<'a> RecordStream<'a> {
             return Err(FileProblem::Empty);
         };
         let end = stream.position;
+        stream.check_region(0, end)?;
         let placement = place(body, &stream.lines, 0, end, first_line);
         if placement.odd_quotes && end >= body.len() {
             return Err(FileProblem::UnclosedQuote { line: placement.line, last_line: stream.last_line() });
@@ -178,27 +186,57 @@ impl<'a> RecordStream<'a> {
     /// `expected` is the number of fields in the header.
     pub fn next_record(&mut self, expected: usize) -> Result<Option<Item<'_>>, FileProblem> {
         let region_start = self.position;
-        let Some(found) = self.read() else {
+        let found = self.read();
+        let region_end = self.position;
+        self.check_region(region_start, region_end)?;
+        let Some(found) = found else {
             return Ok(None);
         };
-        let region_end = self.position;
         let Placement { line, spanned_lines, odd_quotes, next_line } =
             place(self.body, &self.lines, region_start, region_end, self.line_cursor);
         self.line_cursor = next_line;
         if odd_quotes && region_end >= self.body.len() && spanned_lines > 0 {
             self.finished = true;
-            return Err(FileProblem::UnclosedQuote { line, last_line: self.last_line() });
+            let problem = FileProblem::UnclosedQuote { line, last_line: self.last_line() };
+            return Err(encoding_first(self.bytes, problem));
         }
         if found != expected && spanned_lines > 0 {
             self.finished = true;
             let last_line = line + spanned_lines;
-            return Err(FileProblem::QuotesOutOfStep { line, last_line, found, expected });
+            let problem = FileProblem::QuotesOutOfStep { line, last_line, found, expected };
+            return Err(encoding_first(self.bytes, problem));
         }
         let length = if found == 0 { 0 } else { self.ends[found - 1] };
         if self.output[..length].iter().all(u8::is_ascii_whitespace) {
             return Ok(Some(Item::EmptyRow { line }));
         }
         Ok(Some(Item::Record(self.fields(found, line, odd_quotes))))
+    }
+
+    /// Checks the raw bytes of `body[start..end]`, just read and still in cache, for what
+    /// `encoding::sniff` refuses (a NUL, bytes that are not UTF-8), and notes a lone `\r` for the
+    /// line counts (regions before the first one have none, so counting them without it was
+    /// exact). On a suspicion the whole file is sniffed, which decides and names the file's first
+    /// problem, as when it was sniffed before reading.
+    fn check_region(&mut self, start: usize, end: usize) -> Result<(), FileProblem> {
+        let region = &self.body[start..end];
+        let mut suspect = false;
+        for index in memchr::memchr2_iter(0, b'\r', region) {
+            if region[index] == 0 {
+                suspect = true;
+                break;
+            }
+            if self.body.get(start + index + 1) != Some(&b'\n') {
+                self.lines.has_lone_carriage_return = true;
+            }
+        }
+        if (suspect || simdutf8::basic::from_utf8(region).is_err())
+            && let Err(problem) = encoding::sniff(self.bytes)
+        {
+            self.finished = true;
+            return Err(FileProblem::Encoding(problem));
+        }
+        Ok(())
     }
 
     /// Reads one record into the buffers; returns its number of fields, or `None` at the end.
@@ -237,6 +275,15 @@ impl<'a> RecordStream<'a> {
     /// Last line of the file (only needed to report an unclosed quote).
     fn last_line(&self) -> u64 {
         self.first_line + self.lines.breaks(0, self.lines.content_end(0, self.body.len()))
+    }
+}
+
+/// The problem to report: the file's first encoding problem when it has one (encoding is checked
+/// before anything else), else `problem`.
+fn encoding_first(bytes: &[u8], problem: FileProblem) -> FileProblem {
+    match encoding::sniff(bytes) {
+        Err(encoding) => FileProblem::Encoding(encoding),
+        Ok(_) => problem,
     }
 }
 
@@ -298,8 +345,8 @@ fn place(body: &[u8], lines: &LineCounter<'_>, start: usize, end: usize, line_at
 }
 
 /// Counts line breaks the way editors show them: `\n`, `\r\n`, and a lone `\r` (classic Mac,
-/// or a stray carriage return that the `csv` crate also treats as a record end). Whether the file
-/// has any lone `\r` comes from `encoding::sniff`.
+/// or a stray carriage return that the `csv` crate also treats as a record end). Lone `\r` are
+/// counted (a scalar scan) from the first record that has one.
 struct LineCounter<'a> {
     body: &'a [u8],
     has_lone_carriage_return: bool,
