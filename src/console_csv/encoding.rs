@@ -4,9 +4,10 @@
 //! bytes are refused with the line where the problem starts.
 //!
 //! This module owns byte-level checks only. It knows nothing about columns or rules and never
-//! allocates per line: the whole buffer is searched once for NUL bytes and carriage returns
-//! (`memchr`) and validated once as UTF-8 (`simdutf8`, with `std::str::from_utf8` to locate a
-//! problem), which is faster than any per-record check.
+//! allocates per line: [`sniff`] searches the whole buffer once for NUL bytes (`memchr`) and
+//! validates it once as UTF-8 (`simdutf8`, with `std::str::from_utf8` to locate a problem).
+//! `stream` does the same checks record by record while the bytes are in cache, and calls
+//! [`sniff`] to decide and name a problem.
 
 use thiserror::Error;
 
@@ -46,73 +47,39 @@ pub enum EncodingProblem {
     },
 }
 
-/// What sniffing found: where the text starts, and whether line breaks need care.
+/// What sniffing found: where the text starts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Sniffed {
     /// Whether a UTF-8 BOM was present (and skipped).
     pub had_bom: bool,
     /// Offset of the first byte after the BOM.
     pub text_start: usize,
-    /// Whether the text holds a `\r` not followed by `\n` (classic Mac line ends, or a stray one),
-    /// which editors show as a line break.
-    pub lone_carriage_return: bool,
 }
 
 /// Checks the encoding of a whole file: BOMs, wide encodings, NUL bytes, UTF-8 validity.
 pub fn sniff(bytes: &[u8]) -> Result<Sniffed, EncodingProblem> {
-    if let Some(problem) = wide_encoding(bytes) {
-        return Err(problem);
+    let sniffed = sniff_start(bytes)?;
+    let text = &bytes[sniffed.text_start..];
+    if let Some(offset) = memchr::memchr(0, text) {
+        return Err(EncodingProblem::NulByte { line: line_of(text, offset) });
     }
-    let had_bom = bytes.starts_with(UTF8_BOM);
-    let text_start = if had_bom { UTF8_BOM.len() } else { 0 };
-    let text = &bytes[text_start..];
-    // The text is read in chunks that stay in cache while two vectorised passes run over each:
-    // one finds the first NUL and any lone `\r` (CRLF files have a `\r` a line), the other says
-    // whether it is UTF-8 (`simdutf8`, several times faster than std). A NUL anywhere is reported
-    // before a UTF-8 problem, as the checks are ordered; std then says where the problem is.
-    let mut lone_carriage_return = false;
-    let mut utf8 = true;
-    let mut start = 0;
-    while start < text.len() {
-        let end = chunk_end(text, start);
-        let chunk = &text[start..end];
-        for index in memchr::memchr2_iter(0, b'\r', chunk) {
-            if chunk[index] == 0 {
-                return Err(EncodingProblem::NulByte { line: line_of(text, start + index) });
-            }
-            lone_carriage_return |= text.get(start + index + 1) != Some(&b'\n');
-        }
-        utf8 &= simdutf8::basic::from_utf8(chunk).is_ok();
-        start = end;
-    }
-    if !utf8 && let Err(error) = std::str::from_utf8(text) {
+    // `simdutf8` says yes or no several times faster than std; std says where, when it is no.
+    if simdutf8::basic::from_utf8(text).is_err()
+        && let Err(error) = std::str::from_utf8(text)
+    {
         return Err(not_utf8(text, error));
     }
-    Ok(Sniffed { had_bom, text_start, lone_carriage_return })
-}
-
-/// The end of the chunk that starts at `start`: about 32 KiB on, moved forward past UTF-8
-/// continuation bytes so that no character is cut (then the text is UTF-8 exactly when every
-/// chunk is).
-fn chunk_end(text: &[u8], start: usize) -> usize {
-    const CHUNK: usize = 1 << 15;
-    let mut end = (start + CHUNK).min(text.len());
-    while end < text.len() && (0x80..0xC0).contains(&text[end]) {
-        end += 1;
-    }
-    end
+    Ok(sniffed)
 }
 
 /// The checks of [`sniff`] that look at the start of the file only (BOM, wide encodings), for a
-/// reader that checks the rest record by record (`stream`); `lone_carriage_return` is left
-/// `false` for it to find.
+/// reader that checks the rest record by record (`stream`) and calls [`sniff`] when in doubt.
 pub fn sniff_start(bytes: &[u8]) -> Result<Sniffed, EncodingProblem> {
     if let Some(problem) = wide_encoding(bytes) {
         return Err(problem);
     }
     let had_bom = bytes.starts_with(UTF8_BOM);
-    let text_start = if had_bom { UTF8_BOM.len() } else { 0 };
-    Ok(Sniffed { had_bom, text_start, lone_carriage_return: false })
+    Ok(Sniffed { had_bom, text_start: if had_bom { UTF8_BOM.len() } else { 0 } })
 }
 
 /// Recognises UTF-32 and UTF-16 by their BOM, and UTF-16 without a BOM by its NUL pattern
@@ -231,11 +198,8 @@ mod tests {
 
     #[test]
     fn utf8_with_and_without_bom_is_accepted() {
-        let plain = Sniffed { had_bom: false, text_start: 0, lone_carriage_return: false };
-        assert_eq!(sniff(b"Email\nzoe@example.com\n"), Ok(plain));
-        assert_eq!(sniff(b"\xEF\xBB\xBFEmail\r\n"), Ok(Sniffed { had_bom: true, text_start: 3, ..plain }));
-        assert_eq!(sniff(b"Email\r\nzoe\r"), Ok(Sniffed { lone_carriage_return: true, ..plain }));
-        assert_eq!(sniff(b"Email\rzoe\r\n"), Ok(Sniffed { lone_carriage_return: true, ..plain }));
+        assert_eq!(sniff(b"Email\nzoe@example.com\n"), Ok(Sniffed { had_bom: false, text_start: 0 }));
+        assert_eq!(sniff(b"\xEF\xBB\xBFEmail\n"), Ok(Sniffed { had_bom: true, text_start: 3 }));
         assert_eq!(sniff("Zoë\n".as_bytes()).map(|sniffed| sniffed.had_bom), Ok(false));
     }
 
@@ -267,22 +231,6 @@ mod tests {
     #[test]
     fn nul_byte_names_its_line() {
         assert_eq!(sniff(b"Email\na@b.com\nx\x00y\n"), Err(EncodingProblem::NulByte { line: 3 }));
-    }
-
-    #[test]
-    fn chunks_neither_cut_characters_nor_hide_problems() {
-        let line = "Zoë,Ölund,日本\r\n";
-        let text: String = line.repeat(5000);
-        assert!(text.len() > 3 << 15);
-        assert_eq!(sniff(text.as_bytes()).map(|sniffed| sniffed.lone_carriage_return), Ok(false));
-        let mut bytes = text.clone().into_bytes();
-        bytes[(1 << 15) + 1] = 0xFF;
-        let problem = sniff(&bytes);
-        assert!(matches!(problem, Err(EncodingProblem::NotUtf8 { .. })), "{problem:?}");
-        let last = bytes.len() - 2;
-        bytes[last] = 0;
-        let line_of_nul = 5000;
-        assert_eq!(sniff(&bytes), Err(EncodingProblem::NulByte { line: line_of_nul }));
     }
 
     #[test]
