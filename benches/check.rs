@@ -1,6 +1,8 @@
 //! Benchmark (not a test): `check` on a generated 10 MB valid bulk-add file against a bare `csv`
 //! pass over the same bytes (every record read into one reused `ByteRecord`), printed as a ratio,
-//! plus the peak resident memory of a process that checks the file.
+//! plus the peak resident memory of a process that checks the file. `check` runs
+//! `check_file_report` (diagnostics only); `check_bytes`, which `plan` and `apply` use and which
+//! owns every record and row, is measured beside it for information.
 //!
 //!     cargo bench --bench check            # or scripts/bench-check.sh
 //!
@@ -13,19 +15,23 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use umapi_bulk::model::Operation;
-use umapi_bulk::validation::{CheckOptions, MAX_BYTES, MAX_ROWS, check_bytes, check_file};
+use umapi_bulk::validation::{
+    CheckOptions, MAX_BYTES, MAX_ROWS, check_bytes, check_bytes_report, check_file, check_file_report,
+};
 
 const RUNS: usize = 15;
 
 fn main() {
     let arguments: Vec<String> = std::env::args().collect();
-    if let Some(position) = arguments.iter().position(|argument| argument == "--rss") {
-        let Some(path) = arguments.get(position + 1) else {
-            eprintln!("--rss needs a file");
-            std::process::exit(2);
-        };
-        measure_rss(Path::new(path));
-        return;
+    for (flag, owned) in [("--rss", false), ("--rss-owned", true)] {
+        if let Some(position) = arguments.iter().position(|argument| argument == flag) {
+            let Some(path) = arguments.get(position + 1) else {
+                eprintln!("{flag} needs a file");
+                std::process::exit(2);
+            };
+            measure_rss(Path::new(path), owned);
+            return;
+        }
     }
     let path = std::env::temp_dir().join("umapi-bulk-bench-check.csv");
     for (label, shape) in [("long names", Shape::LongNames), ("many short names", Shape::ManyShortNames)] {
@@ -36,9 +42,11 @@ fn main() {
         }
         measure(label, &path, &bytes);
         if let Ok(exe) = std::env::current_exe() {
-            match std::process::Command::new(&exe).arg("--rss").arg(&path).output() {
-                Ok(output) => print!("{}", String::from_utf8_lossy(&output.stdout)),
-                Err(error) => eprintln!("cannot measure peak RSS: {error}"),
+            for flag in ["--rss", "--rss-owned"] {
+                match std::process::Command::new(&exe).arg(flag).arg(&path).output() {
+                    Ok(output) => print!("{}", String::from_utf8_lossy(&output.stdout)),
+                    Err(error) => eprintln!("cannot measure peak RSS: {error}"),
+                }
             }
         }
     }
@@ -74,6 +82,7 @@ fn measure(label: &str, path: &Path, bytes: &[u8]) {
             umapi_bulk::validation::ValidRow::Invitation(_) => 0,
         })
         .sum();
+    let checked_diagnostics = checked.diagnostics.clone();
     drop(checked);
     println!(
         "\n[{label}] {} rows, {} bytes ({:.2} MB), {:.0} names per row",
@@ -82,36 +91,60 @@ fn measure(label: &str, path: &Path, bytes: &[u8]) {
         bytes.len() as f64 / 1_048_576.0,
         names as f64 / MAX_ROWS as f64
     );
+    let report = check_bytes_report("bench.csv", bytes, &options);
+    assert_eq!(report.diagnostics, checked_diagnostics, "check_bytes_report and check_bytes agree");
+    assert_eq!((report.record_count, report.valid_row_count), (MAX_ROWS, MAX_ROWS));
     let bare = best(|| bare_csv_pass(bytes));
-    let in_memory = best(|| {
+    let reported = best(|| {
+        let report = check_bytes_report("bench.csv", bytes, &options);
+        std::hint::black_box(report.record_count);
+    });
+    let stream_only = best(|| {
+        std::hint::black_box(stream_only(bytes));
+    });
+    let owned = best(|| {
         let checked = check_bytes("bench.csv", bytes, &options);
         std::hint::black_box(checked.records.len());
     });
-    let parse_only = best(|| {
-        let parsed = umapi_bulk::console_csv::parse(bytes).map(|parsed| parsed.records.len()).unwrap_or_default();
-        std::hint::black_box(parsed);
-    });
-    let construct_only = best_excluding_drop(|| check_bytes("bench.csv", bytes, &options));
+    let owned_without_drop = best_excluding_drop(|| check_bytes("bench.csv", bytes, &options));
     let ownership_floor = best(|| owned_strings_only(bytes));
     let bare_file = best(|| {
         let bytes = std::fs::read(path).unwrap_or_default();
         bare_csv_pass(&bytes);
     });
-    let from_file = best(|| {
-        let checked = check_file(path, &options).map(|checked| checked.records.len()).unwrap_or_default();
-        std::hint::black_box(checked);
+    let reported_file = best(|| {
+        let report = check_file_report(path, &options).map(|report| report.record_count).unwrap_or_default();
+        std::hint::black_box(report);
     });
-    println!("bare csv pass (ByteRecord, in memory): {:>8.2} ms", millis(bare));
-    println!("  of which console_csv::parse:          {:>8.2} ms", millis(parse_only));
-    println!("check_bytes (in memory):                {:>8.2} ms", millis(in_memory));
-    println!("  without freeing the result:           {:>8.2} ms", millis(construct_only));
+    let ratio = |time: Duration, base: Duration| time.as_secs_f64() / base.as_secs_f64();
+    println!("bare csv pass (ByteRecord, in memory):    {:>8.2} ms", millis(bare));
+    println!("check_bytes_report (what check runs):     {:>8.2} ms", millis(reported));
+    println!("  of which the record stream alone:       {:>8.2} ms", millis(stream_only));
+    println!("check_bytes (owns records and rows):      {:>8.2} ms", millis(owned));
+    println!("  without freeing the result:             {:>8.2} ms", millis(owned_without_drop));
     println!(
-        "floor: bare pass + owning every field and name as the API's Strings: {:.2} ms (ratio {:.2})",
+        "floor for owning every field and name as the API's Strings: {:.2} ms (ratio {:.2})",
         millis(ownership_floor),
-        ownership_floor.as_secs_f64() / bare.as_secs_f64()
+        ratio(ownership_floor, bare)
     );
-    println!("ratio check_bytes / bare pass:          {:>8.2}", in_memory.as_secs_f64() / bare.as_secs_f64());
-    println!("ratio check_file / (read + bare pass):  {:>8.2}", from_file.as_secs_f64() / bare_file.as_secs_f64());
+    println!("ratio check_bytes_report / bare pass:     {:>8.2}", ratio(reported, bare));
+    println!("ratio check_file_report / (read + bare):  {:>8.2}", ratio(reported_file, bare_file));
+    println!("ratio check_bytes / bare pass:            {:>8.2}", ratio(owned, bare));
+}
+
+/// The reader alone: every record streamed, no rule.
+fn stream_only(bytes: &[u8]) -> usize {
+    let Ok(mut stream) = umapi_bulk::console_csv::RecordStream::open(bytes) else {
+        return 0;
+    };
+    let width = stream.header().len();
+    let mut fields = 0;
+    while let Ok(Some(item)) = stream.next_record(width) {
+        if let umapi_bulk::console_csv::Item::Record(record) = item {
+            fields += record.len();
+        }
+    }
+    fields
 }
 
 fn options() -> CheckOptions {
@@ -174,15 +207,20 @@ fn millis(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1000.0
 }
 
-/// Peak resident set (VmHWM) of this process after checking `path` ("-": without checking).
-fn measure_rss(path: &Path) {
+/// Peak resident set (VmHWM) of this process after checking `path` ("-": without checking) with
+/// `check_file_report`, or with `check_file` when `owned`.
+fn measure_rss(path: &Path, owned: bool) {
+    let path = PathBuf::from(path);
     let label = if path == Path::new("-") {
         "peak RSS of the bench process without checking"
-    } else {
-        let checked =
-            check_file(&PathBuf::from(path), &options()).map(|checked| checked.records.len()).unwrap_or_default();
+    } else if owned {
+        let checked = check_file(&path, &options()).map(|checked| checked.records.len()).unwrap_or_default();
         std::hint::black_box(checked);
-        "peak RSS of a process that ran check_file"
+        "peak RSS of a process that ran check_file (plan, apply)"
+    } else {
+        let report = check_file_report(&path, &options()).map(|report| report.record_count).unwrap_or_default();
+        std::hint::black_box(report);
+        "peak RSS of a process that ran check_file_report (check)"
     };
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let peak = status.lines().find(|line| line.starts_with("VmHWM:")).unwrap_or("VmHWM: unknown");

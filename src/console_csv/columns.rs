@@ -118,7 +118,8 @@ impl Column {
         }
     }
 
-    fn slot(self) -> usize {
+    /// The position of the column among the variants (0 to [`COLUMN_COUNT`] − 1).
+    pub(crate) fn slot(self) -> usize {
         self as usize
     }
 }

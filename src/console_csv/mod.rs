@@ -3,9 +3,10 @@
 //! live here: this layer reports what it found (typed problems) and `validation` turns that into
 //! diagnostics with codes.
 //!
-//! Entry point: [`parse`]. It reads the whole file with one reused `csv::ByteRecord`, keeps each
-//! record's physical start line, and never panics on any input (a property test feeds it arbitrary
-//! bytes). [`split_file`] is the byte-exact splitter behind `umapi-bulk split`.
+//! Entry points: [`RecordStream`] reads one record at a time into reused buffers, keeping each
+//! record's physical start line; [`parse`] collects its records as owned strings. Neither panics
+//! on any input (a property test feeds them arbitrary bytes). [`split_file`] is the byte-exact
+//! splitter behind `umapi-bulk split`.
 
 pub mod columns;
 pub mod delimiter;
@@ -13,8 +14,10 @@ pub mod encoding;
 pub mod multi_value;
 pub mod reader;
 pub mod splitter;
+pub mod stream;
 
 pub use columns::{Column, HeaderMap};
 pub use encoding::EncodingProblem;
 pub use reader::{FileProblem, ParsedCsv, RecordProblem, SourceRecord, parse};
 pub use splitter::{SplitError, SplitOptions, SplitPart, split_file};
+pub use stream::{Fields, Item, RecordStream};

@@ -10,7 +10,7 @@
 //!
 //! This module does not look at data rows except to report record problems the reader found.
 
-use crate::console_csv::{Column, EncodingProblem, FileProblem, HeaderMap, ParsedCsv, RecordProblem};
+use crate::console_csv::{Column, EncodingProblem, FileProblem, HeaderMap};
 use crate::model::Operation;
 
 use super::diagnostic::{Code, Diagnostic};
@@ -129,10 +129,10 @@ pub fn file_problem(problem: &FileProblem) -> Diagnostic {
 
 /// Header diagnostics: missing required columns (E010, with a did-you-mean on the extra columns),
 /// duplicates (E011), nothing to edit (E013), unknown columns (W001) and the revoke-file hint (W007).
-pub fn header_rules(parsed: &ParsedCsv, map: &HeaderMap, operation: Operation) -> Vec<Diagnostic> {
-    let line = parsed.header_line;
+/// `header` is the header row as written, on `line`.
+pub fn header_rules(header: &[String], line: u64, map: &HeaderMap, operation: Operation) -> Vec<Diagnostic> {
     let missing: Vec<Column> = required_columns(operation).iter().copied().filter(|&column| !map.has(column)).collect();
-    if !missing.is_empty() && looks_like_data(&parsed.header) {
+    if !missing.is_empty() && looks_like_data(header) {
         let names = missing.iter().map(|column| column.name()).collect::<Vec<_>>().join(", ");
         return vec![
             Diagnostic::new(
@@ -241,44 +241,26 @@ fn looks_like_invitation_export(map: &HeaderMap) -> bool {
         .any(|name| name.eq_ignore_ascii_case("Last Invitation Sent") || name.eq_ignore_ascii_case("Sent By Email"))
 }
 
-/// Diagnostics for the reader's record problems (E020, E021, W004); returns the indices of records
-/// that are structurally broken (wrong field count) and must not be validated further.
-pub fn record_problems(parsed: &ParsedCsv, diagnostics: &mut Vec<Diagnostic>) -> Vec<usize> {
-    let mut broken = Vec::new();
-    for problem in &parsed.problems {
-        match *problem {
-            RecordProblem::FieldCount { index, found, expected } => {
-                broken.push(index);
-                let line = parsed.records[index].line;
-                let hint = if found > expected {
-                    "a value with a comma must be wrapped in quotes: \"Designers, Finance\""
-                } else {
-                    "every row needs as many cells as the header; add the missing separators"
-                };
-                diagnostics.push(
-                    Diagnostic::new(
-                        Code::FieldCount,
-                        format!("the row has {found} fields but the header has {expected}"),
-                    )
-                    .at_line(line)
-                    .with_hint(hint),
-                );
-            }
-            RecordProblem::StrayQuote { index } => {
-                let line = parsed.records[index].line;
-                diagnostics.push(
-                    Diagnostic::new(
-                        Code::StrayQuote,
-                        "unbalanced quote: a \" inside an unquoted cell, or text after a closing quote",
-                    )
-                    .at_line(line)
-                    .with_hint("wrap the cell in quotes and double the quote inside it: \"O\"\"Neil\""),
-                );
-            }
-            RecordProblem::EmptyRow { line } => diagnostics.push(
-                Diagnostic::new(Code::EmptyRow, "the row is empty (only separators); it is skipped").at_line(line),
-            ),
-        }
-    }
-    broken
+/// E020 for a record with more or fewer fields than the header (it is not checked further).
+pub fn field_count(line: u64, found: usize, expected: usize) -> Diagnostic {
+    let hint = if found > expected {
+        "a value with a comma must be wrapped in quotes: \"Designers, Finance\""
+    } else {
+        "every row needs as many cells as the header; add the missing separators"
+    };
+    Diagnostic::new(Code::FieldCount, format!("the row has {found} fields but the header has {expected}"))
+        .at_line(line)
+        .with_hint(hint)
+}
+
+/// E021 for a record with an odd number of quotes.
+pub fn stray_quote(line: u64) -> Diagnostic {
+    Diagnostic::new(Code::StrayQuote, "unbalanced quote: a \" inside an unquoted cell, or text after a closing quote")
+        .at_line(line)
+        .with_hint("wrap the cell in quotes and double the quote inside it: \"O\"\"Neil\"")
+}
+
+/// W004 for a row of separators only.
+pub fn empty_row(line: u64) -> Diagnostic {
+    Diagnostic::new(Code::EmptyRow, "the row is empty (only separators); it is skipped").at_line(line)
 }

@@ -6,19 +6,25 @@
 //!
 //! Order of work, and what stops it:
 //! 1. the 10 MB cap (before reading: a huge file is never loaded) — stops;
-//! 2. encoding, emptiness, separator and quote structure (`console_csv::parse`) — stops;
-//! 3. the 5,000-row cap — stops (one clear error, not thousands of row errors);
+//! 2. encoding, emptiness, separator and quote structure (`console_csv::RecordStream`) — stops;
+//! 3. the 5,000-row cap — stops (one clear error, not thousands of row errors; rows past the cap
+//!    are counted, not checked);
 //! 4. the header: missing or duplicate columns stop; unknown columns are warnings;
 //! 5. every row, then duplicate Email + Identity Type across rows.
 //!
 //! "Stops" means a file-level error: the records read so far are kept, every row is `Invalid`.
 //!
-//! Performance: one pass over the bytes for UTF-8 (std's validator), vectorised byte counts for
-//! line breaks and quotes, one `csv` pass into a reused `ByteRecord`, then the rules, which
-//! allocate only what the returned rows own. Everything runs on one thread: rayon over row chunks
-//! (and over file segments in the reader) was built and measured on the 10 MB benchmark file,
-//! 32.3 ms on one thread against 36.1 ms on two on the shared 2-core machine, so it was taken out
-//! (README "Benchmarks"). The time goes to owning the strings the API returns, not to the rules.
+//! Two ways to run it, one code path (`pass`): [`check_file`]/[`check_bytes`] keep every record
+//! and typed row (`plan`, `apply` and the reports need them); [`check_file_report`]/
+//! [`check_bytes_report`] keep only the diagnostics and counts (`check`). The rules are written
+//! once, over a borrowed view of a record (`row_view`), and give the same diagnostics either way.
+//!
+//! Performance (README "Benchmarks"): the report path allocates nothing per record. The file is
+//! read once from memory for encoding (NUL, carriage returns, UTF-8, in cache-sized chunks), then
+//! `csv_core` fills one reused buffer per record; cells are borrowed `&str`, multi-valued cells
+//! are split into byte ranges and hashed in one pass over their words (`name_scan`, `names`),
+//! and only each row's Email + Identity Type is kept, for the duplicate rule. Everything runs on
+//! one thread: rayon over row chunks was measured slower on the shared 2-core machine.
 
 pub mod country;
 mod country_table;
@@ -26,18 +32,20 @@ pub mod diagnostic;
 pub mod email;
 pub mod file_rules;
 mod membership_rules;
+mod name_scan;
+mod names;
+mod pass;
 pub mod render;
+mod row_view;
 pub mod suggest;
 mod user_rules;
 
-use std::collections::HashMap;
-use std::collections::hash_map::Entry;
 use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
-use crate::console_csv::{self, HeaderMap};
-use crate::model::{IdentityType, InvitationRow, Operation, UserRow};
+use crate::console_csv;
+use crate::model::{InvitationRow, Operation, UserRow};
 
 pub use crate::console_csv::SourceRecord;
 pub use diagnostic::{Code, Diagnostic, Severity};
@@ -112,14 +120,12 @@ pub struct CheckedFile {
 impl CheckedFile {
     /// Whether any diagnostic is an error.
     pub fn has_errors(&self) -> bool {
-        self.diagnostics.iter().any(|diagnostic| diagnostic.severity == Severity::Error)
+        has_errors(&self.diagnostics)
     }
 
     /// Whether an error concerns the whole file: then no row is usable.
     pub fn file_level_error(&self) -> bool {
-        self.diagnostics
-            .iter()
-            .any(|diagnostic| diagnostic.severity == Severity::Error && diagnostic.code.is_file_level())
+        file_level_error(&self.diagnostics)
     }
 
     /// The first error on a record's line (in display order).
@@ -136,8 +142,7 @@ impl CheckedFile {
 
     /// Counts of (errors, warnings).
     pub fn counts(&self) -> (usize, usize) {
-        let errors = self.diagnostics.iter().filter(|diagnostic| diagnostic.severity == Severity::Error).count();
-        (errors, self.diagnostics.len() - errors)
+        counts(&self.diagnostics)
     }
 
     /// The valid rows with their record, in input order.
@@ -149,17 +154,141 @@ impl CheckedFile {
     }
 }
 
+/// What `check` prints about a file: [`CheckedFile`] without the records and rows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckReport {
+    /// The file (or the name given to [`check_bytes_report`]).
+    pub path: PathBuf,
+    /// The operation it was checked for.
+    pub operation: Operation,
+    /// `,` or `;` (`,` when the file could not be read).
+    pub delimiter: u8,
+    /// Whether it started with a UTF-8 BOM.
+    pub had_bom: bool,
+    /// Header cells as written, in file order (extra columns included).
+    pub header: Vec<String>,
+    /// Number of data records (entirely empty rows are skipped with W004).
+    pub record_count: usize,
+    /// Number of records that are valid rows.
+    pub valid_row_count: usize,
+    /// Every diagnostic, sorted (file-level first, then line, column, code).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// What the renderers need from a checked file; [`CheckedFile`] and [`CheckReport`] both have it.
+pub trait Checked {
+    /// The file (or the name it was checked under).
+    fn path(&self) -> &Path;
+    /// The operation it was checked for.
+    fn operation(&self) -> Operation;
+    /// `,` or `;`.
+    fn delimiter(&self) -> u8;
+    /// Number of data records.
+    fn record_count(&self) -> usize;
+    /// Number of valid rows.
+    fn valid_row_count(&self) -> usize;
+    /// Every diagnostic, sorted.
+    fn diagnostics(&self) -> &[Diagnostic];
+
+    /// Whether any diagnostic is an error.
+    fn has_errors(&self) -> bool {
+        has_errors(self.diagnostics())
+    }
+
+    /// Whether an error concerns the whole file: then no row is usable.
+    fn file_level_error(&self) -> bool {
+        file_level_error(self.diagnostics())
+    }
+
+    /// Counts of (errors, warnings).
+    fn counts(&self) -> (usize, usize) {
+        counts(self.diagnostics())
+    }
+}
+
+impl Checked for CheckedFile {
+    fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn operation(&self) -> Operation {
+        self.operation
+    }
+
+    fn delimiter(&self) -> u8 {
+        self.delimiter
+    }
+
+    fn record_count(&self) -> usize {
+        self.records.len()
+    }
+
+    fn valid_row_count(&self) -> usize {
+        self.valid_rows()
+    }
+
+    fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+}
+
+impl Checked for CheckReport {
+    fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn operation(&self) -> Operation {
+        self.operation
+    }
+
+    fn delimiter(&self) -> u8 {
+        self.delimiter
+    }
+
+    fn record_count(&self) -> usize {
+        self.record_count
+    }
+
+    fn valid_row_count(&self) -> usize {
+        self.valid_row_count
+    }
+
+    fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+}
+
+fn has_errors(diagnostics: &[Diagnostic]) -> bool {
+    diagnostics.iter().any(|diagnostic| diagnostic.severity == Severity::Error)
+}
+
+fn file_level_error(diagnostics: &[Diagnostic]) -> bool {
+    diagnostics.iter().any(|diagnostic| diagnostic.severity == Severity::Error && diagnostic.code.is_file_level())
+}
+
+fn counts(diagnostics: &[Diagnostic]) -> (usize, usize) {
+    let errors = diagnostics.iter().filter(|diagnostic| diagnostic.severity == Severity::Error).count();
+    (errors, diagnostics.len() - errors)
+}
+
 /// Reads and validates a file. `Err` only when it cannot be read; a file over the byte cap is
 /// not loaded (its `CheckedFile` holds just E001).
 pub fn check_file(path: &Path, options: &CheckOptions) -> Result<CheckedFile, CheckError> {
-    let read_error = |source| CheckError::Read { path: path.to_path_buf(), source };
-    let size = std::fs::metadata(path).map_err(read_error)?.len();
-    if size > MAX_BYTES {
-        let mut checked = empty(path, options);
-        checked.diagnostics.push(file_rules::too_large(size));
-        return Ok(checked);
-    }
-    let bytes = std::fs::read(path).map_err(read_error)?;
+    let bytes = match read_capped(path)? {
+        Contents::Bytes(bytes) => bytes,
+        Contents::TooLarge(size) => {
+            return Ok(CheckedFile {
+                path: path.to_path_buf(),
+                operation: options.operation,
+                delimiter: b',',
+                had_bom: false,
+                header: Vec::new(),
+                records: Vec::new(),
+                rows: Vec::new(),
+                diagnostics: vec![file_rules::too_large(size)],
+            });
+        }
+    };
     let mut checked = check_bytes(&path.to_string_lossy(), &bytes, options);
     checked.path = path.to_path_buf();
     Ok(checked)
@@ -167,153 +296,114 @@ pub fn check_file(path: &Path, options: &CheckOptions) -> Result<CheckedFile, Ch
 
 /// Validates a file already in memory; `name` is what diagnostics call it.
 pub fn check_bytes(name: &str, bytes: &[u8], options: &CheckOptions) -> CheckedFile {
-    let mut checked = empty(Path::new(name), options);
-    if bytes.len() as u64 > MAX_BYTES {
-        checked.diagnostics.push(file_rules::too_large(bytes.len() as u64));
-        return checked;
-    }
-    let parsed = match console_csv::parse(bytes) {
-        Ok(parsed) => parsed,
-        Err(problem) => {
-            checked.diagnostics.push(file_rules::file_problem(&problem));
-            return checked;
-        }
-    };
-    checked.delimiter = parsed.delimiter;
-    checked.had_bom = parsed.had_bom;
-    checked.header.clone_from(&parsed.header);
-    let operation = options.operation;
-    let map = HeaderMap::new(&parsed.header, file_rules::known_columns(operation));
-    let mut diagnostics = Vec::new();
-    if parsed.records.len() > MAX_ROWS {
-        diagnostics.push(file_rules::too_many_rows(parsed.records.len()));
-    } else {
-        diagnostics.extend(file_rules::header_rules(&parsed, &map, operation));
-        if parsed.records.is_empty() {
-            diagnostics.push(
-                Diagnostic::new(Code::NoDataRows, "the file has a header but no data rows")
-                    .with_hint("add one row per user below the header"),
-            );
-        }
-    }
-    let stop = diagnostics.iter().any(|diagnostic| diagnostic.severity == Severity::Error);
-    let mut rows = Vec::new();
-    if !stop {
-        let broken = file_rules::record_problems(&parsed, &mut diagnostics);
-        rows = validate_rows(&parsed.records, &broken, &map, options, &mut diagnostics);
-    }
-    checked.records = parsed.records;
-    diagnostics.sort_by(Diagnostic::order);
-    if stop {
-        checked.rows = vec![RowStatus::Invalid; checked.records.len()];
-    } else {
-        checked.rows = mark_invalid(&checked.records, rows, &diagnostics);
-    }
-    checked.diagnostics = diagnostics;
-    checked
-}
-
-fn empty(path: &Path, options: &CheckOptions) -> CheckedFile {
+    let mut kept = KeepAll::default();
+    let pass = pass::run(bytes, options, &mut kept);
     CheckedFile {
-        path: path.to_path_buf(),
+        path: PathBuf::from(name),
         operation: options.operation,
-        delimiter: b',',
-        had_bom: false,
-        header: Vec::new(),
-        records: Vec::new(),
-        rows: Vec::new(),
-        diagnostics: Vec::new(),
+        delimiter: pass.delimiter,
+        had_bom: pass.had_bom,
+        header: pass.header,
+        records: kept.records,
+        rows: kept.rows,
+        diagnostics: pass.diagnostics,
     }
 }
 
-/// Runs the row rules and then the cross-row duplicate rule; returns one typed row per record
-/// (`None` for structurally broken records).
-fn validate_rows(
-    records: &[SourceRecord],
-    broken: &[usize],
-    map: &HeaderMap,
-    options: &CheckOptions,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> Vec<Option<ValidRow>> {
-    let claimed: Vec<String> =
-        options.claimed_domains.iter().map(|domain| domain.trim().to_ascii_lowercase()).collect();
-    let mut rules = user_rules::RowRules::new(options.operation, map, &claimed);
-    let email_column = map.display_name(console_csv::Column::Email).to_string();
-    let email_index = map.index(console_csv::Column::Email);
-    let mut seen: HashMap<(Option<IdentityType>, String), u64> = HashMap::with_capacity(records.len());
-    let mut rows = Vec::with_capacity(records.len());
-    for (index, record) in records.iter().enumerate() {
-        if broken.binary_search(&index).is_ok() {
-            rows.push(None);
-            continue;
+/// Reads and validates a file like [`check_file`], keeping only the diagnostics and the counts:
+/// what `check` prints. No record or row is owned, so this is the fast path (README
+/// "Benchmarks"); the diagnostics are exactly those of [`check_file`].
+pub fn check_file_report(path: &Path, options: &CheckOptions) -> Result<CheckReport, CheckError> {
+    let bytes = match read_capped(path)? {
+        Contents::Bytes(bytes) => bytes,
+        Contents::TooLarge(size) => {
+            return Ok(CheckReport {
+                path: path.to_path_buf(),
+                operation: options.operation,
+                delimiter: b',',
+                had_bom: false,
+                header: Vec::new(),
+                record_count: 0,
+                valid_row_count: 0,
+                diagnostics: vec![file_rules::too_large(size)],
+            });
         }
-        let before = diagnostics.len();
-        let row = if options.operation == Operation::Revoke {
-            ValidRow::Invitation(rules.invitation_row(index, record, diagnostics))
-        } else {
-            ValidRow::User(rules.user_row(index, record, diagnostics))
-        };
-        let identified = !diagnostics[before..].iter().any(|diagnostic| {
-            matches!(
-                diagnostic.code,
-                Code::EmailMissing | Code::EmailInvalid | Code::IdentityTypeMissing | Code::IdentityTypeUnknown
-            )
-        });
-        if identified {
-            let (kind, email) = match &row {
-                ValidRow::User(user) => (user.identity_type, user.email.as_str()),
-                ValidRow::Invitation(invitation) => (None, invitation.email.as_str()),
-            };
-            match seen.entry((kind, email.to_lowercase())) {
-                Entry::Vacant(slot) => {
-                    slot.insert(record.line);
-                }
-                Entry::Occupied(first) => {
-                    diagnostics.push(duplicate(record.line, *first.get(), kind, email, &email_column, email_index));
-                }
-            }
-        }
-        rows.push(Some(row));
-    }
-    rows
-}
-
-fn duplicate(
-    line: u64,
-    first: u64,
-    kind: Option<IdentityType>,
-    email: &str,
-    column: &str,
-    index: Option<usize>,
-) -> Diagnostic {
-    let message = match kind {
-        Some(kind) => {
-            format!("repeats {kind} \"{email}\" from line {first}; the Console takes one row per Email + Identity Type")
-        }
-        None => format!("repeats \"{email}\" from line {first}"),
     };
-    Diagnostic::new(Code::DuplicateUser, message)
-        .at_line(line)
-        .in_column(column, index)
-        .with_value(email)
-        .related_to(first)
-        .with_hint(format!("merge the two rows into one, or delete line {line}"))
+    let mut report = check_bytes_report(&path.to_string_lossy(), &bytes, options);
+    report.path = path.to_path_buf();
+    Ok(report)
 }
 
-/// A record is valid when it was typed and no error sits on its line.
-fn mark_invalid(records: &[SourceRecord], rows: Vec<Option<ValidRow>>, diagnostics: &[Diagnostic]) -> Vec<RowStatus> {
-    let mut error_lines: Vec<u64> = diagnostics
-        .iter()
-        .filter(|diagnostic| diagnostic.severity == Severity::Error)
-        .filter_map(|diagnostic| diagnostic.line)
-        .collect();
-    error_lines.dedup();
-    records
-        .iter()
-        .zip(rows)
-        .map(|(record, row)| match row {
-            Some(row) if error_lines.binary_search(&record.line).is_err() => RowStatus::Valid(row),
-            _ => RowStatus::Invalid,
-        })
-        .collect()
+/// Validates a file already in memory like [`check_bytes`], keeping only the diagnostics and the
+/// counts.
+pub fn check_bytes_report(name: &str, bytes: &[u8], options: &CheckOptions) -> CheckReport {
+    let pass = pass::run(bytes, options, &mut KeepNothing);
+    CheckReport {
+        path: PathBuf::from(name),
+        operation: options.operation,
+        delimiter: pass.delimiter,
+        had_bom: pass.had_bom,
+        header: pass.header,
+        record_count: pass.records,
+        valid_row_count: pass.valid_rows,
+        diagnostics: pass.diagnostics,
+    }
+}
+
+/// A file's bytes, or its size when it is over the byte cap (then it is not read).
+enum Contents {
+    Bytes(Vec<u8>),
+    TooLarge(u64),
+}
+
+fn read_capped(path: &Path) -> Result<Contents, CheckError> {
+    let read_error = |source| CheckError::Read { path: path.to_path_buf(), source };
+    let size = std::fs::metadata(path).map_err(read_error)?.len();
+    if size > MAX_BYTES {
+        return Ok(Contents::TooLarge(size));
+    }
+    std::fs::read(path).map(Contents::Bytes).map_err(read_error)
+}
+
+/// Keeps every record and typed row (`check_bytes`).
+#[derive(Default)]
+struct KeepAll {
+    records: Vec<SourceRecord>,
+    rows: Vec<RowStatus>,
+}
+
+impl pass::Keep for KeepAll {
+    const ROWS: bool = true;
+
+    fn record(&mut self, fields: &console_csv::Fields<'_>, width: usize) {
+        self.records.push(SourceRecord::from_fields(fields, width));
+    }
+
+    fn row(&mut self, row: Option<ValidRow>) {
+        self.rows.push(row.map_or(RowStatus::Invalid, RowStatus::Valid));
+    }
+
+    fn invalidate(&mut self) {
+        self.rows.fill(RowStatus::Invalid);
+    }
+
+    fn forget(&mut self) {
+        self.records = Vec::new();
+        self.rows = Vec::new();
+    }
+}
+
+/// Keeps nothing (`check_bytes_report`).
+struct KeepNothing;
+
+impl pass::Keep for KeepNothing {
+    const ROWS: bool = false;
+
+    fn record(&mut self, _fields: &console_csv::Fields<'_>, _width: usize) {}
+
+    fn row(&mut self, _row: Option<ValidRow>) {}
+
+    fn invalidate(&mut self) {}
+
+    fn forget(&mut self) {}
 }

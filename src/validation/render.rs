@@ -14,7 +14,7 @@ use std::borrow::Cow;
 
 use serde::Serialize;
 
-use super::{CheckedFile, Diagnostic, Severity};
+use super::{Checked, Diagnostic, Severity};
 
 /// One diagnostic in the concise form, with its hint on a second line:
 ///
@@ -74,25 +74,25 @@ pub fn human_diagnostics(diagnostics: &[Diagnostic], color: bool) -> String {
 
 /// The closing summary line, e.g.
 /// `checked 50 rows: 48 valid, 2 invalid (3 errors, 1 warning); delimiter ","`.
-pub fn summary(checked: &CheckedFile) -> String {
+pub fn summary(checked: &impl Checked) -> String {
     let (errors, warnings) = checked.counts();
     let counts = format!("{}, {}", plural(errors, "error"), plural(warnings, "warning"));
     if checked.file_level_error() {
-        let path = checked.path.display().to_string();
+        let path = checked.path().display().to_string();
         return format!("{}: rejected before its rows were checked ({counts})", terminal_safe(&path));
     }
-    let valid = checked.valid_rows();
+    let valid = checked.valid_row_count();
     format!(
         "checked {}: {valid} valid, {} invalid ({counts}); delimiter \"{}\"",
-        plural(checked.records.len(), "row"),
-        checked.records.len() - valid,
-        char::from(checked.delimiter)
+        plural(checked.record_count(), "row"),
+        checked.record_count() - valid,
+        char::from(checked.delimiter())
     )
 }
 
 /// The human report: every diagnostic, then the summary line.
-pub fn human(checked: &CheckedFile, color: bool) -> String {
-    let mut text = human_diagnostics(&checked.diagnostics, color);
+pub fn human(checked: &impl Checked, color: bool) -> String {
+    let mut text = human_diagnostics(checked.diagnostics(), color);
     text.push_str(&summary(checked));
     text.push('\n');
     text
@@ -111,17 +111,17 @@ struct JsonReport<'a> {
 }
 
 /// The machine report: one pretty-printed JSON document with a trailing newline.
-pub fn json(checked: &CheckedFile) -> String {
+pub fn json(checked: &impl Checked) -> String {
     let (errors, warnings) = checked.counts();
     let report = JsonReport {
-        file: checked.path.display().to_string(),
-        operation: checked.operation.as_str(),
-        delimiter: char::from(checked.delimiter).to_string(),
-        rows: checked.records.len(),
-        valid_rows: checked.valid_rows(),
+        file: checked.path().display().to_string(),
+        operation: checked.operation().as_str(),
+        delimiter: char::from(checked.delimiter()).to_string(),
+        rows: checked.record_count(),
+        valid_rows: checked.valid_row_count(),
         errors,
         warnings,
-        diagnostics: &checked.diagnostics,
+        diagnostics: checked.diagnostics(),
     };
     let mut text = serde_json::to_string_pretty(&report).unwrap_or_else(|error| format!("{{\"error\": \"{error}\"}}"));
     text.push('\n');

@@ -16,12 +16,14 @@
 //!   is named (edit, remove, revoke); Username, First Name and Last Name at most 255 (Console) and
 //!   250 (UMAPI); each name in a multi-valued cell at most 250.
 
-use crate::console_csv::{Column, HeaderMap, SourceRecord};
-use crate::model::{IdentityType, InvitationRow, Operation, UserRow};
+use crate::console_csv::{Column, HeaderMap};
+use crate::model::{AdminRole, IdentityType, InvitationRow, Operation, UserRow};
 use crate::umapi::wire::{MAX_EMAIL_CHARS, MAX_NAME_CHARS, MAX_STRING_CHARS};
 
-use super::country::{self, CountryCheck};
+use super::country::{self, CountryClass};
 use super::diagnostic::{Code, Diagnostic};
+use super::names::{self, NameLists};
+use super::row_view::RowView;
 use super::{email, suggest};
 
 // The multi-valued columns' rules are in `membership_rules`, a second `impl RowRules` block.
@@ -29,69 +31,86 @@ use super::{email, suggest};
 /// The Console's limit on Username, First Name and Last Name.
 pub const CONSOLE_MAX_CHARS: usize = 255;
 
-/// The rules for one file, with scratch space reused across rows.
+/// The rules for one file, with scratch space reused across rows: the names kept from the
+/// multi-valued cells and the admin roles of the row last checked, which
+/// [`RowRules::owned_user_row`] turns into the owned row.
 pub(super) struct RowRules<'a> {
     pub(super) operation: Operation,
     pub(super) map: &'a HeaderMap,
     claimed_domains: &'a [String],
-    pub(super) scratch: Vec<(u64, usize)>,
+    pub(super) names: NameLists,
+    pub(super) roles: Vec<AdminRole>,
 }
 
 impl<'a> RowRules<'a> {
     /// Rules for `operation` over a file whose header is `map`; `claimed_domains` lower-cased.
     pub fn new(operation: Operation, map: &'a HeaderMap, claimed_domains: &'a [String]) -> Self {
-        Self { operation, map, claimed_domains, scratch: Vec::new() }
-    }
-
-    fn cell<'r>(&self, record: &'r SourceRecord, column: Column) -> &'r str {
-        self.map.index(column).and_then(|index| record.fields.get(index)).map_or("", |field| field.trim())
+        Self { operation, map, claimed_domains, names: NameLists::default(), roles: Vec::new() }
     }
 
     pub(super) fn at(&self, code: Code, line: u64, column: Column, message: String) -> Diagnostic {
-        Diagnostic::new(code, message).at_line(line).in_column(self.map.display_name(column), self.map.index(column))
+        at(self.map, code, line, column, message)
     }
 
-    /// Validates one user record; diagnostics go to `out`.
-    pub fn user_row(&mut self, index: usize, record: &SourceRecord, out: &mut Vec<Diagnostic>) -> UserRow {
-        let line = record.line;
-        let mut row = UserRow {
-            line,
-            index,
-            username: self.cell(record, Column::Username).to_string(),
-            domain: self.cell(record, Column::Domain).to_string(),
-            email: self.cell(record, Column::Email).to_string(),
-            first_name: self.cell(record, Column::FirstName).to_string(),
-            last_name: self.cell(record, Column::LastName).to_string(),
-            country: self.cell(record, Column::CountryCode).to_ascii_uppercase(),
-            ..UserRow::default()
-        };
-        row.identity_type = self.identity_type(record, &row, out);
-        self.email(&row, out);
-        if let Some(kind) = row.identity_type {
-            self.username(kind, &row, out);
-            self.domain(kind, &row, out);
+    /// Checks one user record; diagnostics go to `out`. Returns its identity type (`None` when
+    /// it is empty or unknown); the names kept stay in `self` for [`Self::owned_user_row`].
+    pub fn user_row(&mut self, view: &RowView<'_>, out: &mut Vec<Diagnostic>) -> Option<IdentityType> {
+        let line = view.line;
+        let email = view.cell(Column::Email);
+        let identity_type = self.identity_type(view, email, out);
+        self.email(line, identity_type, email, out);
+        if let Some(kind) = identity_type {
+            self.username(kind, line, view.cell(Column::Username), email, out);
+            self.domain(kind, line, view.cell(Column::Domain), email, out);
         }
         if self.operation == Operation::Add {
-            self.names(row.identity_type, &row, out);
-            self.country(row.identity_type, &row, self.cell(record, Column::CountryCode), out);
+            self.names(identity_type, line, view.cell(Column::FirstName), view.cell(Column::LastName), out);
+            self.country(identity_type, line, view.cell(Column::CountryCode), out);
         }
+        self.names.start_row();
         if self.operation != Operation::Remove {
-            self.memberships(record, &mut row, out);
+            self.memberships(view, out);
         }
-        row
+        identity_type
     }
 
-    fn identity_type(&self, record: &SourceRecord, row: &UserRow, out: &mut Vec<Diagnostic>) -> Option<IdentityType> {
-        let value = self.cell(record, Column::IdentityType);
+    /// The typed row of the record last checked with [`Self::user_row`] (`index`: its position
+    /// among the data records).
+    pub fn owned_user_row(&self, index: usize, view: &RowView<'_>, identity_type: Option<IdentityType>) -> UserRow {
+        let owned = |column: Column| names::slot(column).and_then(|slot| self.names.owned(slot, view.raw(column)));
+        UserRow {
+            line: view.line,
+            index,
+            identity_type,
+            username: view.cell(Column::Username).to_string(),
+            domain: view.cell(Column::Domain).to_string(),
+            email: view.cell(Column::Email).to_string(),
+            first_name: view.cell(Column::FirstName).to_string(),
+            last_name: view.cell(Column::LastName).to_string(),
+            country: view.cell(Column::CountryCode).to_ascii_uppercase(),
+            product_configurations: owned(Column::ProductConfigurations),
+            admin_roles: names::slot(Column::AdminRoles)
+                .is_some_and(|slot| self.names.is_present(slot))
+                .then(|| self.roles.clone()),
+            product_configurations_administered: owned(Column::ProductConfigurationsAdministered),
+            user_groups: owned(Column::UserGroups),
+            user_groups_administered: owned(Column::UserGroupsAdministered),
+            products_administered: owned(Column::ProductsAdministered),
+        }
+    }
+
+    fn identity_type(&self, view: &RowView<'_>, email: &str, out: &mut Vec<Diagnostic>) -> Option<IdentityType> {
+        let line = view.line;
+        let value = view.cell(Column::IdentityType);
         let accepted = "use Adobe ID, Enterprise ID or Federated ID";
         if value.is_empty() {
-            if self.operation == Operation::Remove && email::problem(&row.email).is_none() {
-                out.push(self.at(Code::IdentityTypeEmptyRemove, row.line, Column::IdentityType,
+            if self.operation == Operation::Remove && email::problem(email).is_none() {
+                out.push(self.at(Code::IdentityTypeEmptyRemove, line, Column::IdentityType,
                     "Identity Type is empty; the user is identified by Email alone, and where an Adobe ID and an Enterprise or Federated ID share the address, UMAPI removes the Enterprise/Federated one".into())
                     .with_hint("fill in the Identity Type to choose the account"));
             } else {
                 out.push(
-                    self.at(Code::IdentityTypeMissing, row.line, Column::IdentityType, "Identity Type is empty".into())
+                    self.at(Code::IdentityTypeMissing, line, Column::IdentityType, "Identity Type is empty".into())
                         .with_hint(accepted),
                 );
             }
@@ -103,7 +122,7 @@ impl<'a> RowRules<'a> {
             out.push(
                 self.at(
                     Code::IdentityTypeUnknown,
-                    row.line,
+                    line,
                     Column::IdentityType,
                     format!("\"{value}\" is not an identity type"),
                 )
@@ -116,14 +135,14 @@ impl<'a> RowRules<'a> {
         parsed
     }
 
-    fn email(&self, row: &UserRow, out: &mut Vec<Diagnostic>) {
+    fn email(&self, line: u64, identity_type: Option<IdentityType>, value: &str, out: &mut Vec<Diagnostic>) {
         let limit = if self.operation == Operation::Add { MAX_EMAIL_CHARS } else { MAX_STRING_CHARS };
-        if let Some(diagnostic) = self.email_cell(row.line, &row.email, limit) {
+        if let Some(diagnostic) = self.email_cell(line, value, limit) {
             out.push(diagnostic);
             return;
         }
-        if row.identity_type.is_some_and(|kind| kind != IdentityType::AdobeId) {
-            self.claimed(row.line, Column::Email, email::domain_of(&row.email), &row.email, out);
+        if identity_type.is_some_and(|kind| kind != IdentityType::AdobeId) {
+            self.claimed(line, Column::Email, email::domain_of(value), value, out);
         }
     }
 
@@ -142,6 +161,9 @@ impl<'a> RowRules<'a> {
                 )
                 .with_value(value),
             );
+        }
+        if value.len() <= limit {
+            return None; // at most that many bytes, so at most that many characters
         }
         let length = value.chars().count();
         if length > limit {
@@ -175,8 +197,7 @@ impl<'a> RowRules<'a> {
         out.push(diagnostic.with_value(value));
     }
 
-    fn username(&self, kind: IdentityType, row: &UserRow, out: &mut Vec<Diagnostic>) {
-        let value = row.username.as_str();
+    fn username(&self, kind: IdentityType, line: u64, value: &str, email: &str, out: &mut Vec<Diagnostic>) {
         if value.is_empty() {
             let hint = if kind == IdentityType::FederatedId {
                 "give the user's sign-in name, in email format"
@@ -184,11 +205,11 @@ impl<'a> RowRules<'a> {
                 "for Adobe ID and Enterprise ID the Username is the Email: copy it"
             };
             out.push(
-                self.at(Code::UsernameMissing, row.line, Column::Username, "Username is empty".into()).with_hint(hint),
+                self.at(Code::UsernameMissing, line, Column::Username, "Username is empty".into()).with_hint(hint),
             );
             return;
         }
-        if self.too_long(row.line, Column::Username, value, MAX_STRING_CHARS, out) {
+        if too_long(self.map, line, Column::Username, value, MAX_STRING_CHARS, out) {
             return;
         }
         match kind {
@@ -197,7 +218,7 @@ impl<'a> RowRules<'a> {
                     out.push(
                         self.at(
                             Code::UsernameNotEmailShaped,
-                            row.line,
+                            line,
                             Column::Username,
                             format!(
                                 "a Federated ID's Username must be in email format (abc@def.xyz); \"{value}\" is not"
@@ -208,65 +229,58 @@ impl<'a> RowRules<'a> {
                 }
             }
             IdentityType::AdobeId | IdentityType::EnterpriseId => {
-                if !row.email.is_empty() && !value.eq_ignore_ascii_case(&row.email) {
+                if !email.is_empty() && !value.eq_ignore_ascii_case(email) {
                     out.push(
                         self.at(
                             Code::UsernameNotEmail,
-                            row.line,
+                            line,
                             Column::Username,
-                            format!("an {kind}'s Username must equal its Email (\"{}\"), not \"{value}\"", row.email),
+                            format!("an {kind}'s Username must equal its Email (\"{email}\"), not \"{value}\""),
                         )
                         .with_value(value)
-                        .with_hint(format!("set Username to \"{}\"", row.email)),
+                        .with_hint(format!("set Username to \"{email}\"")),
                     );
                 }
             }
         }
     }
 
-    fn domain(&self, kind: IdentityType, row: &UserRow, out: &mut Vec<Diagnostic>) {
-        let value = row.domain.as_str();
+    fn domain(&self, kind: IdentityType, line: u64, value: &str, email: &str, out: &mut Vec<Diagnostic>) {
         if value.is_empty() {
             if kind == IdentityType::FederatedId {
                 out.push(
-                    self.at(Code::DomainMissing, row.line, Column::Domain, "a Federated ID needs its Domain".into())
+                    self.at(Code::DomainMissing, line, Column::Domain, "a Federated ID needs its Domain".into())
                         .with_hint(format!(
                             "use the federated directory's domain, usually the email's: \"{}\"",
-                            email::domain_of(&row.email)
+                            email::domain_of(email)
                         )),
                 );
             }
             return;
         }
-        if self.too_long(row.line, Column::Domain, value, MAX_STRING_CHARS, out) {
+        if too_long(self.map, line, Column::Domain, value, MAX_STRING_CHARS, out) {
             return;
         }
         if let Some(reason) = email::domain_problem(value) {
             out.push(
-                self.at(
-                    Code::DomainInvalid,
-                    row.line,
-                    Column::Domain,
-                    format!("\"{value}\" is not a domain: {reason}"),
-                )
-                .with_value(value),
+                self.at(Code::DomainInvalid, line, Column::Domain, format!("\"{value}\" is not a domain: {reason}"))
+                    .with_value(value),
             );
         } else if kind == IdentityType::FederatedId {
-            self.claimed(row.line, Column::Domain, value, value, out);
+            self.claimed(line, Column::Domain, value, value, out);
         }
     }
 
-    fn names(&self, kind: Option<IdentityType>, row: &UserRow, out: &mut Vec<Diagnostic>) {
+    fn names(&self, kind: Option<IdentityType>, line: u64, first: &str, last: &str, out: &mut Vec<Diagnostic>) {
         let mandatory = kind.is_some_and(|kind| kind != IdentityType::AdobeId);
-        for (column, value, missing) in [
-            (Column::FirstName, row.first_name.as_str(), Code::FirstNameMissing),
-            (Column::LastName, row.last_name.as_str(), Code::LastNameMissing),
-        ] {
+        for (column, value, missing) in
+            [(Column::FirstName, first, Code::FirstNameMissing), (Column::LastName, last, Code::LastNameMissing)]
+        {
             if value.is_empty() {
                 if mandatory {
                     out.push(self.at(
                         missing,
-                        row.line,
+                        line,
                         column,
                         format!(
                             "{} is empty; {} needs it",
@@ -280,8 +294,8 @@ impl<'a> RowRules<'a> {
                 }
                 continue;
             }
-            if self.control_characters(row.line, column, value, out)
-                || self.too_long(row.line, column, value, MAX_NAME_CHARS, out)
+            if control_characters(self.map, line, column, value, out)
+                || too_long(self.map, line, column, value, MAX_NAME_CHARS, out)
             {
                 continue;
             }
@@ -289,7 +303,7 @@ impl<'a> RowRules<'a> {
                 out.push(
                     self.at(
                         Code::NameSeparator,
-                        row.line,
+                        line,
                         column,
                         format!(
                             "\"{value}\" contains \"{separator}\", which the Admin Console's import rejects in names"
@@ -302,14 +316,13 @@ impl<'a> RowRules<'a> {
         }
     }
 
-    fn country(&self, kind: Option<IdentityType>, row: &UserRow, written: &str, out: &mut Vec<Diagnostic>) {
-        let value = row.country.as_str();
-        if value.is_empty() {
+    fn country(&self, kind: Option<IdentityType>, line: u64, written: &str, out: &mut Vec<Diagnostic>) {
+        if written.is_empty() {
             if kind.is_some_and(|kind| kind != IdentityType::AdobeId) {
                 out.push(
                     self.at(
                         Code::CountryMissing,
-                        row.line,
+                        line,
                         Column::CountryCode,
                         "Country Code is empty; Enterprise and Federated IDs need one".into(),
                     )
@@ -320,25 +333,25 @@ impl<'a> RowRules<'a> {
             }
             return;
         }
-        match country::check(value) {
-            CountryCheck::Valid(_) => {}
-            CountryCheck::Undefined => {
+        match country::classify(written) {
+            CountryClass::Valid => {}
+            CountryClass::Undefined => {
                 if kind == Some(IdentityType::FederatedId) {
-                    out.push(self.at(Code::CountryUndefinedFederated, row.line, Column::CountryCode,
+                    out.push(self.at(Code::CountryUndefinedFederated, line, Column::CountryCode,
                         "\"UD\" (undefined) is allowed for Adobe and Enterprise IDs, not for Federated IDs (UMAPI requires a country to create one)".into())
-                        .with_value(value)
+                        .with_value(country::UNDEFINED)
                         .with_hint("give the user's ISO 3166-1 alpha-2 country code"));
                 }
             }
-            CountryCheck::Invalid(suggestion) => {
-                let hint = match suggestion {
+            CountryClass::Invalid => {
+                let hint = match country::suggest(written) {
                     Some((code, name)) => format!("did you mean \"{code}\" ({name})?"),
                     None => "use the two-letter ISO 3166-1 alpha-2 code, e.g. US, GB, DE, JP".to_string(),
                 };
                 out.push(
                     self.at(
                         Code::CountryInvalid,
-                        row.line,
+                        line,
                         Column::CountryCode,
                         format!("\"{written}\" is not an ISO 3166-1 alpha-2 code"),
                     )
@@ -349,68 +362,92 @@ impl<'a> RowRules<'a> {
         }
     }
 
-    pub(super) fn too_long(
-        &self,
-        line: u64,
-        column: Column,
-        value: &str,
-        umapi_limit: usize,
-        out: &mut Vec<Diagnostic>,
-    ) -> bool {
-        if value.len() <= umapi_limit.min(CONSOLE_MAX_CHARS) {
-            return false; // at most that many bytes, so at most that many characters
-        }
-        let length = value.chars().count();
-        let console_limit = matches!(column, Column::Username | Column::FirstName | Column::LastName);
-        if console_limit && length > CONSOLE_MAX_CHARS {
-            out.push(
-                self.at(
-                    Code::TooLongForConsole,
-                    line,
-                    column,
-                    format!(
-                        "{} is {length} characters; the Admin Console accepts at most {CONSOLE_MAX_CHARS}",
-                        column.name()
-                    ),
-                )
-                .with_value(value),
-            );
-            true
-        } else if length > umapi_limit {
-            out.push(self.at(Code::TooLongForUmapi, line, column,
-                format!("{} is {length} characters; UMAPI accepts at most {umapi_limit} (stricter than the Console's {CONSOLE_MAX_CHARS})", column.name()))
-                .with_value(value));
-            true
-        } else {
-            false
-        }
-    }
-
-    pub(super) fn control_characters(&self, line: u64, column: Column, value: &str, out: &mut Vec<Diagnostic>) -> bool {
-        // Without early exit, so that the compiler vectorises it.
-        let printable_ascii = value.bytes().fold(true, |printable, byte| printable & (0x20..0x7F).contains(&byte));
-        if printable_ascii || !value.chars().any(char::is_control) {
-            return false;
-        }
-        out.push(
-            self.at(
-                Code::ControlCharacter,
-                line,
-                column,
-                format!("{} holds a line break, tab or other control character", column.name()),
-            )
-            .with_value(&value.escape_debug().to_string())
-            .with_hint("remove it; in a list, separate names with commas"),
-        );
-        true
-    }
-
-    /// Validates one invitation record (revoke).
-    pub fn invitation_row(&mut self, index: usize, record: &SourceRecord, out: &mut Vec<Diagnostic>) -> InvitationRow {
-        let value = self.cell(record, Column::Email);
-        if let Some(diagnostic) = self.email_cell(record.line, value, MAX_STRING_CHARS) {
+    /// Checks one invitation record (revoke); diagnostics go to `out`.
+    pub fn invitation_row(&self, view: &RowView<'_>, out: &mut Vec<Diagnostic>) {
+        if let Some(diagnostic) = self.email_cell(view.line, view.cell(Column::Email), MAX_STRING_CHARS) {
             out.push(diagnostic);
         }
-        InvitationRow { line: record.line, index, email: value.to_string() }
     }
+
+    /// The typed row of an invitation record (`index`: its position among the data records).
+    pub fn owned_invitation_row(index: usize, view: &RowView<'_>) -> InvitationRow {
+        InvitationRow { line: view.line, index, email: view.cell(Column::Email).to_string() }
+    }
+}
+
+/// Whether every byte is printable ASCII (space to `~`): the smallest and largest bytes tell, and
+/// minimum and maximum are what vector instructions do best (a fold of range tests was slower).
+pub(super) fn printable_ascii(value: &str) -> bool {
+    let (smallest, largest) =
+        value.bytes().fold((u8::MAX, 0), |(smallest, largest), byte| (smallest.min(byte), largest.max(byte)));
+    value.is_empty() || (smallest >= 0x20 && largest < 0x7F)
+}
+
+/// A diagnostic in `column` of the row on `line`, named as the header writes it.
+pub(super) fn at(map: &HeaderMap, code: Code, line: u64, column: Column, message: String) -> Diagnostic {
+    Diagnostic::new(code, message).at_line(line).in_column(map.display_name(column), map.index(column))
+}
+
+/// Reports a value longer than the Console's or UMAPI's limit; returns whether it did.
+pub(super) fn too_long(
+    map: &HeaderMap,
+    line: u64,
+    column: Column,
+    value: &str,
+    umapi_limit: usize,
+    out: &mut Vec<Diagnostic>,
+) -> bool {
+    if value.len() <= umapi_limit.min(CONSOLE_MAX_CHARS) {
+        return false; // at most that many bytes, so at most that many characters
+    }
+    let length = value.chars().count();
+    let console_limit = matches!(column, Column::Username | Column::FirstName | Column::LastName);
+    if console_limit && length > CONSOLE_MAX_CHARS {
+        out.push(
+            at(
+                map,
+                Code::TooLongForConsole,
+                line,
+                column,
+                format!(
+                    "{} is {length} characters; the Admin Console accepts at most {CONSOLE_MAX_CHARS}",
+                    column.name()
+                ),
+            )
+            .with_value(value),
+        );
+        true
+    } else if length > umapi_limit {
+        out.push(at(map, Code::TooLongForUmapi, line, column,
+                format!("{} is {length} characters; UMAPI accepts at most {umapi_limit} (stricter than the Console's {CONSOLE_MAX_CHARS})", column.name()))
+                .with_value(value));
+        true
+    } else {
+        false
+    }
+}
+
+/// Reports a value holding a control character; returns whether it did.
+pub(super) fn control_characters(
+    map: &HeaderMap,
+    line: u64,
+    column: Column,
+    value: &str,
+    out: &mut Vec<Diagnostic>,
+) -> bool {
+    if printable_ascii(value) || !value.chars().any(char::is_control) {
+        return false;
+    }
+    out.push(
+        at(
+            map,
+            Code::ControlCharacter,
+            line,
+            column,
+            format!("{} holds a line break, tab or other control character", column.name()),
+        )
+        .with_value(&value.escape_debug().to_string())
+        .with_hint("remove it; in a list, separate names with commas"),
+    );
+    true
 }

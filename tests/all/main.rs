@@ -9,6 +9,7 @@ mod check_cli;
 mod check_fixtures;
 mod check_properties;
 mod check_regressions;
+mod check_report;
 mod client;
 mod client_mock;
 mod client_secrets;
