@@ -230,3 +230,35 @@ async fn saved_plans_and_runs_are_refused_for_another_org_and_for_invalid_rows()
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("was made for org DEMO0000000000000000000@AdobeOrg"), "{stderr}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn formula_safe_cells_go_back_in_unchanged() {
+    let mut state = crate::sim_support::demo_state();
+    state.user_groups.push(umapi_bulk::sim::UserGroupSpec {
+        name: "-Remote".into(),
+        description: None,
+        product_configurations: Vec::new(),
+    });
+    for user in state.users.iter_mut().filter(|user| user.email == "user11@example.com") {
+        user.groups.push("-Remote".into());
+        user.firstname = Some("=Eve".into());
+    }
+    let org = Org::with(umapi_bulk::sim::SimOptions::unlimited(state), true).await;
+    let output = org.run(&["export", "users", "-o", "users.csv"]).await;
+    assert_eq!(output.status.code(), Some(0), "{}", texts(&output).1);
+    let exported = std::fs::read_to_string(org.path().join("users.csv")).unwrap_or_default();
+    assert!(exported.contains(",'=Eve,"), "the export is formula-safe: {exported}");
+    let output = org.run(&["plan", "users.csv", "--op", "edit"]).await;
+    let (stdout, stderr) = texts(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stdout.contains("0 commands in 0 action requests"), "{stdout}");
+
+    let output = org.run(&["apply", &sample("bulk-remove.csv").display().to_string(), "--op", "remove"]).await;
+    assert_eq!(output.status.code(), Some(0), "{}", texts(&output).1);
+    let undo = org.last_run().join("undo.csv").display().to_string();
+    let output = org.run(&["apply", &undo, "--op", "add"]).await;
+    assert_eq!(output.status.code(), Some(0), "{}", texts(&output).1);
+    let user = org.user("user11@example.com").unwrap_or_default();
+    assert_eq!(user["firstname"], "=Eve");
+    assert_eq!(groups_of(&user), vec!["-Remote", "Designers"]);
+}
