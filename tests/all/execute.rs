@@ -93,7 +93,9 @@ async fn transient_failures_are_retried_and_exhaustion_fails_the_batch_as_transi
 
 async fn a_429_pauses_every_worker(retry_after: String, at_least: Duration) {
     let mock = Mock::start().await;
-    mock.state.latency_ms.store(400, std::sync::atomic::Ordering::SeqCst);
+    // 800 ms for the other requests leaves the client that much time to act on the 429 before a
+    // worker could start another request, even on a loaded machine.
+    mock.state.latency_ms.store(800, std::sync::atomic::Ordering::SeqCst);
     mock.push(throttled(retry_after));
     let dir = temp();
     let batches: Vec<_> = (1..=8).map(|number| batch(number, 1, &[])).collect();
@@ -105,7 +107,7 @@ async fn a_429_pauses_every_worker(retry_after: String, at_least: Duration) {
     let actions = mock.actions();
     assert_eq!(actions.len(), 9);
     // The first wave (4 requests) goes out at once; the 429 answers at once while the others take
-    // 400 ms, so every worker is paused before it could start another request: everything after
+    // 800 ms, so every worker is paused before it could start another request: everything after
     // the first wave arrives no earlier than the Retry-After.
     let first = actions[0].at;
     let mut arrivals: Vec<Instant> = actions.iter().map(|seen| seen.at).collect();
@@ -118,13 +120,13 @@ async fn a_429_pauses_every_worker(retry_after: String, at_least: Duration) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_429_with_retry_after_seconds_pauses_every_worker() {
-    a_429_pauses_every_worker("1".into(), Duration::from_secs(1)).await;
+    a_429_pauses_every_worker("2".into(), Duration::from_secs(2)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_429_with_an_http_date_pauses_every_worker() {
-    let date = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(2));
-    a_429_pauses_every_worker(date, Duration::from_secs(1)).await;
+    let date = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(3));
+    a_429_pauses_every_worker(date, Duration::from_secs(2)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
