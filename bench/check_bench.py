@@ -2,9 +2,9 @@
 
 Runs `cargo bench --locked --bench check` (benches/check.rs: a generated 10 MB, 5,000-row valid
 bulk-add file in two shapes, `check` against a bare csv-crate pass over the same bytes) as it is
-in this checkout, saves its whole output to OUT/check-bench.log, and parses per shape:
-`ratio check_bytes / bare pass`, `ratio check_file / (read + bare pass)` and `peak RSS of a process
-that ran check_file`. The benchmark is owned by the validator; this script only reads what it
+in this checkout, saves its whole output to OUT/check-bench.log, and parses per shape what the
+`check` command runs: `ratio check_bytes_report / bare pass`, `ratio check_file_report / (read +
+bare)` and `peak RSS of a process that ran check_file_report (check)`. The benchmark is owned by the validator; this script only reads what it
 prints, so the table always shows the figures of the code being measured. A line it cannot find
 is reported as missing, never guessed. Writes OUT/check.json.
 """
@@ -16,9 +16,9 @@ import sys
 import benchlib
 
 SHAPE = re.compile(r"^\[(?P<shape>[^\]]+)\]")
-RATIO_BYTES = re.compile(r"ratio check_bytes / bare pass:\s*(?P<value>[0-9.]+)")
-RATIO_FILE = re.compile(r"ratio check_file / \(read \+ bare pass\):\s*(?P<value>[0-9.]+)")
-PEAK = re.compile(r"peak RSS of a process that ran check_file:\s*(?P<value>[0-9]+)\s*kB")
+RATIO_BYTES = re.compile(r"ratio check_bytes_report / bare pass:\s*(?P<value>[0-9.]+)")
+RATIO_FILE = re.compile(r"ratio check_file_report / \(read \+ bare\):\s*(?P<value>[0-9.]+)")
+PEAK = re.compile(r"peak RSS of a process that ran check_file_report \(check\):\s*(?P<value>[0-9]+)\s*kB")
 
 
 def parse(text):
