@@ -128,6 +128,24 @@ fn with_paging(mut response: Response, total: usize, page: &Page) -> Response {
     response
 }
 
+/// The common start of the paged user reads: the org id must be ours, the page a number, and the
+/// flags booleans; otherwise the answer to send.
+#[expect(clippy::result_large_err, reason = "the error is the answer itself, built once per refused read")]
+fn paged_request(
+    shared: &Shared,
+    org_id: &str,
+    page: &str,
+    query: Option<&str>,
+    names: &[&str],
+) -> Result<(usize, HashMap<String, Option<bool>>), Response> {
+    if org_id != shared.settings.org_id {
+        return Err(bad_org());
+    }
+    let requested = parse_page(page).map_err(|message| bad_request(&message))?;
+    let flags = flags(query, names).map_err(|message| bad_request(&message))?;
+    Ok((requested, flags))
+}
+
 fn parse_page(page: &str) -> Result<usize, String> {
     page.parse().map_err(|_| format!("page {page:?} is not a page number"))
 }
@@ -156,16 +174,9 @@ pub(crate) async fn users(
     Path((org_id, page)): Path<(String, String)>,
     RawQuery(query): RawQuery,
 ) -> Response {
-    if org_id != shared.settings.org_id {
-        return bad_org();
-    }
-    let requested = match parse_page(&page) {
-        Ok(page) => page,
-        Err(message) => return bad_request(&message),
-    };
-    let flags = match flags(query.as_deref(), &["directOnly"]) {
-        Ok(flags) => flags,
-        Err(message) => return bad_request(&message),
+    let (requested, flags) = match paged_request(&shared, &org_id, &page, query.as_deref(), &["directOnly"]) {
+        Ok(parsed) => parsed,
+        Err(response) => return response,
     };
     let with_indirect = flags.get("directOnly").copied().flatten() == Some(false);
     let domain = query_value(query.as_deref(), "domain").map(|domain| domain.to_lowercase());
@@ -196,17 +207,11 @@ pub(crate) async fn users_by_group(
     Path((org_id, page, group_name)): Path<(String, String, String)>,
     RawQuery(query): RawQuery,
 ) -> Response {
-    if org_id != shared.settings.org_id {
-        return bad_org();
-    }
-    let requested = match parse_page(&page) {
-        Ok(page) => page,
-        Err(message) => return bad_request(&message),
-    };
-    let flags = match flags(query.as_deref(), &["directOnly", "excludeGroups"]) {
-        Ok(flags) => flags,
-        Err(message) => return bad_request(&message),
-    };
+    let (requested, flags) =
+        match paged_request(&shared, &org_id, &page, query.as_deref(), &["directOnly", "excludeGroups"]) {
+            Ok(parsed) => parsed,
+            Err(response) => return response,
+        };
     let direct_only = flags.get("directOnly").copied().flatten() == Some(true);
     let with_indirect = flags.get("directOnly").copied().flatten() == Some(false);
     let exclude_groups = flags.get("excludeGroups").copied().flatten() == Some(true);

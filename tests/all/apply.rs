@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::apply_support::{Org, column, groups_of, read_csv, summary, texts};
+use crate::apply_support::{Org, column, enterprise_add_file, groups_of, read_csv, summary, texts};
 use crate::harness::sample;
 
 fn path(sample_name: &str) -> String {
@@ -181,13 +181,8 @@ async fn licence_stop_refuses_and_unreachable_org_exits_3() {
     assert!(stderr.contains("8 rows would end without a licence"), "{stderr}");
     assert_eq!(org.counter("action_requests"), 0);
 
-    let config = std::fs::read_to_string(org.path().join("umapi-bulk.toml")).unwrap_or_default();
     let port = org.sim.addr().port().to_string();
-    std::fs::write(
-        org.path().join("umapi-bulk.toml"),
-        config.replace(&port, "9").replace("[limits]", "[limits]\nmax_attempts = 1"),
-    )
-    .unwrap_or_else(|error| panic!("{error}"));
+    org.edit_config(|config| config.replace(&port, "9").replace("[limits]", "[limits]\nmax_attempts = 1"));
     let output = org.run(&["apply", &path("bulk-add.csv"), "--op", "add"]).await;
     assert_eq!(output.status.code(), Some(3), "{}", texts(&output).1);
 }
@@ -230,12 +225,7 @@ async fn licences_granted_through_a_user_group_are_in_the_deficit_report() {
         group.product_configurations.push("Photoshop - Default".into());
     }
     let org = Org::with(umapi_bulk::sim::SimOptions::unlimited(state), true).await;
-    let mut text = String::from("Identity Type,Username,Domain,Email,First Name,Last Name,Country Code,User Groups\n");
-    for index in 0..7 {
-        text.push_str(&format!(
-            "Enterprise ID,g{index}@example.com,example.com,g{index}@example.com,Gus,G{index},GB,Contractors\n"
-        ));
-    }
+    let text = enterprise_add_file("g", 7, Some("Contractors"));
     let file = org.write("groups.csv", &text);
     let output = org.run(&["apply", &file.display().to_string(), "--op", "add"]).await;
     let (_, stderr) = texts(&output);

@@ -59,6 +59,13 @@ impl Org {
         path
     }
 
+    /// Rewrites the working directory's `umapi-bulk.toml` (tests tune limits or point elsewhere).
+    pub fn edit_config(&self, edit: impl FnOnce(String) -> String) {
+        let path = self.path().join("umapi-bulk.toml");
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{error}"));
+        std::fs::write(&path, edit(text)).unwrap_or_else(|error| panic!("{error}"));
+    }
+
     /// Runs the binary with `args` in the working directory.
     pub async fn run(&self, args: &[&str]) -> Output {
         let dir = self.path().to_path_buf();
@@ -135,4 +142,16 @@ pub fn groups_of(user: &Value) -> Vec<String> {
         .unwrap_or_default();
     names.sort();
     names
+}
+
+/// An add file of `count` new Enterprise IDs `<prefix><n>@example.com`, each joining `group` when given.
+pub fn enterprise_add_file(prefix: &str, count: usize, group: Option<&str>) -> String {
+    let mut text = String::from("Identity Type,Username,Domain,Email,First Name,Last Name,Country Code");
+    text.push_str(if group.is_some() { ",User Groups\n" } else { "\n" });
+    for index in 0..count {
+        let email = format!("{prefix}{index}@example.com");
+        text.push_str(&format!("Enterprise ID,{email},example.com,{email},Test,User{index},GB"));
+        text.push_str(&group.map(|group| format!(",{group}\n")).unwrap_or_else(|| "\n".to_string()));
+    }
+    text
 }

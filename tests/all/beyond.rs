@@ -219,12 +219,7 @@ async fn saved_plans_and_runs_are_refused_for_another_org_and_for_invalid_rows()
     assert_eq!(groups_of(&org.user("user01@example.com").unwrap_or_default()), vec!["Contractors"]);
 
     let run = org.last_run().display().to_string();
-    let config = std::fs::read_to_string(org.path().join("umapi-bulk.toml")).unwrap_or_default();
-    std::fs::write(
-        org.path().join("umapi-bulk.toml"),
-        config.replace("DEMO0000000000000000000@AdobeOrg", "OTHER000000000000000000@AdobeOrg"),
-    )
-    .unwrap_or_else(|error| panic!("{error}"));
+    org.edit_config(|config| config.replace("DEMO0000000000000000000@AdobeOrg", "OTHER000000000000000000@AdobeOrg"));
     let output = org.run(&["apply", "--resume", &run]).await;
     let (_, stderr) = texts(&output);
     assert_eq!(output.status.code(), Some(2), "{stderr}");

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use umapi_bulk::sim::SimOptions;
 
-use crate::apply_support::{Org, column, read_csv, summary, texts};
+use crate::apply_support::{Org, column, enterprise_add_file, read_csv, summary, texts};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn umapi_refusals_reach_results_with_code_message_and_hint() {
@@ -50,15 +50,10 @@ async fn a_long_retry_after_parks_the_run_with_unsent_rows_not_attempted() {
         ..SimOptions::demo(crate::sim_support::demo_state())
     };
     let org = Org::with(options, true).await;
-    let config = std::fs::read_to_string(org.path().join("umapi-bulk.toml")).unwrap_or_default();
-    let config = config.replace("action_rpm = 2", "action_rpm = 0").replace("max_wait = \"30s\"", "max_wait = \"5s\"");
-    std::fs::write(org.path().join("umapi-bulk.toml"), config).unwrap_or_else(|error| panic!("{error}"));
-    let mut text = String::from("Identity Type,Username,Domain,Email,First Name,Last Name,Country Code\n");
-    for index in 0..30 {
-        text.push_str(&format!(
-            "Enterprise ID,p{index}@example.com,example.com,p{index}@example.com,Pat,P{index},GB\n"
-        ));
-    }
+    org.edit_config(|config| {
+        config.replace("action_rpm = 2", "action_rpm = 0").replace("max_wait = \"30s\"", "max_wait = \"5s\"")
+    });
+    let text = enterprise_add_file("p", 30, None);
     let file = org.write("park.csv", &text);
     let output = org.run(&["apply", &file.display().to_string(), "--op", "add", "--max-wait", "5s"]).await;
     let (_, stderr) = texts(&output);
@@ -87,15 +82,8 @@ async fn a_parked_run_resumes_to_the_end_without_resending_answered_requests() {
         ..SimOptions::demo(crate::sim_support::demo_state())
     };
     let org = Org::with(options, true).await;
-    let config = std::fs::read_to_string(org.path().join("umapi-bulk.toml")).unwrap_or_default();
-    std::fs::write(org.path().join("umapi-bulk.toml"), config.replace("action_rpm = 2", "action_rpm = 0"))
-        .unwrap_or_else(|error| panic!("{error}"));
-    let mut text = String::from("Identity Type,Username,Domain,Email,First Name,Last Name,Country Code,User Groups\n");
-    for index in 0..30 {
-        text.push_str(&format!(
-            "Enterprise ID,r{index}@example.com,example.com,r{index}@example.com,Ray,R{index},GB,Contractors\n"
-        ));
-    }
+    org.edit_config(|config| config.replace("action_rpm = 2", "action_rpm = 0"));
+    let text = enterprise_add_file("r", 30, Some("Contractors"));
     let file = org.write("resume.csv", &text);
     let output = org.run(&["apply", &file.display().to_string(), "--op", "add", "--max-wait", "1s"]).await;
     assert_eq!(output.status.code(), Some(1), "{}", texts(&output).1);

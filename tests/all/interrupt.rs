@@ -6,22 +6,15 @@ use std::time::{Duration, Instant};
 
 use umapi_bulk::sim::SimOptions;
 
-use crate::apply_support::{Org, column, read_csv, summary, texts};
+use crate::apply_support::{Org, column, enterprise_add_file, read_csv, summary, texts};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ctrl_c_stops_cleanly_with_exit_130_and_the_run_resumes() {
     let options =
         SimOptions { latency: Duration::from_millis(150), ..SimOptions::unlimited(crate::sim_support::demo_state()) };
     let org = Org::with(options, true).await;
-    let config = std::fs::read_to_string(org.path().join("umapi-bulk.toml")).unwrap_or_default();
-    std::fs::write(org.path().join("umapi-bulk.toml"), config.replace("[limits]", "[limits]\nconcurrency = 1"))
-        .unwrap_or_else(|error| panic!("{error}"));
-    let mut text = String::from("Identity Type,Username,Domain,Email,First Name,Last Name,Country Code\n");
-    for index in 0..300 {
-        text.push_str(&format!(
-            "Enterprise ID,i{index}@example.com,example.com,i{index}@example.com,Ida,I{index},GB\n"
-        ));
-    }
+    org.edit_config(|config| config.replace("[limits]", "[limits]\nconcurrency = 1"));
+    let text = enterprise_add_file("i", 300, None);
     let file = org.write("interrupt.csv", &text).display().to_string();
 
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_umapi-bulk"));

@@ -37,12 +37,12 @@ async fn two_thousand_rows_under_faults_and_429_bursts_end_exactly_once_and_exac
     };
     let org = Org::with(options, true).await;
     // The client is told there is no limit, so it overshoots and draws 429 bursts; retries are fast.
-    let config = std::fs::read_to_string(org.path().join("umapi-bulk.toml")).unwrap_or_default();
-    let config = config.replace("action_rpm = 40", "action_rpm = 0").replace(
-        "[limits]",
-        "[limits]\nmax_attempts = 12\nbackoff_base = \"20ms\"\nbackoff_cap = \"200ms\"\nrequest_timeout = \"5s\"",
-    );
-    std::fs::write(org.path().join("umapi-bulk.toml"), config).unwrap_or_else(|error| panic!("{error}"));
+    org.edit_config(|config| {
+        config.replace("action_rpm = 40", "action_rpm = 0").replace(
+            "[limits]",
+            "[limits]\nmax_attempts = 12\nbackoff_base = \"20ms\"\nbackoff_cap = \"200ms\"\nrequest_timeout = \"5s\"",
+        )
+    });
     let file = org.write("soak.csv", &soak_file()).display().to_string();
 
     let output = org.run(&["apply", &file, "--op", "add"]).await;
