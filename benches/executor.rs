@@ -96,17 +96,19 @@ async fn main() -> anyhow::Result<()> {
     config.limits.window = window;
     let client = Arc::new(UmapiClient::new(&config, ClientOptions::default())?);
     let dir = tempfile::tempdir()?;
+    // The configuration file's default: four requests in flight.
+    let options = ExecuteOptions { test_mode: false, concurrency: 4 };
     println!(
         "executor bench: {REQUESTS} action requests of {COMMANDS_PER_REQUEST} commands, {RATE} per {window:?} window, \
          50 ms latency, concurrency {}",
-        config.limits.concurrency
+        options.concurrency
     );
     let started = Instant::now();
     let report = execute::execute(
         client,
         batches(),
         dir.path(),
-        ExecuteOptions::from_limits(&config.limits, false),
+        options,
         Arc::new(umapi_bulk::umapi::observe::NoObserver),
         CancelToken::new(),
     )

@@ -1,11 +1,10 @@
 //! The command line as clap derive types, with the help text that teaches the tool. Nothing here
-//! does work: `lib::run` turns these into each command's options.
+//! does work: the settings step (`settings`) turns these into each command's settings.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::exit_status::EXIT_CODES_HELP;
 use crate::model::Operation;
 
 /// Adobe Admin Console bulk operations from the command line: validate, plan and apply the
@@ -39,6 +38,14 @@ fn after_help() -> String {
          umapi-bulk apply samples/bulk-add.csv --op add --sim\n\n{EXIT_CODES_HELP}"
     )
 }
+
+/// The text printed by `--help` after the subcommands: the exit-code table.
+pub const EXIT_CODES_HELP: &str = "Exit codes:
+  0    success: every row succeeded or needed nothing (check: no errors; warnings are allowed)
+  1    some rows failed, were invalid (--skip-invalid) or were not sent (a parked run)
+  2    the input or the configuration is invalid, or a guard refused the plan; nothing was sent
+  3    authentication or connection failure
+  130  interrupted (Ctrl-C); the run folder is written and can be resumed";
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]

@@ -1,11 +1,18 @@
 //! The exit-code contract (SPEC section 3), the one place that gives each outcome its number.
 //!
-//! Commands return `Ok(ExitStatus)` for outcomes that are not errors (clean, some rows failed) and
-//! `Err` for everything else; an error that carries an `ExitStatus` (see [`Failure`]) picks its own
-//! code, any other error is a usage or configuration problem (2). Only `main` turns this into a
-//! process exit code.
+//! Commands return `Ok(ExitStatus)` for outcomes that are not errors (clean, some rows failed; a
+//! run's [`Verdict`] maps here) and `Err` for everything else. An error's code is read from the
+//! typed errors in its chain ([`status_of`]): a UMAPI client error is 3 (authentication or
+//! connection), 2 (configuration) or 130 (cancelled); [`Interrupted`] is 130; anything else is a
+//! usage, input or configuration problem (2). No library module decides a code; only `main` turns
+//! it into the process's (and ends quietly with 0 when stdout was closed: the reader had enough).
+//! `--help` lists the codes (`cli::EXIT_CODES_HELP`); a test holds the two together.
 
-use std::fmt;
+use std::process::ExitCode;
+
+use crate::execute::{AbortKind, AbortReason};
+use crate::report::finish::Verdict;
+use crate::umapi::error::ClientError;
 
 /// How a run ended, as a script sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,7 +31,7 @@ pub enum ExitStatus {
 
 impl ExitStatus {
     /// The process exit code.
-    pub fn code(self) -> i32 {
+    pub fn code(self) -> u8 {
         match self {
             Self::Success => 0,
             Self::RowsFailed => 1,
@@ -35,63 +42,107 @@ impl ExitStatus {
     }
 }
 
-/// An error that knows which exit code it deserves. Wrap with [`Failure::new`] and return it
-/// through `anyhow`; `main` downcasts to find the code.
-#[derive(Debug)]
-pub struct Failure {
-    /// The exit status.
-    pub status: ExitStatus,
-    /// What went wrong.
-    pub error: anyhow::Error,
-}
-
-impl Failure {
-    /// An error with a chosen exit status.
-    #[expect(clippy::new_ret_no_self, reason = "a Failure only ever travels inside anyhow::Error")]
-    pub fn new(status: ExitStatus, error: impl Into<anyhow::Error>) -> anyhow::Error {
-        anyhow::Error::new(Self { status, error: error.into() })
+impl From<ExitStatus> for ExitCode {
+    fn from(status: ExitStatus) -> Self {
+        ExitCode::from(status.code())
     }
 }
 
-impl fmt::Display for Failure {
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(formatter, "{}", self.error)
+impl From<Verdict> for ExitStatus {
+    /// SPEC 3: 0 all rows succeeded (or needed nothing); 1 some failed, were invalid or not sent
+    /// (a parked run, a journal that could not be written); 3 authentication or connection
+    /// failure; 130 interrupted.
+    fn from(verdict: Verdict) -> Self {
+        match verdict {
+            Verdict::Success => Self::Success,
+            Verdict::RowsFailed | Verdict::Aborted(AbortKind::Journal) => Self::RowsFailed,
+            Verdict::Aborted(AbortKind::Auth | AbortKind::Connection) => Self::AuthOrConnection,
+            Verdict::Interrupted => Self::Interrupted,
+        }
     }
 }
 
-impl std::error::Error for Failure {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        // The wrapped error itself (not its source), so that a hint attached to it stays in the chain.
-        Some(self.error.as_ref())
+impl From<&AbortReason> for ExitStatus {
+    /// The code of a run that an error stopped.
+    fn from(reason: &AbortReason) -> Self {
+        Self::from(Verdict::Aborted(reason.kind))
     }
 }
 
-/// The exit status an error deserves: its own if it carries one, else 2.
+impl From<&ClientError> for ExitStatus {
+    /// 2 for configuration, 130 for cancellation, 3 for the rest (UMAPI or IMS could not be used).
+    fn from(error: &ClientError) -> Self {
+        match error {
+            ClientError::Config(_) => Self::InvalidInput,
+            error if error.is_cancellation() => Self::Interrupted,
+            _ => Self::AuthOrConnection,
+        }
+    }
+}
+
+/// A command stopped by Ctrl-C before it could send anything (exit 130).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Interrupted(pub String);
+
+/// The exit status an error deserves, from the first typed error of its chain that has one.
 pub fn status_of(error: &anyhow::Error) -> ExitStatus {
     error
         .chain()
-        .find_map(|cause| cause.downcast_ref::<Failure>().map(|failure| failure.status))
+        .find_map(|cause| {
+            if let Some(error) = cause.downcast_ref::<ClientError>() {
+                Some(ExitStatus::from(error))
+            } else if cause.is::<Interrupted>() {
+                Some(ExitStatus::Interrupted)
+            } else {
+                None
+            }
+        })
         .unwrap_or(ExitStatus::InvalidInput)
 }
-
-/// The text printed by `--help` after the subcommands: the exit-code table.
-pub const EXIT_CODES_HELP: &str = "Exit codes:
-  0    success: every row succeeded or needed nothing (check: no errors; warnings are allowed)
-  1    some rows failed, were invalid (--skip-invalid) or were not sent (a parked run)
-  2    the input or the configuration is invalid, or a guard refused the plan; nothing was sent
-  3    authentication or connection failure
-  130  interrupted (Ctrl-C); the run folder is written and can be resumed";
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::execute::AbortKind;
+    use crate::umapi::error::{AuthError, ConfigError};
 
     #[test]
-    fn failure_carries_its_status_through_context() {
-        let error = Failure::new(ExitStatus::AuthOrConnection, anyhow::anyhow!("refused"));
-        let error = error.context("while fetching a token");
+    fn typed_errors_choose_their_code_through_context_and_hints() {
+        let error = ClientError::Auth(AuthError::Forbidden { detail: None }).into_anyhow();
+        let error = error.context("while reading the org");
         assert_eq!(status_of(&error), ExitStatus::AuthOrConnection);
+        assert_eq!(status_of(&ClientError::Config(ConfigError::MissingSecret).into_anyhow()), ExitStatus::InvalidInput);
+        assert_eq!(status_of(&ClientError::Cancelled.into_anyhow()), ExitStatus::Interrupted);
+        assert_eq!(status_of(&anyhow::Error::new(Interrupted("stopped".into()))), ExitStatus::Interrupted);
         assert_eq!(status_of(&anyhow::anyhow!("plain")), ExitStatus::InvalidInput);
         assert_eq!(ExitStatus::Interrupted.code(), 130);
+    }
+
+    #[test]
+    fn abort_kinds_map_to_exit_statuses() {
+        let reason = |kind| AbortReason { kind, message: String::new(), hint: None };
+        assert_eq!(ExitStatus::from(&reason(AbortKind::Auth)), ExitStatus::AuthOrConnection);
+        assert_eq!(ExitStatus::from(&reason(AbortKind::Connection)), ExitStatus::AuthOrConnection);
+        assert_eq!(ExitStatus::from(&reason(AbortKind::Journal)), ExitStatus::RowsFailed);
+        assert_eq!(ExitStatus::from(Verdict::Interrupted), ExitStatus::Interrupted);
+        assert_eq!(ExitStatus::from(Verdict::RowsFailed), ExitStatus::RowsFailed);
+    }
+
+    #[test]
+    fn help_lists_every_exit_code() {
+        for status in [
+            ExitStatus::Success,
+            ExitStatus::RowsFailed,
+            ExitStatus::InvalidInput,
+            ExitStatus::AuthOrConnection,
+            ExitStatus::Interrupted,
+        ] {
+            let code = status.code().to_string();
+            assert!(
+                crate::cli::EXIT_CODES_HELP.lines().any(|line| line.trim_start().starts_with(&format!("{code} "))),
+                "--help lacks exit code {code}"
+            );
+        }
     }
 }

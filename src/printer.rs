@@ -1,11 +1,21 @@
-//! Where text goes. stdout is data (reports, JSON, CSV templates); stderr is for people
-//! (diagnostics, progress, summaries). `--quiet` silences the people channel except errors,
-//! `--verbose` adds detail, `NO_COLOR` and a non-terminal stderr turn colour off.
+//! Where text goes — all of the tool's terminal output but the progress display. stdout is data
+//! (reports, JSON, CSV templates); stderr is for people (diagnostics, summaries, warnings,
+//! errors). `--quiet` silences the people channel except errors (and, for diagnostics, except
+//! error diagnostics), `--verbose` adds detail, `NO_COLOR` and a non-terminal stderr turn colour
+//! off.
 //!
-//! Only `commands`, `printer` and `progress` write to the terminal; library layers report through
-//! return values and observer traits.
+//! Errors are rendered `error:` / `Caused by:` / `hint:` (the hint travels in the error, see
+//! `crate::hint`); diagnostics through validation's one renderer. A reader that closes stdout
+//! early (`... --format json | head -1`) is no error of ours: [`Printer::data`] reports it as
+//! [`StdoutClosed`] and `main` ends quietly with exit 0.
+//!
+//! Only `commands`, `main`, `printer` and `progress` write to the terminal; library layers report
+//! through return values and observer traits.
 
 use std::io::{self, IsTerminal, Write};
+
+use crate::hint::hint_of;
+use crate::validation::{Diagnostic, Severity, render};
 
 /// How chatty the people channel is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -16,6 +26,16 @@ pub enum Verbosity {
     Normal,
     /// Extra detail (`--verbose`).
     Verbose,
+}
+
+/// stdout was closed by its reader: the command stops writing and the process ends quietly with 0.
+#[derive(Debug, thiserror::Error)]
+#[error("stdout was closed")]
+pub struct StdoutClosed;
+
+/// Whether an error only says that stdout was closed.
+pub fn stdout_closed(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| cause.is::<StdoutClosed>())
 }
 
 /// The one printer of a process.
@@ -49,24 +69,32 @@ impl Printer {
         self.color
     }
 
-    /// Writes data to stdout (never silenced).
-    pub fn data(&self, text: &str) -> io::Result<()> {
+    /// Writes data to stdout (never silenced). A closed stdout is [`StdoutClosed`].
+    pub fn data(&self, text: &str) -> anyhow::Result<()> {
+        self.data_bytes(text.as_bytes())
+    }
+
+    /// Writes bytes to stdout (an export's CSV), like [`Printer::data`].
+    pub fn data_bytes(&self, bytes: &[u8]) -> anyhow::Result<()> {
         let mut stdout = io::stdout().lock();
-        stdout.write_all(text.as_bytes())?;
-        stdout.flush()
+        match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+            Ok(()) => Ok(()),
+            Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Err(StdoutClosed.into()),
+            Err(error) => Err(anyhow::Error::new(error).context("cannot write to stdout")),
+        }
     }
 
     /// A line for people (silenced by `--quiet`).
     pub fn info(&self, line: &str) {
         if self.verbosity >= Verbosity::Normal {
-            let _ = writeln!(io::stderr().lock(), "{line}");
+            self.people(&format!("{line}\n"));
         }
     }
 
     /// A line shown only with `--verbose`.
     pub fn detail(&self, line: &str) {
         if self.verbosity >= Verbosity::Verbose {
-            let _ = writeln!(io::stderr().lock(), "{line}");
+            self.people(&format!("{line}\n"));
         }
     }
 
@@ -74,57 +102,53 @@ impl Printer {
     pub fn warn(&self, message: &str) {
         if self.verbosity >= Verbosity::Normal {
             let label = self.paint("warning", "33;1");
-            let _ = writeln!(io::stderr().lock(), "{label}: {message}");
+            self.people(&format!("{label}: {message}\n"));
         }
     }
 
-    /// An error with its cause chain and an optional hint (see [`with_hint`]); never silenced.
+    /// Diagnostics in the concise form: every one, or with `--quiet` the errors only.
+    pub fn diagnostics(&self, diagnostics: &[Diagnostic]) {
+        let text = if self.verbosity == Verbosity::Quiet {
+            let errors: Vec<Diagnostic> =
+                diagnostics.iter().filter(|diagnostic| diagnostic.severity == Severity::Error).cloned().collect();
+            render::human_diagnostics(&errors, self.color)
+        } else {
+            render::human_diagnostics(diagnostics, self.color)
+        };
+        if !text.is_empty() {
+            self.people(&text);
+        }
+    }
+
+    /// An error with its cause chain and its hint, if it carries one; never silenced.
     pub fn error(&self, error: &anyhow::Error) {
-        let mut stderr = io::stderr().lock();
-        let label = self.paint("error", "31;1");
-        let _ = writeln!(stderr, "{label}: {error}");
+        let mut text = format!("{}: {error}\n", self.paint("error", "31;1"));
         let mut previous = error.to_string();
         for cause in error.chain().skip(1) {
-            let text = cause.to_string();
-            if text != previous && !previous.ends_with(&text) {
-                let _ = writeln!(stderr, "  Caused by: {text}");
+            let cause = cause.to_string();
+            if cause != previous && !previous.ends_with(&cause) {
+                text.push_str(&format!("  Caused by: {cause}\n"));
             }
-            previous = text;
+            previous = cause;
         }
-        if let Some(hinted) = error.chain().find_map(|cause| cause.downcast_ref::<HintedError>()) {
-            let label = self.paint("hint", "36;1");
-            let _ = writeln!(stderr, "{label}: {}", hinted.hint);
+        if let Some(hint) = hint_of(error) {
+            text.push_str(&format!("{}: {hint}\n", self.paint("hint", "36;1")));
         }
+        self.people(&text);
+    }
+
+    /// A command-line error or `--help`/`--version` text, rendered by clap on the stream it chose.
+    pub fn usage(&self, error: &clap::Error) {
+        let _ = error.print();
     }
 
     /// Wraps `text` in an ANSI colour when colour is on.
     pub fn paint(&self, text: &str, code: &str) -> String {
         if self.color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() }
     }
-}
 
-/// Attaches a `hint:` line to an error: the error keeps its message, the printer shows the hint.
-pub fn with_hint(error: anyhow::Error, hint: impl Into<String>) -> anyhow::Error {
-    let hint = hint.into();
-    let message = error.to_string();
-    anyhow::Error::new(HintedError { message, hint, source: error })
-}
-
-#[derive(Debug)]
-struct HintedError {
-    message: String,
-    hint: String,
-    source: anyhow::Error,
-}
-
-impl std::fmt::Display for HintedError {
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        formatter.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for HintedError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(self.source.as_ref())
+    /// Writes to stderr; a closed stderr is ignored (there is nobody left to tell).
+    fn people(&self, text: &str) {
+        let _ = io::stderr().lock().write_all(text.as_bytes());
     }
 }

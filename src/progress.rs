@@ -1,7 +1,9 @@
 //! Progress on stderr while a run talks to UMAPI: indicatif bars (one per phase: reading the org,
 //! sending requests, reading licences) with rate and ETA, and a countdown during server-requested
 //! waits. When stderr is not a terminal (CI, cron, a pipe) the same events become plain lines, and
-//! with `--quiet` nothing is shown. Implements the executor's observer traits; no other layer draws.
+//! with `--quiet` nothing is shown ([`Mode`], chosen by the command from its printer). Implements
+//! the executor's observer traits; no other layer draws. A second Ctrl-C ends the run at once
+//! (`apply` says so through [`Progress::line`]).
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -11,14 +13,16 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use time::OffsetDateTime;
 
 use crate::execute::{Batch, CommandOutcome, Observer};
-use crate::printer::{Printer, Verbosity};
 use crate::umapi::observe::{ClientObserver, ReadProgress, RetryInfo};
 
 /// How progress is shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Mode {
+pub enum Mode {
+    /// indicatif bars (stderr is a terminal).
     Bars,
+    /// Plain lines (CI, cron, a pipe).
     Lines,
+    /// Nothing (`--quiet`).
     Silent,
 }
 
@@ -37,17 +41,12 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// Progress for this printer: bars on a terminal, lines otherwise, nothing with `--quiet`.
-    pub fn new(printer: &Printer) -> Self {
-        let mode = match (printer.verbosity(), printer.stderr_is_terminal()) {
-            (Verbosity::Quiet, _) => Mode::Silent,
-            (_, true) => Mode::Bars,
-            (_, false) => Mode::Lines,
-        };
+    /// Progress shown in `mode`; `verbose` adds a line per request batch and per read page.
+    pub fn new(mode: Mode, verbose: bool) -> Self {
         let target = if mode == Mode::Bars { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() };
         Self {
             mode,
-            verbose: printer.verbosity() == Verbosity::Verbose,
+            verbose,
             multi: MultiProgress::with_draw_target(target),
             phase: Mutex::new(None),
             commands_total: AtomicU64::new(0),

@@ -8,36 +8,22 @@
 //! Owns printing only; reading and rules are `validation`'s. It asks for the report alone
 //! (`check_file_report`): the diagnostics of `check_file` without owning any record or row.
 
-use std::io::Write;
-
-use anyhow::Context as _;
-
-use crate::Context;
-use crate::cli::{CheckArgs, Format};
 use crate::exit_status::ExitStatus;
-use crate::printer::{Verbosity, with_hint};
-use crate::validation::{self, CheckOptions, Checked as _, Severity, render};
+use crate::hint::with_hint;
+use crate::printer::Printer;
+use crate::settings::{CheckFormat, CheckSettings};
+use crate::validation::{self, CheckOptions, Checked as _, render};
 
 /// Runs `check`.
-pub fn run(context: &Context, args: CheckArgs) -> anyhow::Result<ExitStatus> {
-    let config = context.config()?;
-    let options = CheckOptions { operation: args.op.into(), claimed_domains: config.claimed_domains };
-    let checked = validation::check_file_report(&args.file, &options)
-        .map_err(|error| with_hint(anyhow::Error::new(error), "check the path; the file must be readable"))?;
-    let printer = &context.printer;
-    match args.format {
-        Format::Json => printer.data(&render::json(&checked)).context("cannot write to stdout")?,
-        Format::Human if printer.verbosity() == Verbosity::Quiet => {
-            let errors: Vec<_> = checked
-                .diagnostics
-                .iter()
-                .filter(|diagnostic| diagnostic.severity == Severity::Error)
-                .cloned()
-                .collect();
-            let _ = std::io::stderr().lock().write_all(render::human_diagnostics(&errors, printer.color()).as_bytes());
-        }
-        Format::Human => {
-            let _ = std::io::stderr().lock().write_all(render::human(&checked, printer.color()).as_bytes());
+pub fn run(printer: &Printer, settings: CheckSettings) -> anyhow::Result<ExitStatus> {
+    let options = CheckOptions { operation: settings.operation, claimed_domains: settings.claimed_domains };
+    let checked = validation::check_file_report(&settings.file, &options)
+        .map_err(|error| with_hint(error, "check the path; the file must be readable"))?;
+    match settings.format {
+        CheckFormat::Json => printer.data(&render::json(&checked))?,
+        CheckFormat::Human => {
+            printer.diagnostics(&checked.diagnostics);
+            printer.info(&render::summary(&checked));
         }
     }
     Ok(if checked.has_errors() { ExitStatus::RowsFailed } else { ExitStatus::Success })

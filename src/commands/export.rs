@@ -2,37 +2,26 @@
 //! written in the Console's user CSV format with memberships split back into Product
 //! Configurations, User Groups and Admin Roles (+ the "… Administered" columns), so that the file
 //! can be edited and fed back to `plan`/`apply --op edit` (SPEC 3: the round trip of an unchanged
-//! export plans no change).
+//! export plans no change). The format is `report::console_user`'s.
 
-use std::io::Write;
 use std::path::Path;
-use std::sync::Arc;
 
 use anyhow::Context as _;
 
-use crate::Context;
-use crate::cli::{ExportCommand, ExportUsersArgs};
-use crate::commands::target;
-use crate::execute::CancelToken;
+use super::{Org, progress};
 use crate::exit_status::ExitStatus;
 use crate::plan::catalogue::Catalogue;
-use crate::progress::Progress;
-use crate::report::console_user::{USER_COLUMNS, user_cells};
-use crate::report::csv_safe::ReportWriter;
-use crate::umapi::wire::User;
+use crate::printer::Printer;
+use crate::report::console_user;
+use crate::settings::ExportSettings;
+use crate::umapi::CancelToken;
 
-/// Runs `export`.
-pub fn run(context: &Context, command: ExportCommand) -> anyhow::Result<ExitStatus> {
-    match command {
-        ExportCommand::Users(args) => target::runtime()?.block_on(export_users(context, args)),
-    }
-}
-
-async fn export_users(context: &Context, args: ExportUsersArgs) -> anyhow::Result<ExitStatus> {
-    let target = target::connect(context, &args.target).await?;
+/// Runs `export users`.
+pub async fn run(printer: &Printer, settings: ExportSettings) -> anyhow::Result<ExitStatus> {
+    let org = Org::connect(printer, &settings.target).await?;
     let result = async {
-        let progress = Arc::new(Progress::new(&context.printer));
-        let client = target.client(progress.clone())?;
+        let progress = progress(printer);
+        let client = org.client(&progress)?;
         let cancel = CancelToken::new();
         progress.start_phase("reading groups");
         let groups = client.all_groups(&cancel).await.map_err(|error| error.into_anyhow())?;
@@ -43,40 +32,28 @@ async fn export_users(context: &Context, args: ExportUsersArgs) -> anyhow::Resul
         let catalogue = Catalogue::from_groups(&groups.items);
         let mut users = users.items;
         users.sort_by_key(|user| user.email.to_lowercase());
-        let bytes = render(&users, &catalogue)?;
-        write_output(&args.output, &bytes)?;
-        if args.output.as_os_str() != "-" {
-            context.printer.info(&format!(
-                "exported {} users ({} groups and product configurations) to {}",
-                users.len(),
-                groups.items.len(),
-                args.output.display()
-            ));
+        let bytes = console_user::export(&users, &catalogue)?;
+        match &settings.output {
+            None => printer.data_bytes(&bytes)?,
+            Some(path) => {
+                write_file(path, &bytes)?;
+                printer.info(&format!(
+                    "exported {} users ({} groups and product configurations) to {}",
+                    users.len(),
+                    groups.items.len(),
+                    path.display()
+                ));
+            }
         }
         Ok(ExitStatus::Success)
     }
     .await;
-    target.shutdown().await;
+    org.shutdown().await;
     result
 }
 
-/// The export as bytes: BOM, CRLF, the Console's columns, one row per user.
-pub fn render(users: &[User], catalogue: &Catalogue) -> anyhow::Result<Vec<u8>> {
-    let mut writer = ReportWriter::new(Vec::new())?;
-    writer.row(USER_COLUMNS)?;
-    for user in users {
-        writer.row(user_cells(user, catalogue, true))?;
-    }
-    Ok(writer.finish()?)
-}
-
-fn write_output(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    if path.as_os_str() == "-" {
-        let mut stdout = std::io::stdout().lock();
-        stdout.write_all(bytes)?;
-        stdout.flush()?;
-        return Ok(());
-    }
+/// Writes the export beside its final name, then renames it: a half-written file never has it.
+fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let temporary = path.with_extension("csv.partial");
     fs_err::write(&temporary, bytes).context("cannot write the export")?;
     fs_err::rename(&temporary, path).context("cannot write the export")?;

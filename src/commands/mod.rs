@@ -1,17 +1,146 @@
-//! One file per verb. Each command turns its clap arguments into its own options, does its work
-//! through the library layers, prints through the [`crate::printer::Printer`] and returns an
-//! [`crate::exit_status::ExitStatus`].
+//! One file per verb. Each command takes its settings (resolved by `settings`), calls the library
+//! layers, prints through the [`Printer`] and returns an [`ExitStatus`]; errors go up to `main`,
+//! which maps them to exit codes (`exit_status`). This file dispatches, and holds what the verbs
+//! that reach an org share: the runtime, the connection to the org (the configured one or the
+//! built-in simulator), the progress display, and the validation step of `plan` and `apply` with
+//! its diagnostics. Verbs import this file, never each other.
 
 pub mod apply;
 pub mod check;
 pub mod export;
-pub(crate) mod finish;
-pub(crate) mod org_reads;
-pub(crate) mod outcomes;
 pub mod plan;
-pub(crate) mod prepare;
 pub mod runs;
 pub mod sim;
 pub mod split;
-pub(crate) mod target;
 pub mod template;
+
+use std::sync::Arc;
+
+use anyhow::Context as _;
+
+use crate::exit_status::ExitStatus;
+use crate::hint::with_hint;
+use crate::model::Operation;
+use crate::plan::PlanIssue;
+use crate::printer::{Printer, Verbosity};
+use crate::progress::{Mode, Progress};
+use crate::settings::{self, Config, Settings, Target};
+use crate::sim::{SimHandle, SimOptions};
+use crate::text::plural;
+use crate::umapi::client::{ClientOptions, UmapiClient};
+use crate::validation::{self, CheckOptions, CheckedFile};
+
+/// Runs one command.
+pub fn run(printer: &Printer, settings: Settings) -> anyhow::Result<ExitStatus> {
+    match settings {
+        Settings::Check(settings) => check::run(printer, settings),
+        Settings::Plan(settings) => runtime()?.block_on(plan::run(printer, settings)),
+        Settings::Apply(settings) => runtime()?.block_on(apply::run(printer, settings)),
+        Settings::Export(settings) => runtime()?.block_on(export::run(printer, settings)),
+        Settings::Template(settings) => template::run(printer, settings),
+        Settings::Split(settings) => split::run(printer, settings),
+        Settings::Sim(settings) => sim::run(printer, settings),
+        Settings::Runs(settings) => runs::run(printer, settings),
+    }
+}
+
+/// A tokio runtime for one command.
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+/// The progress display for this printer: bars on a terminal, lines otherwise, nothing with
+/// `--quiet`.
+fn progress(printer: &Printer) -> Arc<Progress> {
+    let mode = match (printer.verbosity(), printer.stderr_is_terminal()) {
+        (Verbosity::Quiet, _) => Mode::Silent,
+        (_, true) => Mode::Bars,
+        (_, false) => Mode::Lines,
+    };
+    Arc::new(Progress::new(mode, printer.verbosity() == Verbosity::Verbose))
+}
+
+/// The org a command works on, connected.
+struct Org {
+    /// The configuration (for `--sim`: the simulator's org, client and URLs).
+    config: Config,
+    /// The in-process simulator, kept alive while the command runs.
+    simulator: Option<SimHandle>,
+}
+
+impl Org {
+    /// Starts the simulator for `--sim`; prints the line that says which org it is.
+    async fn connect(printer: &Printer, target: &Target) -> anyhow::Result<Self> {
+        match target {
+            Target::Simulator { state, limits } => {
+                let state = match state {
+                    Some(path) => crate::sim::load_state(path)?,
+                    None => crate::sim::demo_state()?,
+                };
+                let org_id = state.org_id.clone();
+                let handle =
+                    crate::sim::start(SimOptions::demo(state)).await.context("cannot start the built-in simulator")?;
+                let config = settings::simulator_config(handle.client_config(), handle.claimed_domains(), limits);
+                printer.info(&format!(
+                    "using the built-in UMAPI simulator at {} (org {org_id}); nothing leaves this machine",
+                    handle.base_url()
+                ));
+                Ok(Self { config, simulator: Some(handle) })
+            }
+            Target::Org(config) => {
+                printer.detail(&format!("org {} at {}", config.org_id, config.umapi_url));
+                Ok(Self { config: config.clone(), simulator: None })
+            }
+        }
+    }
+
+    /// Whether this is the built-in simulator.
+    fn is_simulator(&self) -> bool {
+        self.simulator.is_some()
+    }
+
+    /// A UMAPI client for this org, reporting to `progress`.
+    fn client(&self, progress: &Arc<Progress>) -> anyhow::Result<Arc<UmapiClient>> {
+        let options = ClientOptions { observer: progress.clone(), ..ClientOptions::default() };
+        UmapiClient::new(&self.config.client(), options).map(Arc::new).map_err(|error| error.into_anyhow())
+    }
+
+    /// Stops the simulator, if any.
+    async fn shutdown(self) {
+        if let Some(simulator) = self.simulator {
+            simulator.shutdown().await;
+        }
+    }
+}
+
+/// Validates the file for `plan` and `apply` and prints its diagnostics. A file-level error
+/// refuses the file; row errors do not stop here: the org's names are checked too, so that every
+/// problem of the file is reported in one go before the caller decides.
+fn validate(
+    printer: &Printer,
+    config: &Config,
+    file: &std::path::Path,
+    operation: Operation,
+) -> anyhow::Result<CheckedFile> {
+    let options = CheckOptions { operation, claimed_domains: config.claimed_domains.clone() };
+    let checked = validation::check_file(file, &options)?;
+    printer.diagnostics(&checked.diagnostics);
+    if checked.file_level_error() {
+        let (errors, _) = checked.counts();
+        return Err(with_hint(
+            anyhow::anyhow!("{}: {}; nothing was sent", file.display(), plural(errors, "error", "errors")),
+            format!("`umapi-bulk check {} --op {operation}` explains each problem", file.display()),
+        ));
+    }
+    Ok(checked)
+}
+
+/// Plan-time issues, in the same form as `check`'s diagnostics.
+fn print_issues(printer: &Printer, issues: &[PlanIssue]) {
+    let diagnostics: Vec<_> = issues.iter().map(PlanIssue::diagnostic).collect();
+    printer.diagnostics(&diagnostics);
+}

@@ -4,25 +4,24 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::{Context as _, bail};
 use time::OffsetDateTime;
 
-use crate::Context;
-use crate::cli::RunsCommand;
 use crate::exit_status::ExitStatus;
-use crate::printer::with_hint;
+use crate::hint::with_hint;
+use crate::printer::Printer;
+use crate::report::results::ResultKind;
 use crate::report::run_folder;
 use crate::report::summary::{self, Summary};
-use crate::settings::parse_duration;
+use crate::settings::RunsSettings;
+use crate::text::{format_duration, rfc3339};
 
 /// Runs `runs`.
-pub fn run(context: &Context, command: RunsCommand) -> anyhow::Result<ExitStatus> {
-    match command {
-        RunsCommand::List(args) => list(context, &args.out_dir),
-        RunsCommand::Show(args) => show(context, &resolve(&args.out_dir, &args.run)?),
-        RunsCommand::Prune(args) => {
-            let age = parse_duration(&args.older_than).context("invalid --older-than")?;
-            prune(context, &args.out_dir, age, args.dry_run, OffsetDateTime::now_utc())
+pub fn run(printer: &Printer, settings: RunsSettings) -> anyhow::Result<ExitStatus> {
+    match settings {
+        RunsSettings::List { out_dir } => list(printer, &out_dir),
+        RunsSettings::Show { run, out_dir } => show(printer, &resolve(&out_dir, &run)?),
+        RunsSettings::Prune { out_dir, older_than, dry_run } => {
+            prune(printer, &out_dir, older_than, dry_run, OffsetDateTime::now_utc())
         }
     }
 }
@@ -47,16 +46,16 @@ fn describe(folder: &Path) -> (String, Option<Summary>) {
 
 fn status_text(summary: Option<&Summary>, folder: &Path) -> String {
     match summary {
-        Some(summary) => format!("{:?}", summary.status).to_lowercase(),
+        Some(summary) => summary.status.as_str().to_string(),
         None if folder.join(run_folder::JOURNAL).is_file() => "interrupted (resumable)".into(),
         None => "incomplete".into(),
     }
 }
 
-fn list(context: &Context, out_dir: &Path) -> anyhow::Result<ExitStatus> {
+fn list(printer: &Printer, out_dir: &Path) -> anyhow::Result<ExitStatus> {
     let folders = run_folder::list(out_dir)?;
     if folders.is_empty() {
-        context.printer.info(&format!("no runs under {}", out_dir.display()));
+        printer.info(&format!("no runs under {}", out_dir.display()));
         return Ok(ExitStatus::Success);
     }
     let mut text = format!(
@@ -65,22 +64,22 @@ fn list(context: &Context, out_dir: &Path) -> anyhow::Result<ExitStatus> {
     );
     for folder in &folders {
         let (name, summary) = describe(folder);
-        let started = run_folder::started_at(folder).map(run_folder::rfc3339).unwrap_or_default();
+        let started = run_folder::started_at(folder).map(rfc3339).unwrap_or_default();
         let status = status_text(summary.as_ref(), folder);
         let line = match &summary {
             Some(summary) => {
-                let count = |kind: &str| summary.results.get(kind).copied().unwrap_or(0);
+                let count = |kind: ResultKind| summary.results.get(kind);
                 format!(
                     "{:<40} {:<20} {:<7} {:>5} {:>7} {:>6} {:>7} {:>7} {:>9}  {:<5} {}\n",
                     name,
                     started.trim_end_matches('Z'),
-                    summary.operation,
+                    summary.operation.as_str(),
                     summary.rows,
-                    count("Success"),
-                    count("Failed"),
-                    count("Invalid"),
-                    count("Skipped"),
-                    count("Not Attempted"),
+                    count(ResultKind::Success),
+                    count(ResultKind::Failed),
+                    count(ResultKind::Invalid),
+                    count(ResultKind::Skipped),
+                    count(ResultKind::NotAttempted),
                     if summary.test_mode { "yes" } else { "no" },
                     status
                 )
@@ -102,11 +101,11 @@ fn list(context: &Context, out_dir: &Path) -> anyhow::Result<ExitStatus> {
         };
         text.push_str(&line);
     }
-    context.printer.data(&text)?;
+    printer.data(&text)?;
     Ok(ExitStatus::Success)
 }
 
-fn show(context: &Context, folder: &Path) -> anyhow::Result<ExitStatus> {
+fn show(printer: &Printer, folder: &Path) -> anyhow::Result<ExitStatus> {
     let (name, summary) = describe(folder);
     let mut text = format!("run {name}\n  folder: {}\n", folder.display());
     match &summary {
@@ -124,19 +123,10 @@ fn show(context: &Context, folder: &Path) -> anyhow::Result<ExitStatus> {
                 summary.wall_time_secs
             ));
             text.push_str(&format!("  rows: {}\n", summary.rows));
-            for (kind, count) in &summary.results {
-                text.push_str(&format!("    {kind:<14} {count}\n"));
+            for (kind, count) in summary.results.iter() {
+                text.push_str(&format!("    {:<14} {count}\n", kind.as_str()));
             }
-            let requests = &summary.requests;
-            text.push_str(&format!(
-                "  requests: {} action ({} attempts), {} reads, {} retries, {} throttled (429), {:.1} s waited\n",
-                requests.action_requests,
-                requests.action_attempts,
-                requests.read_requests,
-                requests.retries,
-                requests.throttled,
-                requests.waited_ms as f64 / 1000.0
-            ));
+            text.push_str(&format!("  requests: {}\n", summary.requests.describe()));
             for (configuration, deficit) in &summary.deficit {
                 text.push_str(&format!("  no licence: {deficit} in {configuration}\n"));
             }
@@ -163,20 +153,17 @@ fn show(context: &Context, folder: &Path) -> anyhow::Result<ExitStatus> {
     {
         text.push_str(&format!("  resume with: umapi-bulk apply --resume {}\n", folder.display()));
     }
-    context.printer.data(&text)?;
+    printer.data(&text)?;
     Ok(ExitStatus::Success)
 }
 
 fn prune(
-    context: &Context,
+    printer: &Printer,
     out_dir: &Path,
     age: Duration,
     dry_run: bool,
     now: OffsetDateTime,
 ) -> anyhow::Result<ExitStatus> {
-    if age.is_zero() {
-        bail!("--older-than must be more than zero");
-    }
     let cutoff = now - age;
     let mut removed = 0;
     for folder in run_folder::list(out_dir)? {
@@ -185,16 +172,14 @@ fn prune(
             continue;
         }
         if dry_run {
-            context.printer.data(&format!("would delete {}\n", folder.display()))?;
+            printer.data(&format!("would delete {}\n", folder.display()))?;
         } else {
             fs_err::remove_dir_all(&folder)?;
-            context.printer.info(&format!("deleted {}", folder.display()));
+            printer.info(&format!("deleted {}", folder.display()));
         }
         removed += 1;
     }
     let verb = if dry_run { "would delete" } else { "deleted" };
-    context
-        .printer
-        .info(&format!("{verb} {removed} run folder(s) older than {}", crate::settings::format_duration(age)));
+    printer.info(&format!("{verb} {removed} run folder(s) older than {}", format_duration(age)));
     Ok(ExitStatus::Success)
 }

@@ -2,82 +2,72 @@
 //! the org as `/_sim/state` would (`--dump`).
 //!
 //! stdout carries exactly one line, `listening on http://ADDR` (tests read the port from it), and
-//! is then quiet; the simulator's log goes to stderr (silenced by `--quiet`). Turns the clap
-//! arguments into [`SimOptions`]; everything else is `crate::sim`'s.
+//! is then quiet; the simulator's log goes to stderr (silenced by `--quiet`). Builds the
+//! [`SimOptions`] from the settings (the flags were checked there); everything else is
+//! `crate::sim`'s.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::Context as _;
 
-use crate::Context;
-use crate::cli::{RetryAfterForm as CliRetryAfter, SimArgs};
 use crate::exit_status::ExitStatus;
-use crate::sim::{self, RetryAfterForm, SimOptions};
+use crate::hint::with_hint;
+use crate::printer::Printer;
+use crate::settings::{ServeSettings, SimSettings};
+use crate::sim::{self, SimOptions};
 
 /// Runs `sim`.
-pub fn run(context: &Context, args: SimArgs) -> anyhow::Result<ExitStatus> {
-    let state = sim::load_state(&args.state).with_context(|| {
-        format!("cannot use the org state file {}\nhint: the demo org is samples/org.json", args.state.display())
+pub fn run(printer: &Printer, settings: SimSettings) -> anyhow::Result<ExitStatus> {
+    let state_file = match &settings {
+        SimSettings::Dump { state } => state,
+        SimSettings::Serve(serve) => &serve.state,
+    };
+    let state = sim::load_state(state_file).map_err(|error| {
+        let error = error.context(format!("cannot use the org state file {}", state_file.display()));
+        with_hint(error, "the demo org is samples/org.json")
     })?;
-    if args.dump {
-        let snapshot = sim::dump_state(&state)?;
-        let text = serde_json::to_string_pretty(&snapshot).context("cannot render the org state")?;
-        context.printer.data(&format!("{text}\n")).context("cannot write to stdout")?;
-        return Ok(ExitStatus::Success);
-    }
-    let options = options_from(&args, state, context)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    runtime.block_on(async {
+    let serve = match settings {
+        SimSettings::Dump { .. } => {
+            let snapshot = sim::dump_state(&state)?;
+            let text = serde_json::to_string_pretty(&snapshot).context("cannot render the org state")?;
+            printer.data(&format!("{text}\n"))?;
+            return Ok(ExitStatus::Success);
+        }
+        SimSettings::Serve(serve) => serve,
+    };
+    let options = options(&serve, state, printer);
+    super::runtime()?.block_on(async {
         let handle = sim::start(options).await?;
-        context.printer.data(&format!("listening on {}\n", handle.base_url())).context("cannot write to stdout")?;
-        context.printer.info(&format!(
+        printer.data(&format!("listening on {}\n", handle.base_url()))?;
+        printer.info(&format!(
             "sim: UMAPI at {}; IMS at {}/ims/token/v3; state at {}/_sim/state; Ctrl-C stops",
             handle.umapi_url(),
             handle.base_url(),
             handle.base_url()
         ));
         tokio::signal::ctrl_c().await.context("cannot wait for Ctrl-C")?;
-        context.printer.info("sim: stopping");
+        printer.info("sim: stopping");
         handle.shutdown().await;
         Ok(ExitStatus::Success)
     })
 }
 
-fn options_from(args: &SimArgs, state: sim::OrgState, context: &Context) -> anyhow::Result<SimOptions> {
-    let listen: SocketAddr = args
-        .listen
-        .parse()
-        .with_context(|| format!("--listen {:?} is not an address\nhint: use 127.0.0.1:PORT", args.listen))?;
-    if !(0.0..=1.0).contains(&args.fault_rate) {
-        anyhow::bail!("--fault-rate {} is not between 0.0 and 1.0", args.fault_rate);
-    }
-    if args.window_secs == 0 {
-        anyhow::bail!("--window-secs must be at least 1");
-    }
-    let printer = context.printer.clone();
+fn options(serve: &ServeSettings, state: sim::OrgState, printer: &Printer) -> SimOptions {
+    let printer = printer.clone();
     let log: sim::LogSink = Arc::new(move |line: &str| printer.info(line));
-    Ok(SimOptions {
-        listen,
+    SimOptions {
+        listen: serve.listen,
         state,
-        action_rpm: args.action_rpm,
-        read_rpm: args.read_rpm,
-        groups_rpm: args.groups_rpm,
-        global_rpm: args.global_rpm,
-        window: Duration::from_secs(args.window_secs),
-        latency: Duration::from_millis(args.latency_ms),
-        fault_rate: args.fault_rate,
-        retry_after: match args.retry_after {
-            CliRetryAfter::Seconds => RetryAfterForm::Seconds,
-            CliRetryAfter::Date => RetryAfterForm::HttpDate,
-        },
-        seed: args.seed,
-        token_ttl: Duration::from_secs(args.token_ttl_secs),
+        action_rpm: serve.action_rpm,
+        read_rpm: serve.read_rpm,
+        groups_rpm: serve.groups_rpm,
+        global_rpm: serve.global_rpm,
+        window: serve.window,
+        latency: serve.latency,
+        fault_rate: serve.fault_rate,
+        retry_after: serve.retry_after,
+        seed: serve.seed,
+        token_ttl: serve.token_ttl,
         log: Some(log),
-    })
+    }
 }

@@ -5,40 +5,32 @@
 
 use anyhow::Context as _;
 
-use crate::Context;
-use crate::cli::SplitArgs;
-use crate::console_csv::{SplitError, SplitOptions, split_file};
+use crate::console_csv::{SplitError, split_file};
 use crate::exit_status::ExitStatus;
-use crate::printer::with_hint;
+use crate::hint::with_optional_hint;
+use crate::printer::Printer;
+use crate::settings::SplitSettings;
 use crate::validation::{MAX_BYTES, MAX_ROWS};
 
 /// Runs `split`.
-pub fn run(context: &Context, args: SplitArgs) -> anyhow::Result<ExitStatus> {
-    let printer = &context.printer;
-    let out_dir = match &args.out_dir {
-        Some(dir) => dir.clone(),
-        None => args.file.parent().map(std::path::Path::to_path_buf).unwrap_or_default(),
-    };
-    if !out_dir.as_os_str().is_empty() {
-        fs_err::create_dir_all(&out_dir).context("cannot create the output directory")?;
+pub fn run(printer: &Printer, settings: SplitSettings) -> anyhow::Result<ExitStatus> {
+    let SplitSettings { file, options } = settings;
+    if !options.out_dir.as_os_str().is_empty() {
+        fs_err::create_dir_all(&options.out_dir).context("cannot create the output directory")?;
     }
-    if args.rows > MAX_ROWS || args.max_bytes > MAX_BYTES {
+    if options.rows > MAX_ROWS || options.max_bytes > MAX_BYTES {
         printer
             .warn(&format!("parts may exceed the Admin Console's caps ({MAX_ROWS} rows, {MAX_BYTES} bytes per file)"));
     }
-    let options = SplitOptions { rows: args.rows, max_bytes: args.max_bytes, out_dir };
-    let parts = split_file(&args.file, &options).map_err(|error| {
+    let parts = split_file(&file, &options).map_err(|error| {
         let hint = match &error {
             SplitError::PartExists(_) => Some("delete the earlier parts, or choose another --out-dir"),
             SplitError::RecordTooLarge { .. } => Some("raise --max-bytes, or shorten that row"),
             SplitError::Encoding(_) => Some("in Excel, use File > Save As > \"CSV UTF-8 (Comma delimited) (*.csv)\""),
             _ => None,
         };
-        let error = anyhow::Error::new(error).context(format!("cannot split {}", args.file.display()));
-        match hint {
-            Some(hint) => with_hint(error, hint),
-            None => error,
-        }
+        let error = anyhow::Error::new(error).context(format!("cannot split {}", file.display()));
+        with_optional_hint(error, hint.map(str::to_string))
     })?;
     for part in &parts {
         printer.info(&format!("wrote {} ({} rows, {} bytes)", part.path.display(), part.rows, part.bytes));

@@ -4,11 +4,11 @@
 
 use anyhow::Context as _;
 
-use crate::Context;
-use crate::cli::TemplateArgs;
 use crate::console_csv::Column;
 use crate::exit_status::ExitStatus;
 use crate::model::Operation;
+use crate::printer::Printer;
+use crate::settings::TemplateSettings;
 
 const ADD_ROWS: &str = "\
 Adobe ID,jane.doe@example.net,,jane.doe@example.net,Jane,Doe,US,Creative Cloud All Apps - Default,,,,,
@@ -45,19 +45,19 @@ pub fn template(operation: Operation) -> String {
 }
 
 /// Runs `template`.
-pub fn run(context: &Context, args: TemplateArgs) -> anyhow::Result<ExitStatus> {
-    let operation = Operation::from(args.op);
+pub fn run(printer: &Printer, settings: TemplateSettings) -> anyhow::Result<ExitStatus> {
+    let operation = settings.operation;
     let text = template(operation);
-    match &args.output {
+    match &settings.output {
         Some(path) => {
             fs_err::write(path, &text).context("cannot write the template")?;
-            context.printer.info(&format!(
+            printer.info(&format!(
                 "wrote the {} template to {} (replace the sample rows with yours)",
                 operation.console_name(),
                 path.display()
             ));
         }
-        None => context.printer.data(&text).context("cannot write to stdout")?,
+        None => printer.data(&text)?,
     }
     Ok(ExitStatus::Success)
 }

@@ -9,8 +9,10 @@
 //!
 //! Stopping: cancellation, a park (a wait longer than `max_wait`) or an abort (authentication
 //! failure, UMAPI unreachable, journal unwritable) stops new sends; requests on the wire finish and
-//! are journaled; everything else ends `NotAttempted` with the reason, and resume sends it. This
-//! file must not print or know about CSV rows.
+//! are journaled; everything else ends `NotAttempted` with the reason, and resume sends it. A forced
+//! cancel (a second Ctrl-C) also abandons the requests on the wire: they end `NotAttempted` too,
+//! journaled as sent without an answer, and resume sends them again. Either way the run returns
+//! normally and journals its end. This file must not print or know about CSV rows.
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
@@ -21,7 +23,6 @@ use time::OffsetDateTime;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use crate::execute::batch::{Batch, PlanError, check_plan};
 use crate::execute::journal::{Journal, JournalError, Record};
 use crate::execute::mapping::{fail_all, http_failure_code, map_answer};
 use crate::execute::observer::Observer;
@@ -30,8 +31,8 @@ use crate::execute::outcome::{
     RunReport, RunStatistics,
 };
 use crate::execute::resume::read_journal;
-use crate::exit_status::ExitStatus;
-use crate::settings::Limits;
+use crate::plan::PlanError;
+use crate::plan::batch::{Batch, check_plan};
 use crate::umapi::cancel::CancelToken;
 use crate::umapi::client::{AttemptHook, CallError, HookError, UmapiClient, body_code, body_message};
 use crate::umapi::observe::RetryReason;
@@ -46,13 +47,6 @@ pub struct ExecuteOptions {
     pub concurrency: usize,
 }
 
-impl ExecuteOptions {
-    /// Options from the configured limits.
-    pub fn from_limits(limits: &Limits, test_mode: bool) -> Self {
-        Self { test_mode, concurrency: limits.concurrency.max(1) }
-    }
-}
-
 /// Why a run could not start (nothing was sent).
 #[derive(Debug, thiserror::Error)]
 pub enum ExecuteError {
@@ -62,13 +56,6 @@ pub enum ExecuteError {
     /// The journal cannot be created, read or reopened.
     #[error(transparent)]
     Journal(#[from] JournalError),
-}
-
-impl ExecuteError {
-    /// The exit status: 2, nothing was sent.
-    pub fn exit_status(&self) -> ExitStatus {
-        ExitStatus::InvalidInput
-    }
 }
 
 /// A resumed run: the plan read from the journal and the report covering all of it.
@@ -199,6 +186,12 @@ async fn run(
             joined = tasks.join_next_with_id() => joined,
             () = cancel.cancelled(), if stop_reason.is_none() => {
                 stop(&mut stop_reason, StopReason::Cancelled, &shared, observer.as_ref());
+                continue;
+            }
+            () = cancel.forced(), if !shared.stop.is_forced() => {
+                // Requests on the wire are abandoned; their batches end unanswered (resume resends).
+                stop(&mut stop_reason, StopReason::Cancelled, &shared, observer.as_ref());
+                shared.stop.force();
                 continue;
             }
         };

@@ -30,8 +30,8 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::execute::batch::Batch;
 use crate::execute::outcome::{CommandOutcome, RunEnd, RunStatistics};
+use crate::plan::batch::Batch;
 use crate::umapi::wire::ActionResponse;
 
 /// The journal's file name in the run folder.
@@ -236,7 +236,7 @@ impl Journal {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::execute::batch::CommandSource;
+    use crate::plan::batch::CommandSource;
     use crate::umapi::wire::Command;
 
     pub(crate) fn sample_batches() -> Vec<Batch> {

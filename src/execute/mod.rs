@@ -1,11 +1,12 @@
 //! Running request batches against UMAPI: concurrency, pacing, cancellation, the journal and
 //! resume. Reports progress through an observer trait; never draws on the terminal.
 //!
-//! Input: the planner's [`Batch`]es. Output: a [`RunReport`] with exactly one [`CommandOutcome`]
-//! per command. This layer sits on `umapi` (client, retry, throttle) and must not import the
-//! terminal (`indicatif`, `printer`) or the CSV and report layers.
+//! Input: the planner's [`Batch`]es (`plan::batch`, re-exported here). Output: a [`RunReport`]
+//! with exactly one [`CommandOutcome`] per command. This layer sits on `umapi` (client, retry,
+//! throttle) and takes plain options ([`ExecuteOptions`]); it must not import the terminal
+//! (`indicatif`, `printer`, `progress`), the settings, the exit codes, or the CSV and report layers.
+//! How a run's end maps to an exit code is decided at the top (`exit_status`).
 
-pub mod batch;
 pub mod executor;
 pub mod journal;
 pub mod mapping;
@@ -13,8 +14,8 @@ pub mod observer;
 pub mod outcome;
 pub mod resume;
 
+pub use crate::plan::batch::{Batch, CommandSource, batch_id, check_plan};
 pub use crate::umapi::cancel::CancelToken;
-pub use batch::{Batch, CommandSource, PlanError, batch_id, check_plan};
 pub use executor::{ExecuteError, ExecuteOptions, ResumedRun, execute, resume};
 pub use journal::{JOURNAL_FILE, JournalError};
 pub use observer::Observer;

@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
-use crate::execute::batch::Batch;
 use crate::execute::outcome::CommandOutcome;
+use crate::plan::batch::Batch;
 use crate::umapi::observe::{ClientObserver, NoObserver};
 
 /// Receives the executor's events; every method has a do-nothing default.

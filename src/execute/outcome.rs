@@ -11,8 +11,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::execute::batch::{Batch, CommandSource};
-use crate::exit_status::ExitStatus;
+use crate::plan::batch::{Batch, CommandSource};
 
 /// Error code of a command whose batch got no usable answer after every attempt (all transient
 /// failures: 429/502/503/504, timeouts, dropped connections). The message names the last failure.
@@ -190,17 +189,6 @@ pub enum AbortKind {
     Journal,
 }
 
-impl AbortReason {
-    /// The exit status `apply` should end with: 3 for auth and connection failures (SPEC 3), 1 for
-    /// a journal failure (some rows were not attempted; the run folder says which).
-    pub fn exit_status(&self) -> ExitStatus {
-        match self.kind {
-            AbortKind::Auth | AbortKind::Connection => ExitStatus::AuthOrConnection,
-            AbortKind::Journal => ExitStatus::RowsFailed,
-        }
-    }
-}
-
 /// Everything a run produced: outcomes for every command of the plan (including those known from
 /// the journal when resuming), statistics of this segment, and how it ended.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -298,13 +286,5 @@ mod tests {
         let statistics = RunStatistics { waited: Duration::from_millis(1500), ..RunStatistics::default() };
         let json = serde_json::to_value(&statistics).unwrap_or_default();
         assert_eq!(json["waited"], 1.5);
-    }
-
-    #[test]
-    fn abort_kinds_map_to_exit_statuses() {
-        let reason = |kind| AbortReason { kind, message: String::new(), hint: None };
-        assert_eq!(reason(AbortKind::Auth).exit_status(), ExitStatus::AuthOrConnection);
-        assert_eq!(reason(AbortKind::Connection).exit_status(), ExitStatus::AuthOrConnection);
-        assert_eq!(reason(AbortKind::Journal).exit_status(), ExitStatus::RowsFailed);
     }
 }

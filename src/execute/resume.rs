@@ -10,9 +10,9 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::execute::batch::Batch;
 use crate::execute::journal::{JOURNAL_FILE, JOURNAL_VERSION, JournalError, Record};
 use crate::execute::outcome::{CommandOutcome, RunEnd};
+use crate::plan::batch::Batch;
 
 /// What a journal says about its run.
 #[derive(Clone, Debug, PartialEq)]
@@ -150,14 +150,14 @@ fn apply(state: &mut ResumeState, record: Record, path: &Path) -> Result<(), Jou
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::execute::batch::CommandSource;
+    use crate::plan::batch::CommandSource;
     use crate::umapi::wire::Command;
     use time::OffsetDateTime;
 
     fn batches(count: usize) -> Vec<Batch> {
         (1..=count)
             .map(|number| Batch {
-                id: crate::execute::batch::batch_id(number),
+                id: crate::plan::batch::batch_id(number),
                 commands: vec![Command { user: Some(format!("u{number}@example.com")), ..Command::default() }],
                 sources: vec![CommandSource { row_index: number - 1, line: number as u64 + 1 }],
                 after: Vec::new(),

@@ -2,6 +2,7 @@
 //! user that must stay ordered placed in strictly later requests with a dependency on the request
 //! that carries the previous one (UMAPI does not order commands within a request, UMAPI.md 2a).
 
+use crate::plan::batch::{Batch, CommandSource, batch_id};
 use crate::umapi::wire::MAX_COMMANDS_PER_REQUEST;
 
 /// One command with the input row it came from.
@@ -112,19 +113,19 @@ mod tests {
 
 /// The executor's batches for packed requests: ids `b00001`…, sources aligned with commands, and
 /// dependencies by id.
-pub fn to_batches(requests: &[PlannedRequest]) -> Vec<crate::execute::Batch> {
+pub fn to_batches(requests: &[PlannedRequest]) -> Vec<Batch> {
     requests
         .iter()
         .enumerate()
-        .map(|(index, request)| crate::execute::Batch {
-            id: crate::execute::batch_id(index + 1),
+        .map(|(index, request)| Batch {
+            id: batch_id(index + 1),
             commands: request.commands.iter().map(|planned| planned.command.clone()).collect(),
             sources: request
                 .commands
                 .iter()
-                .map(|planned| crate::execute::CommandSource { row_index: planned.row_index, line: planned.line })
+                .map(|planned| CommandSource { row_index: planned.row_index, line: planned.line })
                 .collect(),
-            after: request.after.iter().map(|dependency| crate::execute::batch_id(dependency + 1)).collect(),
+            after: request.after.iter().map(|dependency| batch_id(dependency + 1)).collect(),
         })
         .collect()
 }
@@ -147,7 +148,7 @@ mod batch_tests {
             })
             .collect();
         let batches = to_batches(&pack(chains));
-        assert_eq!(crate::execute::check_plan(&batches), Ok(()));
+        assert_eq!(crate::plan::batch::check_plan(&batches), Ok(()));
         assert_eq!(batches[0].id, "b00001");
         assert!(batches[1].after.contains(&"b00001".to_string()));
     }

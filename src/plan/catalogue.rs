@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 
 use crate::umapi::wire::{Group, group_types};
+use crate::validation::suggest::ranked;
 
 /// What kind of name a catalogue entry is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -99,7 +100,7 @@ impl Catalogue {
     pub fn product(&self, name: &str) -> Lookup {
         match self.products.get(&name.trim().to_lowercase()) {
             Some(found) => Lookup::Found(found.clone()),
-            None => Lookup::Missing(suggest(name, self.products.values())),
+            None => Lookup::Missing(ranked(name, self.products.values())),
         }
     }
 
@@ -132,28 +133,10 @@ impl Catalogue {
                     .values()
                     .filter(|(candidate_kind, _)| *candidate_kind == kind)
                     .map(|(_, spelling)| spelling);
-                Lookup::Missing(suggest(name, candidates))
+                Lookup::Missing(ranked(name, candidates))
             }
         }
     }
-}
-
-/// Up to three names close to `name` (normalised Levenshtein similarity ≥ 0.6, or a shared prefix).
-pub fn suggest<'a>(name: &str, candidates: impl Iterator<Item = &'a String>) -> Vec<String> {
-    let wanted = name.trim().to_lowercase();
-    let mut scored: Vec<(f64, &String)> = candidates
-        .map(|candidate| {
-            let lower = candidate.to_lowercase();
-            let mut score = strsim::normalized_levenshtein(&wanted, &lower);
-            if !wanted.is_empty() && (lower.starts_with(&wanted) || wanted.starts_with(&lower)) {
-                score = score.max(0.75);
-            }
-            (score, candidate)
-        })
-        .filter(|(score, _)| *score >= 0.6)
-        .collect();
-    scored.sort_by(|left, right| right.0.total_cmp(&left.0).then_with(|| left.1.cmp(right.1)));
-    scored.into_iter().take(3).map(|(_, candidate)| candidate.clone()).collect()
 }
 
 #[cfg(test)]

@@ -6,32 +6,99 @@
 //! `plan -o plan.json` saves one; `apply` writes one into every run folder before sending, and
 //! `apply --resume` and `apply --plan` read it back. Pure: no I/O.
 
+use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::str::FromStr;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};
 
-use crate::execute::Batch;
-use crate::model::Operation;
+use crate::model::{IdentityType, Operation};
+use crate::plan::PlanOptions;
+use crate::plan::batch::Batch;
 use crate::umapi::wire::{Group, User};
 
 /// The format version of plan documents.
 pub const FORMAT_VERSION: u32 = 1;
 
-/// Options the plan was made with (recorded so that a saved plan says how it was made).
+/// Options the plan was made with (recorded so that a saved plan says how it was made): the
+/// planner's options and, for `apply`, `--skip-invalid`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct SavedOptions {
-    /// `--update-existing`.
-    pub update_existing: bool,
-    /// `--additive`.
-    pub additive: bool,
-    /// `--max-removals`.
-    pub max_removals: usize,
-    /// `--delete-accounts`.
-    pub delete_accounts: bool,
+    /// The options that shaped the plan.
+    #[serde(flatten)]
+    pub planning: PlanOptions,
     /// `--skip-invalid` (apply).
     #[serde(default)]
     pub skip_invalid: bool,
+}
+
+/// The key of a user a plan looked up: the email (lower-cased) and the identity type the row asked
+/// for (`None`: any type), never what was found, so that the same file gives the same keys whatever
+/// the org holds. Written `email|type` in plan documents (`any` without a type); ordered as that
+/// text, so that fingerprints hash as they always did.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct UserKey {
+    /// The email, lower-cased.
+    pub email: String,
+    /// The identity type the row named.
+    pub identity_type: Option<IdentityType>,
+}
+
+impl UserKey {
+    /// The key of a lookup of `email` (any case) as `identity_type`.
+    pub fn new(email: &str, identity_type: Option<IdentityType>) -> Self {
+        Self { email: email.to_lowercase(), identity_type }
+    }
+
+    fn type_name(&self) -> &'static str {
+        self.identity_type.map_or("any", IdentityType::wire_name)
+    }
+}
+
+impl fmt::Display for UserKey {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(formatter, "{}|{}", self.email, self.type_name())
+    }
+}
+
+impl Ord for UserKey {
+    fn cmp(&self, other: &Self) -> Ordering {
+        let text = |key: &Self| key.email.bytes().chain([b'|']).chain(key.type_name().bytes()).collect::<Vec<u8>>();
+        text(self).cmp(&text(other))
+    }
+}
+
+impl PartialOrd for UserKey {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl FromStr for UserKey {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let (email, kind) = text.rsplit_once('|').ok_or_else(|| format!("{text:?} is not `email|type`"))?;
+        let identity_type = match kind {
+            "any" => None,
+            kind => Some(IdentityType::from_wire(kind).ok_or_else(|| format!("unknown identity type in {text:?}"))?),
+        };
+        Ok(Self::new(email, identity_type))
+    }
+}
+
+impl Serialize for UserKey {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for UserKey {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer)?.parse().map_err(serde::de::Error::custom)
+    }
 }
 
 /// What happens to one input record.
@@ -85,7 +152,7 @@ pub struct Fingerprint {
     /// Group names and types of the catalogue.
     pub groups: BTreeMap<String, String>,
     /// Per user the plan read (`email|type`): its sorted groups, or `None` when absent.
-    pub users: BTreeMap<String, Option<Vec<String>>>,
+    pub users: BTreeMap<UserKey, Option<Vec<String>>>,
     /// Groups the plan names that the org did not have.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub missing_groups: BTreeSet<String>,
@@ -93,11 +160,11 @@ pub struct Fingerprint {
 
 impl Fingerprint {
     /// Computes the fingerprint of a catalogue and of the users a plan looked up. `users` holds one
-    /// entry per looked-up `(email, wire type)` with what was found.
-    pub fn compute<'a>(groups: &[Group], users: impl IntoIterator<Item = (String, Option<&'a User>)>) -> Self {
+    /// entry per looked-up user with what was found.
+    pub fn compute<'a>(groups: &[Group], users: impl IntoIterator<Item = (UserKey, Option<&'a User>)>) -> Self {
         let groups: BTreeMap<String, String> =
             groups.iter().map(|group| (group.group_name.clone(), group.group_type.clone())).collect();
-        let users: BTreeMap<String, Option<Vec<String>>> = users
+        let users: BTreeMap<UserKey, Option<Vec<String>>> = users
             .into_iter()
             .map(|(key, user)| {
                 let groups = user.map(|user| {
@@ -124,11 +191,6 @@ impl Fingerprint {
         self.groups.keys().chain(&self.missing_groups).cloned().collect()
     }
 
-    /// The key of a looked-up user.
-    pub fn user_key(email: &str, wire_type: &str) -> String {
-        format!("{}|{wire_type}", email.to_lowercase())
-    }
-
     /// What changed between the saved fingerprint and a fresh one, one line each, readable.
     pub fn diff(&self, now: &Fingerprint) -> Vec<String> {
         let mut changes = Vec::new();
@@ -152,7 +214,7 @@ impl Fingerprint {
             }
         }
         for (key, before) in &self.users {
-            let user = key.split('|').next().unwrap_or(key);
+            let user = &key.email;
             let after = now.users.get(key).cloned().flatten();
             match (before, after) {
                 (None, Some(_)) => changes.push(format!("+ user {user} now exists")),
@@ -243,7 +305,7 @@ mod tests {
     fn fingerprint_ignores_order_and_names_what_changed() {
         let groups = vec![group("Designers", "USER_GROUP"), group("Finance", "USER_GROUP")];
         let before_user = user("a@example.com", &["Finance", "Designers"]);
-        let key = Fingerprint::user_key("A@example.com", "enterpriseID");
+        let key = UserKey::new("A@example.com", Some(IdentityType::EnterpriseId));
         let saved = Fingerprint::compute(&groups, [(key.clone(), Some(&before_user))]);
         let reordered_user = user("a@example.com", &["Designers", "Finance"]);
         let mut reversed = groups.clone();
@@ -269,11 +331,34 @@ mod tests {
 
     #[test]
     fn a_user_appearing_or_vanishing_is_a_change() {
-        let key = Fingerprint::user_key("b@example.com", "enterpriseID");
+        let key = UserKey::new("b@example.com", Some(IdentityType::EnterpriseId));
         let present = user("b@example.com", &[]);
         let saved = Fingerprint::compute(&[], [(key.clone(), None)]);
         let now = Fingerprint::compute(&[], [(key, Some(&present))]);
         assert_eq!(saved.diff(&now), vec!["+ user b@example.com now exists"]);
         assert_eq!(now.diff(&saved), vec!["- user b@example.com is no longer in the org"]);
+    }
+
+    #[test]
+    fn user_keys_read_and_write_as_email_bar_type_and_sort_as_that_text() {
+        let key = UserKey::new("Ann@Example.com", Some(IdentityType::FederatedId));
+        assert_eq!(key.to_string(), "ann@example.com|federatedID");
+        assert_eq!("ann@example.com|federatedID".parse::<UserKey>(), Ok(key));
+        assert_eq!("a@b.com|any".parse::<UserKey>().map(|key| key.identity_type), Ok(None));
+        assert!("a@b.com|martian".parse::<UserKey>().is_err());
+        assert!("no-bar".parse::<UserKey>().is_err());
+        // "a.b@x|any" sorts before "a@x|any" as text ('.' < '@'), and so as keys.
+        let mut keys = [
+            UserKey::new("a@x", None),
+            UserKey::new("a.b@x", None),
+            UserKey::new("a@x", Some(IdentityType::AdobeId)),
+        ];
+        keys.sort();
+        let texts: Vec<String> = keys.iter().map(ToString::to_string).collect();
+        let mut sorted = texts.clone();
+        sorted.sort();
+        assert_eq!(texts, sorted);
+        let json = serde_json::to_string(&BTreeMap::from([(UserKey::new("a@x", None), 1)])).unwrap_or_default();
+        assert_eq!(json, r#"{"a@x|any":1}"#);
     }
 }

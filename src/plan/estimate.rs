@@ -16,6 +16,20 @@ pub struct RequestCounts {
     pub group_reads: usize,
 }
 
+/// The limits an estimate assumes: the action and user-read rates per window, and how many
+/// requests are in flight at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pace {
+    /// Action requests per window (0: no limit).
+    pub action_rpm: u32,
+    /// User read requests per window (0: no limit).
+    pub read_rpm: u32,
+    /// The window.
+    pub window: Duration,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+}
+
 /// Estimated duration for `requests` at `per_window` per `window`, each taking about `latency`
 /// with `concurrency` in flight. A limit of 0 means no limit.
 pub fn family_duration(

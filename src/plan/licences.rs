@@ -81,6 +81,30 @@ pub fn forecast(catalogue: &Catalogue, joins: &[Join], leaves: &BTreeMap<String,
         .collect()
 }
 
+/// One warning per product configuration that would run out of licences.
+pub fn warnings(licences: &[LicenceForecast]) -> Vec<String> {
+    licences
+        .iter()
+        .filter(|forecast| forecast.deficit() > 0)
+        .map(|forecast| {
+            let lines: Vec<String> = forecast.short.iter().take(10).map(|(line, _)| line.to_string()).collect();
+            let more = if forecast.short.len() > 10 {
+                format!(" and {} more", forecast.short.len() - 10)
+            } else {
+                String::new()
+            };
+            format!(
+                "\"{}\": {} free licences for {} joins; {} rows would end without a licence (lines {}{more})",
+                forecast.configuration,
+                forecast.free,
+                forecast.needed,
+                forecast.deficit(),
+                lines.join(", ")
+            )
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

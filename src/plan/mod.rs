@@ -7,18 +7,23 @@
 //! nothing sent (an edit that changes nothing, a remove of someone not in the org) are
 //! [`RowAction::Skipped`] with the reason.
 
+pub mod assemble;
+pub mod batch;
 pub mod batching;
 pub mod catalogue;
 pub mod directory;
 pub mod document;
 pub mod estimate;
+pub mod file;
 pub mod licences;
 pub mod memberships;
+pub mod render;
+pub mod snapshot;
 pub mod steps;
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::model::{IdentityType, InvitationRow, Operation, UserRow};
 use crate::plan::batching::{PlannedCommand, PlannedRequest};
@@ -26,12 +31,12 @@ use crate::plan::catalogue::Catalogue;
 use crate::plan::directory::Directory;
 use crate::plan::licences::{Join, LicenceForecast};
 use crate::plan::memberships::MembershipDiff;
+use crate::validation::{Code, Diagnostic};
 
-/// What shapes a plan (SPEC 3, UMAPI.md D).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// What shapes a plan besides the operation (SPEC 3, UMAPI.md D): the planning flags of `plan` and
+/// `apply`, as the settings step resolves them and as plan documents record them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlanOptions {
-    /// The bulk operation.
-    pub operation: Operation,
     /// add: `updateIfAlreadyExists` instead of `ignoreIfAlreadyExists`.
     pub update_existing: bool,
     /// edit: only add.
@@ -42,11 +47,21 @@ pub struct PlanOptions {
     pub delete_accounts: bool,
 }
 
+impl Default for PlanOptions {
+    /// The command line's defaults.
+    fn default() -> Self {
+        Self { update_existing: false, additive: false, max_removals: DEFAULT_MAX_REMOVALS, delete_accounts: false }
+    }
+}
+
+/// `--max-removals` when not given.
+pub const DEFAULT_MAX_REMOVALS: usize = 500;
+
 /// A row the planner cannot plan.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct PlanIssue {
     /// Stable code (`E1xx`: plan-time, needs the org).
-    pub code: &'static str,
+    pub code: Code,
     /// Source row (0-based).
     pub row_index: usize,
     /// Source line.
@@ -65,9 +80,11 @@ impl PlanIssue {
     /// E101–E103: a name the org does not have.
     pub fn unknown_name(row: &UserRow, column: &str, name: &str, suggestions: &[String]) -> Self {
         let (code, what) = match column {
-            "Product Configurations" | "Product Configurations Administered" => ("E101", "product configuration"),
-            "User Groups" | "User Groups Administered" => ("E102", "user group"),
-            _ => ("E103", "product"),
+            "Product Configurations" | "Product Configurations Administered" => {
+                (Code::ProductConfigurationNotInOrg, "product configuration")
+            }
+            "User Groups" | "User Groups Administered" => (Code::UserGroupNotInOrg, "user group"),
+            _ => (Code::ProductNotInOrg, "product"),
         };
         let hint = match suggestions {
             [] => format!("the org has no {what} by that name; `umapi-bulk export users` lists the names in use"),
@@ -92,13 +109,24 @@ impl PlanIssue {
     pub fn user_not_found(row: &UserRow) -> Self {
         let kind = row.identity_type.map_or("user".to_string(), |kind| format!("{kind} user"));
         Self {
-            code: "E104",
+            code: Code::UserNotInOrg,
             row_index: row.index,
             line: row.line,
             column: "Email".into(),
             value: row.email.clone(),
             message: format!("no {kind} with email \"{}\" in the org", row.email),
             hint: Some("add the user first (--op add), or check the Email and Identity Type".into()),
+        }
+    }
+
+    /// The issue as a diagnostic, for the one diagnostic renderer (`validation::render`).
+    pub fn diagnostic(&self) -> Diagnostic {
+        let mut diagnostic =
+            Diagnostic::new(self.code, self.message.clone()).at_line(self.line).in_column(&self.column, None);
+        diagnostic = diagnostic.with_value(&self.value);
+        match &self.hint {
+            Some(hint) => diagnostic.with_hint(hint.clone()),
+            None => diagnostic,
         }
     }
 }
@@ -171,7 +199,8 @@ impl Plan {
     }
 }
 
-/// Why a plan is refused as a whole.
+/// Why a plan cannot be used: the planner refuses it as a whole (the removals guard), or its
+/// batches cannot be executed (a plan document that was edited or is corrupt).
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum PlanError {
     /// The edit would remove more memberships than allowed.
@@ -182,11 +211,44 @@ pub enum PlanError {
         /// The limit.
         limit: usize,
     },
+    /// Two batches share an id.
+    #[error("batch id {id:?} appears twice in the plan")]
+    DuplicateId {
+        /// The repeated id.
+        id: String,
+    },
+    /// A batch's `sources` is not aligned with its `commands`.
+    #[error("batch {id}: {commands} commands but {sources} sources (they must be aligned)")]
+    Misaligned {
+        /// The batch.
+        id: String,
+        /// Number of commands.
+        commands: usize,
+        /// Number of sources.
+        sources: usize,
+    },
+    /// A batch has no commands or more than UMAPI accepts in one request.
+    #[error("batch {id}: {commands} commands (a request carries 1 to {max})", max = crate::umapi::wire::MAX_COMMANDS_PER_REQUEST)]
+    BadSize {
+        /// The batch.
+        id: String,
+        /// Number of commands.
+        commands: usize,
+    },
+    /// A batch waits for a batch that is not earlier in the plan.
+    #[error("batch {id} waits for {after:?}, which is not an earlier batch of the plan")]
+    UnknownDependency {
+        /// The batch.
+        id: String,
+        /// The id it names.
+        after: String,
+    },
 }
 
 /// Plans user-CSV rows (add, edit, remove). `directory` holds the users the planner read (needed for
 /// edit; for remove it lets absent users be skipped instead of "succeeding").
 pub fn plan_users(
+    operation: Operation,
     options: &PlanOptions,
     rows: &[UserRow],
     catalogue: &Catalogue,
@@ -198,7 +260,7 @@ pub fn plan_users(
     let mut leaves: BTreeMap<String, u64> = BTreeMap::new();
     for row in rows {
         let root = steps::user_root(&row.email, row.identity_type);
-        let (action, row_steps) = match options.operation {
+        let (action, row_steps) = match operation {
             Operation::Add | Operation::Edit => {
                 let wanted = match memberships::wanted_for_row(row, catalogue) {
                     Ok(wanted) => wanted,
@@ -207,7 +269,7 @@ pub fn plan_users(
                         continue;
                     }
                 };
-                if options.operation == Operation::Add {
+                if operation == Operation::Add {
                     let join = wanted.all_names();
                     let mut row_steps = vec![steps::create_step(row, options.update_existing)];
                     row_steps.extend(steps::add_steps(&join));
@@ -270,7 +332,7 @@ pub fn plan_users(
             action,
         });
     }
-    if options.operation == Operation::Edit && !options.additive && plan.removals > options.max_removals {
+    if operation == Operation::Edit && !options.additive && plan.removals > options.max_removals {
         return Err(PlanError::TooManyRemovals { count: plan.removals, limit: options.max_removals });
     }
     plan.licences = licences::forecast(catalogue, &joins, &leaves);

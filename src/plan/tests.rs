@@ -5,8 +5,8 @@ use crate::model::AdminRole;
 use crate::plan::catalogue::tests::demo_groups;
 use crate::umapi::wire::{Step, User};
 
-fn options(operation: Operation) -> PlanOptions {
-    PlanOptions { operation, update_existing: false, additive: false, max_removals: 500, delete_accounts: false }
+fn options() -> PlanOptions {
+    PlanOptions { update_existing: false, additive: false, max_removals: 500, delete_accounts: false }
 }
 
 fn enterprise_row(index: usize, email: &str) -> UserRow {
@@ -41,7 +41,7 @@ fn add_creates_then_joins_every_mapped_group() {
     row.user_groups = Some(vec!["Contractors".into()]);
     row.admin_roles = Some(vec![AdminRole::UserGroup]);
     row.user_groups_administered = Some(vec!["Contractors".into()]);
-    let plan = plan_users(&options(Operation::Add), &[row], &catalogue, None).unwrap_or_default();
+    let plan = plan_users(Operation::Add, &options(), &[row], &catalogue, None).unwrap_or_default();
     assert_eq!(plan.requests.len(), 1);
     let command = &plan.requests[0].commands[0].command;
     assert!(matches!(command.steps[0], Step::CreateEnterpriseId(_)));
@@ -55,7 +55,7 @@ fn add_creates_then_joins_every_mapped_group() {
 fn fifty_adds_make_five_requests_in_input_order() {
     let catalogue = Catalogue::from_groups(&demo_groups());
     let rows: Vec<UserRow> = (0..50).map(|index| enterprise_row(index, &format!("n{index}@example.com"))).collect();
-    let plan = plan_users(&options(Operation::Add), &rows, &catalogue, None).unwrap_or_default();
+    let plan = plan_users(Operation::Add, &options(), &rows, &catalogue, None).unwrap_or_default();
     assert_eq!(plan.requests.len(), 5);
     assert_eq!(plan.command_count(), 50);
     assert_eq!(plan.requests[4].commands[9].row_index, 49);
@@ -71,7 +71,7 @@ fn edit_of_unknown_user_is_an_issue_and_unchanged_user_is_skipped() {
     let mut ghost = enterprise_row(2, "ghost@example.com");
     ghost.user_groups = Some(vec![]);
     let directory = demo_directory();
-    let plan = plan_users(&options(Operation::Edit), &[unchanged, moved, ghost], &catalogue, Some(&directory))
+    let plan = plan_users(Operation::Edit, &options(), &[unchanged, moved, ghost], &catalogue, Some(&directory))
         .unwrap_or_default();
     assert!(matches!(plan.rows[0].action, RowAction::Skipped { .. }));
     assert_eq!(
@@ -79,7 +79,7 @@ fn edit_of_unknown_user_is_an_issue_and_unchanged_user_is_skipped() {
         RowAction::Edit { leave: vec!["Designers".into()], join: vec!["Contractors".into()] }
     );
     assert_eq!(plan.issues.len(), 1);
-    assert_eq!(plan.issues[0].code, "E104");
+    assert_eq!(plan.issues[0].code.as_str(), "E104");
     assert_eq!(plan.command_count(), 1);
     let steps = &plan.requests[0].commands[0].command.steps;
     assert!(matches!(steps[0], Step::Remove(_)) && matches!(steps[1], Step::Add(_)));
@@ -97,11 +97,11 @@ fn removals_guard_refuses_the_plan_unless_additive() {
         })
         .collect();
     let directory = demo_directory();
-    let strict = PlanOptions { max_removals: 2, ..options(Operation::Edit) };
-    let refused = plan_users(&strict, &rows, &catalogue, Some(&directory));
+    let strict = PlanOptions { max_removals: 2, ..options() };
+    let refused = plan_users(Operation::Edit, &strict, &rows, &catalogue, Some(&directory));
     assert_eq!(refused.err(), Some(PlanError::TooManyRemovals { count: 3, limit: 2 }));
     let additive = PlanOptions { additive: true, ..strict };
-    let plan = plan_users(&additive, &rows, &catalogue, Some(&directory)).unwrap_or_default();
+    let plan = plan_users(Operation::Edit, &additive, &rows, &catalogue, Some(&directory)).unwrap_or_default();
     assert_eq!(plan.command_count(), 0);
 }
 
@@ -110,7 +110,7 @@ fn remove_skips_users_not_in_the_org_and_revoke_targets_adobe_ids() {
     let catalogue = Catalogue::from_groups(&demo_groups());
     let directory = demo_directory();
     let rows = vec![enterprise_row(0, "user11@example.com"), enterprise_row(1, "nobody@example.com")];
-    let plan = plan_users(&options(Operation::Remove), &rows, &catalogue, Some(&directory)).unwrap_or_default();
+    let plan = plan_users(Operation::Remove, &options(), &rows, &catalogue, Some(&directory)).unwrap_or_default();
     assert_eq!(plan.command_count(), 1);
     assert!(matches!(plan.rows[1].action, RowAction::Skipped { .. }));
 

@@ -5,7 +5,9 @@
 pub mod console_user;
 pub mod csv_safe;
 pub mod deficit;
+pub mod finish;
 pub mod hints;
+pub mod outcomes;
 pub mod results;
 pub mod retry;
 pub mod run_folder;

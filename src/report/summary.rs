@@ -1,12 +1,14 @@
 //! `summary.json`: the run in one document — counts per result, requests, retries, 429s and time
-//! waited, wall time, how the run ended, the configuration used (secrets redacted: `Config` never
-//! serialises them) and the tool version (SPEC 5). `runs list|show` read it back.
+//! waited, wall time, how the run ended, the configuration used (secrets redacted: the settings'
+//! `Config` never serialises them) and the tool version (SPEC 5). `runs list|show` read it back.
+//! Also the one rendering of a run's request statistics ([`RequestStats::describe`]), which `apply`
+//! prints at the end of a run and `runs show` prints later.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::Operation;
 use crate::report::results::{ResultKind, RowResult};
 
 /// How a run ended.
@@ -23,6 +25,19 @@ pub enum RunStatus {
     Aborted,
     /// Refused before sending anything (invalid input).
     Refused,
+}
+
+impl RunStatus {
+    /// The lower-case name (`finished`, `parked`, ...), as in `summary.json`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Finished => "finished",
+            Self::Parked => "parked",
+            Self::Cancelled => "cancelled",
+            Self::Aborted => "aborted",
+            Self::Refused => "refused",
+        }
+    }
 }
 
 /// Request statistics of a run.
@@ -42,6 +57,84 @@ pub struct RequestStats {
     pub waited_ms: u64,
 }
 
+impl RequestStats {
+    /// `5 action (5 attempts), 9 reads; 0 retries, 0 throttled (429), 0.0 s waited`.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} action ({} attempts), {} reads; {} retries, {} throttled (429), {:.1} s waited",
+            self.action_requests,
+            self.action_attempts,
+            self.read_requests,
+            self.retries,
+            self.throttled,
+            self.waited_ms as f64 / 1000.0
+        )
+    }
+}
+
+/// Rows per result, every kind present (zeros included) so that scripts can index blindly. In
+/// `summary.json` a map from the result's name (`Success`, `Not Attempted`, ...) to the count,
+/// keys in alphabetical order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResultCounts {
+    /// `Failed`.
+    #[serde(rename = "Failed", default)]
+    pub failed: usize,
+    /// `Invalid`.
+    #[serde(rename = "Invalid", default)]
+    pub invalid: usize,
+    /// `Not Attempted`.
+    #[serde(rename = "Not Attempted", default)]
+    pub not_attempted: usize,
+    /// `Skipped`.
+    #[serde(rename = "Skipped", default)]
+    pub skipped: usize,
+    /// `Success`.
+    #[serde(rename = "Success", default)]
+    pub success: usize,
+}
+
+impl ResultCounts {
+    /// The kinds in the order `summary.json` lists them (alphabetical).
+    pub const ORDER: [ResultKind; 5] =
+        [ResultKind::Failed, ResultKind::Invalid, ResultKind::NotAttempted, ResultKind::Skipped, ResultKind::Success];
+
+    /// Counts the rows.
+    pub fn of(rows: &[RowResult]) -> Self {
+        let mut counts = Self::default();
+        for row in rows {
+            *counts.slot(row.kind) += 1;
+        }
+        counts
+    }
+
+    /// The count of one kind.
+    pub fn get(&self, kind: ResultKind) -> usize {
+        match kind {
+            ResultKind::Failed => self.failed,
+            ResultKind::Invalid => self.invalid,
+            ResultKind::NotAttempted => self.not_attempted,
+            ResultKind::Skipped => self.skipped,
+            ResultKind::Success => self.success,
+        }
+    }
+
+    fn slot(&mut self, kind: ResultKind) -> &mut usize {
+        match kind {
+            ResultKind::Failed => &mut self.failed,
+            ResultKind::Invalid => &mut self.invalid,
+            ResultKind::NotAttempted => &mut self.not_attempted,
+            ResultKind::Skipped => &mut self.skipped,
+            ResultKind::Success => &mut self.success,
+        }
+    }
+
+    /// Every kind with its count, in [`Self::ORDER`].
+    pub fn iter(&self) -> impl Iterator<Item = (ResultKind, usize)> + '_ {
+        Self::ORDER.into_iter().map(|kind| (kind, self.get(kind)))
+    }
+}
+
 /// The document.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
@@ -50,7 +143,7 @@ pub struct Summary {
     /// Tool version.
     pub version: String,
     /// add, edit, remove, revoke.
-    pub operation: String,
+    pub operation: Operation,
     /// The input file as given.
     pub file: String,
     /// UMAPI testOnly: nothing was changed server-side.
@@ -70,27 +163,17 @@ pub struct Summary {
     pub resume_after: Option<String>,
     /// Data rows in the file.
     pub rows: usize,
-    /// Rows per result (`Success`, `Failed`, `Invalid`, `Skipped`, `Not Attempted`).
-    pub results: BTreeMap<String, usize>,
+    /// Rows per result.
+    pub results: ResultCounts,
     /// Request statistics.
     pub requests: RequestStats,
     /// Joins that got no licence, per product configuration.
     #[serde(default)]
-    pub deficit: BTreeMap<String, u64>,
+    pub deficit: std::collections::BTreeMap<String, u64>,
     /// The process exit code of the run.
     pub exit_code: i32,
     /// Configuration used, secrets redacted.
     pub config: serde_json::Value,
-}
-
-/// Rows per result, with every kind present (zeros included) so that scripts can index blindly.
-pub fn count_results(rows: &[RowResult]) -> BTreeMap<String, usize> {
-    let mut counts: BTreeMap<String, usize> =
-        ResultKind::ALL.iter().map(|kind| (kind.as_str().to_string(), 0)).collect();
-    for row in rows {
-        *counts.entry(row.kind.as_str().to_string()).or_default() += 1;
-    }
-    counts
 }
 
 /// Writes `summary.json` (pretty-printed).
@@ -99,8 +182,50 @@ pub fn write(path: &Path, summary: &Summary) -> std::io::Result<()> {
     fs_err::write(path, text + "\n")
 }
 
+/// Why a `summary.json` cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum SummaryError {
+    /// The file cannot be read.
+    #[error(transparent)]
+    Unreadable(#[from] std::io::Error),
+    /// It is not a summary.
+    #[error(transparent)]
+    Invalid(#[from] serde_json::Error),
+}
+
 /// Reads a `summary.json`.
-pub fn read(path: &Path) -> anyhow::Result<Summary> {
+pub fn read(path: &Path) -> Result<Summary, SummaryError> {
     let text = fs_err::read_to_string(path)?;
     Ok(serde_json::from_str(&text)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn result_counts_keep_the_names_and_order_of_summary_json() {
+        let counts = ResultCounts { success: 2, failed: 1, ..ResultCounts::default() };
+        let json = serde_json::to_string(&counts).unwrap_or_default();
+        assert_eq!(json, r#"{"Failed":1,"Invalid":0,"Not Attempted":0,"Skipped":0,"Success":2}"#);
+        let back: ResultCounts = serde_json::from_str(&json).unwrap_or_default();
+        assert_eq!(back, counts);
+        let names: Vec<&str> = counts.iter().map(|(kind, _)| kind.as_str()).collect();
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        assert_eq!(names, sorted);
+    }
+
+    #[test]
+    fn request_statistics_read_as_one_line() {
+        let stats = RequestStats {
+            action_requests: 5,
+            action_attempts: 6,
+            read_requests: 9,
+            retries: 1,
+            throttled: 1,
+            waited_ms: 1500,
+        };
+        assert_eq!(stats.describe(), "5 action (6 attempts), 9 reads; 1 retries, 1 throttled (429), 1.5 s waited");
+    }
 }

@@ -43,7 +43,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::settings::{AuthMethod, Config, Limits as ClientLimits};
+use crate::umapi::config::{AuthMethod, Config, Limits as ClientLimits};
 
 pub use shared::LogSink;
 pub use state_file::{
@@ -256,21 +256,23 @@ impl SimHandle {
             org_id: self.shared.settings.org_id.clone(),
             client_id: client.map(|client| client.client_id.clone()).unwrap_or_default(),
             client_secret: client.map(|client| client.client_secret.clone()),
-            client_secret_set: client.is_some_and(|client| !client.client_secret.is_empty()),
             auth: AuthMethod::Oauth,
             tech_account_id: client.and_then(|client| client.tech_account.as_ref().map(|(id, _)| id.clone())),
             private_key_file: None,
             ims_url: self.base_url(),
             umapi_url: self.umapi_url(),
-            claimed_domains: self.shared.world().org.domains.keys().cloned().collect(),
             limits: ClientLimits {
                 action_rpm: limits.action,
                 read_rpm: limits.users_read,
                 groups_rpm: limits.groups,
                 ..ClientLimits::default()
             },
-            source: None,
         }
+    }
+
+    /// The org's claimed domains (the claimed-domain rule of `check` uses them).
+    pub fn claimed_domains(&self) -> Vec<String> {
+        self.shared.world().org.domains.keys().cloned().collect()
     }
 
     /// The same JSON as `GET /_sim/state`, read in-process.

@@ -23,8 +23,8 @@ use tokio::sync::Mutex;
 use tokio::time::Instant;
 
 use crate::secret::Secret;
-use crate::settings::{AuthMethod, Config};
 use crate::umapi::cancel::CancelToken;
+use crate::umapi::config::{AuthMethod, Config};
 use crate::umapi::error::{AuthError, ConfigError};
 use crate::umapi::observe::ClientObserver;
 use crate::umapi::retry::{AttemptResult, Decision, RetryPolicy, Verdict, classify};

@@ -15,9 +15,9 @@ use std::time::Duration;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use reqwest::Method;
 
-use crate::settings::{Config, Limits};
 use crate::umapi::auth::{Authenticator, Credentials};
 use crate::umapi::cancel::CancelToken;
+use crate::umapi::config::{Config, Limits};
 use crate::umapi::error::{ClientError, ConfigError};
 use crate::umapi::observe::{ClientObserver, Family, NoObserver};
 use crate::umapi::retry::RetryPolicy;

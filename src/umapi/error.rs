@@ -1,6 +1,7 @@
 //! The client's typed errors: configuration problems found before anything is sent
-//! ([`ConfigError`], exit 2), authentication failures ([`AuthError`], exit 3), and everything that
-//! can end a read ([`ClientError`]). Each knows its exit status and, where we know the fix, a hint.
+//! ([`ConfigError`]), authentication failures ([`AuthError`]), and everything that can end a read
+//! ([`ClientError`]). Each knows, where we know the fix, a hint; which exit code each deserves is
+//! decided at the top (`exit_status`), not here.
 //!
 //! Messages name the URL, the HTTP status and UMAPI's error code; they never contain a secret (the
 //! client secret, private key and token travel only in request bodies and headers, which no error
@@ -11,8 +12,8 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
-use crate::exit_status::{ExitStatus, Failure};
-use crate::printer::with_hint;
+use crate::hint::with_optional_hint;
+use crate::text::format_duration;
 use crate::umapi::observe::RetryReason;
 
 /// The configuration cannot reach an org.
@@ -186,7 +187,7 @@ pub enum ClientError {
         message: String,
     },
     /// UMAPI asked for a wait longer than `max_wait`.
-    #[error("UMAPI asked to wait {} before {what} (longer than max_wait); try again after {resume_after}", crate::settings::format_duration(Duration::from_secs(wait.as_secs())))]
+    #[error("UMAPI asked to wait {} before {what} (longer than max_wait); try again after {resume_after}", format_duration(Duration::from_secs(wait.as_secs())))]
     Parked {
         /// The request's label.
         what: String,
@@ -201,14 +202,9 @@ pub enum ClientError {
 }
 
 impl ClientError {
-    /// The exit status this error deserves: 2 for configuration, 130 for cancellation, 3 for the
-    /// rest (UMAPI or IMS could not be used).
-    pub fn exit_status(&self) -> ExitStatus {
-        match self {
-            Self::Config(_) => ExitStatus::InvalidInput,
-            Self::Cancelled | Self::Auth(AuthError::Cancelled) => ExitStatus::Interrupted,
-            _ => ExitStatus::AuthOrConnection,
-        }
+    /// Whether the error only says that the caller stopped (cancelled) the work.
+    pub fn is_cancellation(&self) -> bool {
+        matches!(self, Self::Cancelled | Self::Auth(AuthError::Cancelled))
     }
 
     /// What to do about it.
@@ -222,37 +218,33 @@ impl ClientError {
         }
     }
 
-    /// Converts into an `anyhow::Error` that carries the exit status ([`Failure`]) and the hint.
+    /// Converts into an `anyhow::Error` that carries the hint; the error stays findable in the
+    /// chain (the exit status is read from it at the top).
     pub fn into_anyhow(self) -> anyhow::Error {
-        let status = self.exit_status();
         let hint = self.hint();
-        let error = anyhow::Error::new(self);
-        let error = match hint {
-            Some(hint) => with_hint(error, hint),
-            None => error,
-        };
-        Failure::new(status, error)
+        with_optional_hint(self, hint)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exit_status::status_of;
+    use crate::hint::hint_of;
 
     #[test]
-    fn errors_carry_their_exit_status_and_hint() {
+    fn errors_carry_their_hint_and_stay_typed_in_the_chain() {
         let error = ClientError::Config(ConfigError::MissingSecret).into_anyhow();
-        assert_eq!(status_of(&error), ExitStatus::InvalidInput);
+        assert!(hint_of(&error).is_some_and(|hint| hint.contains("UMAPI_CLIENT_SECRET")));
+        assert!(error.chain().any(|cause| cause.downcast_ref::<ClientError>().is_some()));
         let error = ClientError::Auth(AuthError::Rejected {
             url: "http://127.0.0.1:1/ims/token/v3".into(),
             status: 401,
             error: "invalid_client".into(),
             description: Some("invalid client_secret parameter".into()),
         });
-        assert_eq!(error.exit_status(), ExitStatus::AuthOrConnection);
+        assert!(!error.is_cancellation());
         assert!(error.to_string().contains("HTTP 401 invalid_client (invalid client_secret parameter)"));
         assert!(error.hint().is_some_and(|hint| hint.contains("UMAPI_CLIENT_SECRET")));
-        assert_eq!(ClientError::Cancelled.exit_status(), ExitStatus::Interrupted);
+        assert!(ClientError::Cancelled.is_cancellation());
     }
 }

@@ -1,5 +1,5 @@
 //! The wire protocol and the client side of UMAPI and IMS: request/response types ([`wire`]),
-//! authentication ([`auth`]), the HTTP client and its request loop ([`client`]), the reads the
+//! the client's configuration ([`config`]), authentication ([`auth`]), the HTTP client and its request loop ([`client`]), the reads the
 //! planner needs ([`reads`]), the one retry policy ([`retry`]), pacing ([`throttle`]), counters
 //! ([`stats`]), the observer interface ([`observe`]) and cancellation ([`cancel`]).
 //!
@@ -8,6 +8,7 @@
 pub mod auth;
 pub mod cancel;
 pub mod client;
+pub mod config;
 pub mod error;
 pub mod observe;
 pub mod reads;
@@ -20,6 +21,7 @@ pub mod wire;
 
 pub use cancel::CancelToken;
 pub use client::{ClientOptions, UmapiClient};
+pub use config::{AuthMethod, Config, Limits};
 pub use error::{AuthError, ClientError, ConfigError};
 pub use reads::{Listing, MemberStatus, Page, PageInfo, ReadCost, membership_read_cost};
 pub use request::{Answer, AttemptHook, CallError, HookError};

@@ -155,7 +155,11 @@ impl UmapiClient {
         loop {
             let sent = sends > 0;
             let permit = self.wait_for_slot(request.family, stop, sent).await?;
-            let token = match self.auth.token(stop, self.observer.as_ref(), &self.statistics).await {
+            let token = tokio::select! {
+                token = self.auth.token(stop, self.observer.as_ref(), &self.statistics) => token,
+                () = stop.forced() => Err(AuthError::Cancelled),
+            };
+            let token = match token {
                 Ok(token) => token,
                 Err(error) => {
                     permit.release();
@@ -180,7 +184,11 @@ impl UmapiClient {
                 x_request_id: &x_request_id,
                 attempt: sends,
             });
-            let (result, headers, body) = self.send_once(request, &token, &x_request_id).await;
+            // Forced (a second Ctrl-C), the request is abandoned: its answer is never read.
+            let (result, headers, body) = tokio::select! {
+                answer = self.send_once(request, &token, &x_request_id) => answer,
+                () = stop.forced() => return Err(CallError::Stopped { sent: true }),
+            };
             drop(permit);
             if !matches!(result, AttemptResult::Refused(_)) {
                 never_connected = false;

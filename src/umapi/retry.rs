@@ -20,7 +20,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use crate::settings::Limits;
+use crate::umapi::config::Limits;
 use crate::umapi::observe::RetryReason;
 
 /// Default backoff base: the ceiling of the first jittered wait.

@@ -1,5 +1,6 @@
-//! Diagnostics: the stable codes (`E0xx` errors, `W0xx` warnings), their severity and scope, and
-//! the [`Diagnostic`] record every rule produces. Codes never change meaning once released; a new
+//! Diagnostics: the stable codes (`E0xx` errors, `W0xx` warnings, and `E1xx` for what only the
+//! planner can find: names and users the org does not have), their severity and scope, and the
+//! [`Diagnostic`] record every rule produces. Codes never change meaning once released; a new
 //! rule gets a new number. README's "Checking files" section lists them.
 //!
 //! Owns the vocabulary only: rules live in `file_rules` and `user_rules`, rendering in `render`.
@@ -64,6 +65,7 @@ macro_rules! codes {
     };
     (@scope file) => { true };
     (@scope row) => { false };
+    (@scope org) => { false };
 }
 
 codes! {
@@ -105,6 +107,10 @@ codes! {
     RoleWithoutAdministered = "E042", row, "a role needs its \"… Administered\" names";
     AdministeredWithoutRole = "E043", row, "\"… Administered\" names without their role";
     DuplicateUser = "E044", row, "a second row for the same Email + Identity Type (revoke: the same Email)";
+    ProductConfigurationNotInOrg = "E101", org, "the org has no product configuration by that name";
+    UserGroupNotInOrg = "E102", org, "the org has no user group by that name";
+    ProductNotInOrg = "E103", org, "the org has no product by that name";
+    UserNotInOrg = "E104", org, "edit: the user the row names is not in the org";
     UnknownColumn = "W001", row, "a column the format does not define; kept and carried into reports";
     DuplicateName = "W002", row, "a name listed twice in one cell; used once";
     SystemRoleUnchanged = "W003", row, "edit: the System role is left unchanged (UMAPI cannot grant or remove it)";

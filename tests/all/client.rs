@@ -12,11 +12,11 @@ use umapi_bulk::umapi::{AuthError, CancelToken, ClientError, ClientOptions, Umap
 
 use crate::client_mock::{Mock, Recorder, Reply, SECRET, batch};
 
-pub fn fast_policy(config: &umapi_bulk::settings::Config) -> RetryPolicy {
+pub fn fast_policy(config: &umapi_bulk::umapi::Config) -> RetryPolicy {
     RetryPolicy::from_limits(&config.limits).with_timing(Duration::from_millis(2), Duration::from_millis(10))
 }
 
-pub fn client_for(config: &umapi_bulk::settings::Config, recorder: &Arc<Recorder>) -> Arc<UmapiClient> {
+pub fn client_for(config: &umapi_bulk::umapi::Config, recorder: &Arc<Recorder>) -> Arc<UmapiClient> {
     let options = ClientOptions { observer: recorder.clone(), policy: Some(fast_policy(config)), renew_margin: None };
     Arc::new(UmapiClient::new(config, options).unwrap_or_else(|error| panic!("client: {error}")))
 }
@@ -110,7 +110,7 @@ async fn a_second_401_aborts_the_run_as_an_authentication_failure() {
         .await
         .unwrap_or_else(|error| panic!("{error}"));
     let RunEnd::Aborted { error } = &report.end else { panic!("not aborted: {:?}", report.end) };
-    assert_eq!(error.exit_status(), ExitStatus::AuthOrConnection);
+    assert_eq!(ExitStatus::from(error), ExitStatus::AuthOrConnection);
     assert!(error.message.contains("401"), "{}", error.message);
     assert_eq!(report.counts(), (0, 0, 4));
     assert_eq!(mock.actions().len(), 2, "one send and one replay, then nothing");

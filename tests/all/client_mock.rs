@@ -21,9 +21,9 @@ use tokio::time::Instant;
 
 use umapi_bulk::execute::{Batch, CommandOutcome, CommandSource, Observer};
 use umapi_bulk::secret::Secret;
-use umapi_bulk::settings::{Config, Limits};
 use umapi_bulk::umapi::observe::{ClientObserver, ReadProgress, RequestInfo, RetryInfo};
 use umapi_bulk::umapi::wire::{self, Command};
+use umapi_bulk::umapi::{Config, Limits};
 
 /// The client secret every test config uses; tests search output for it.
 pub const SECRET: &str = "mock-secret-6b1f0c";
@@ -109,7 +109,6 @@ impl Mock {
             org_id: ORG.into(),
             client_id: "mock-client".into(),
             client_secret: Some(Secret::new(SECRET)),
-            client_secret_set: true,
             ims_url: self.base(),
             umapi_url: format!("{}/v2/usermanagement", self.base()),
             limits: Limits {

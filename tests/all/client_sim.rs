@@ -13,9 +13,9 @@ use serde_json::Value;
 use tokio::time::Instant;
 
 use umapi_bulk::execute::{self, Batch, CommandOutcome, CommandSource, ExecuteOptions, RunEnd, RunReport};
-use umapi_bulk::settings::Config;
 use umapi_bulk::sim::{self, RetryAfterForm, SimHandle, SimOptions};
 use umapi_bulk::umapi::CancelToken;
+use umapi_bulk::umapi::Config;
 use umapi_bulk::umapi::wire::{Command, CreateOption, CreateUser, Membership, Step};
 
 use crate::client::{assert_no_secrets, client_for};
@@ -338,10 +338,9 @@ async fn kill_child() {
         org_id: "DEMO0000000000000000000@AdobeOrg".into(),
         client_id: "demo-client".into(),
         client_secret: Some(umapi_bulk::secret::Secret::new("demo-secret")),
-        client_secret_set: true,
         ims_url: url.clone(),
         umapi_url: format!("{url}/v2/usermanagement"),
-        limits: umapi_bulk::settings::Limits { action_rpm: 0, ..umapi_bulk::settings::Limits::default() },
+        limits: umapi_bulk::umapi::Limits { action_rpm: 0, ..umapi_bulk::umapi::Limits::default() },
         ..Config::default()
     };
     let (report, _) = run_echoing(&config, kill_batches(), Path::new(&dir), 2, true).await;

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use umapi_bulk::execute::{self, ExecuteOptions, RunEnd};
-use umapi_bulk::settings::AuthMethod;
 use umapi_bulk::sim::{self, SimHandle, SimOptions};
+use umapi_bulk::umapi::AuthMethod;
 use umapi_bulk::umapi::{CancelToken, MemberStatus, membership_read_cost};
 
 use crate::client::{assert_no_secrets, client_for};

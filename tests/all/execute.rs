@@ -10,8 +10,8 @@ use tokio::time::Instant;
 use umapi_bulk::execute::{
     self, AbortKind, Batch, CommandOutcome, ExecuteOptions, NotAttemptedReason, RunEnd, RunReport,
 };
-use umapi_bulk::settings::Config;
 use umapi_bulk::umapi::CancelToken;
+use umapi_bulk::umapi::Config;
 
 use crate::client::{assert_no_secrets, client_for};
 use crate::client_mock::{Mock, Recorder, Reply, batch};
@@ -214,7 +214,7 @@ async fn a_refused_connection_after_every_attempt_aborts_with_exit_3() {
     let (report, _) = run(&config, vec![batch(1, 1, &[]), batch(2, 1, &[])], dir.path(), 1, CancelToken::new()).await;
     let RunEnd::Aborted { error } = &report.end else { panic!("not aborted: {:?}", report.end) };
     assert_eq!(error.kind, AbortKind::Connection);
-    assert_eq!(error.exit_status(), umapi_bulk::exit_status::ExitStatus::AuthOrConnection);
+    assert_eq!(umapi_bulk::exit_status::ExitStatus::from(error), umapi_bulk::exit_status::ExitStatus::AuthOrConnection);
     assert!(error.message.contains(&closed.to_string()), "{}", error.message);
     assert_eq!(report.counts(), (0, 0, 2));
 }

@@ -1,17 +1,21 @@
 //! Checked file + what was read of the org → the plan document: every input record with its fate
 //! (planned, invalid with the first diagnostic, skipped with the reason), the executor's batches,
-//! the catalogue, the before-images and the fingerprint. Shared by `plan` and `apply`.
+//! the catalogue, the before-images and the fingerprint. Shared by `plan` and `apply`: the step
+//! between validation's [`CheckedFile`] and the [`PlanDocument`] that `execute` and `report` use.
+//! Pure: the org was read before (`org::reads`), the clock is read once for `created_at`.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use time::OffsetDateTime;
 
-use crate::commands::org_reads::{Lookup, OrgSnapshot};
-use crate::model::Operation;
+use crate::model::{IdentityType, Operation};
 use crate::plan::batching::to_batches;
+use crate::plan::catalogue::GroupKind;
 use crate::plan::document::{FORMAT_VERSION, PlanDocument, RowEntry, RowFate, SavedOptions};
+use crate::plan::memberships::dimension_of;
+use crate::plan::snapshot::{Lookup, OrgSnapshot};
 use crate::plan::{self, Plan, PlanError, PlanOptions, RowAction};
-use crate::report::run_folder::rfc3339;
+use crate::text::rfc3339;
 use crate::validation::{CheckedFile, RowStatus, ValidRow};
 
 /// The users a file's valid rows name (for the reads of edit, remove and revoke).
@@ -21,14 +25,19 @@ pub fn lookups(checked: &CheckedFile) -> Vec<Lookup> {
         .map(|(_, row)| match row {
             ValidRow::User(user) => Lookup { email: user.email.clone(), identity_type: user.identity_type },
             ValidRow::Invitation(invitation) => {
-                Lookup { email: invitation.email.clone(), identity_type: Some(crate::model::IdentityType::AdobeId) }
+                Lookup { email: invitation.email.clone(), identity_type: Some(IdentityType::AdobeId) }
             }
         })
         .collect()
 }
 
 /// Plans the valid rows of a checked file against what was read.
-pub fn plan_rows(checked: &CheckedFile, options: &PlanOptions, snapshot: &OrgSnapshot) -> Result<Plan, PlanError> {
+pub fn plan_rows(
+    checked: &CheckedFile,
+    operation: Operation,
+    options: &PlanOptions,
+    snapshot: &OrgSnapshot,
+) -> Result<Plan, PlanError> {
     let mut users = Vec::new();
     let mut invitations = Vec::new();
     for (_, row) in checked.valid() {
@@ -37,10 +46,10 @@ pub fn plan_rows(checked: &CheckedFile, options: &PlanOptions, snapshot: &OrgSna
             ValidRow::Invitation(invitation) => invitations.push(invitation.clone()),
         }
     }
-    if options.operation == Operation::Revoke {
+    if operation == Operation::Revoke {
         Ok(plan::plan_invitations(&invitations, snapshot.directory.as_ref()))
     } else {
-        plan::plan_users(options, &users, &snapshot.catalogue, snapshot.directory.as_ref())
+        plan::plan_users(operation, options, &users, &snapshot.catalogue, snapshot.directory.as_ref())
     }
 }
 
@@ -114,16 +123,14 @@ pub fn document(
             } else if let Some(issue) = issues.get(&index) {
                 let hint = issue.hint.as_ref().map(|hint| format!(" ({hint})")).unwrap_or_default();
                 RowFate::Invalid {
-                    code: issue.code.to_string(),
+                    code: issue.code.as_str().to_string(),
                     message: format!("column \"{}\": {}{hint}", issue.column, issue.message),
                 }
             } else if let Some(row_plan) = planned.get(&index) {
                 if let RowAction::Create { join } | RowAction::Edit { join, .. } = &row_plan.action {
                     group_joins = join
                         .iter()
-                        .filter(|name| {
-                            snapshot.catalogue.kind_of(name) == Some(crate::plan::catalogue::GroupKind::UserGroup)
-                        })
+                        .filter(|name| snapshot.catalogue.kind_of(name) == Some(GroupKind::UserGroup))
                         .cloned()
                         .collect();
                     joins =
@@ -166,8 +173,8 @@ pub fn document(
 
 /// The group names a plan depends on: every name its rows join or leave, and every managed group of
 /// the users it looked up (an edit's diff was computed from them).
-fn referenced_groups(plan: &Plan, snapshot: &OrgSnapshot) -> std::collections::BTreeSet<String> {
-    let mut names = std::collections::BTreeSet::new();
+fn referenced_groups(plan: &Plan, snapshot: &OrgSnapshot) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
     for row in &plan.rows {
         match &row.action {
             RowAction::Create { join } => names.extend(join.iter().cloned()),
@@ -176,12 +183,7 @@ fn referenced_groups(plan: &Plan, snapshot: &OrgSnapshot) -> std::collections::B
         }
     }
     for user in snapshot.lookups.iter().filter_map(|(_, user)| user.as_ref()) {
-        names.extend(
-            user.groups
-                .iter()
-                .filter(|group| crate::plan::memberships::dimension_of(group, &snapshot.catalogue).is_some())
-                .cloned(),
-        );
+        names.extend(user.groups.iter().filter(|group| dimension_of(group, &snapshot.catalogue).is_some()).cloned());
     }
     // Admin groups exist implicitly with their profile, group or product (the groups endpoint lists
     // them only while they have members), so their listing is no fact the plan depends on.

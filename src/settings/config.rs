@@ -1,10 +1,13 @@
-//! Configuration: the TOML file (`--config`, default `umapi-bulk.toml`), Adobe's sample
+//! The configuration file: the TOML file (`--config`, default `umapi-bulk.toml`), Adobe's sample
 //! `usermanagement.config` accepted as it is, and the environment variables for secrets
 //! (`UMAPI_CLIENT_SECRET`, `UMAPI_PRIVATE_KEY`), resolved into one [`Config`] (SPEC section 7).
 //!
 //! Precedence: environment over file over defaults. Secrets are held in [`Secret`] from the moment
 //! they are read. A missing default file is not an error (offline commands need no config); a
-//! missing file named with `--config` is.
+//! missing file named with `--config` is. An invalid value names its key (`limits.max_wait`).
+//!
+//! `Config` is also what `summary.json` records of a run (secrets never serialise); the client gets
+//! its own plain [`crate::umapi::Config`] from [`Config::client`].
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -14,6 +17,8 @@ use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::secret::Secret;
+use crate::text::{format_duration, parse_duration};
+pub use crate::umapi::config::{AuthMethod, DEFAULT_IMS_URL, DEFAULT_UMAPI_URL};
 
 /// The default config file name, looked up in the current directory.
 pub const DEFAULT_CONFIG_FILE: &str = "umapi-bulk.toml";
@@ -21,21 +26,8 @@ pub const DEFAULT_CONFIG_FILE: &str = "umapi-bulk.toml";
 pub const ENV_CLIENT_SECRET: &str = "UMAPI_CLIENT_SECRET";
 /// Environment variable holding the path of the JWT private key.
 pub const ENV_PRIVATE_KEY: &str = "UMAPI_PRIVATE_KEY";
-/// Adobe's production IMS host.
-pub const DEFAULT_IMS_URL: &str = "https://ims-na1.adobelogin.com";
-/// Adobe's production UMAPI base URL.
-pub const DEFAULT_UMAPI_URL: &str = "https://usermanagement.adobe.io/v2/usermanagement";
-
-/// How the client authenticates (UMAPI.md D "auth").
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum AuthMethod {
-    /// OAuth Server-to-Server client credentials (`/ims/token/v3`).
-    #[default]
-    Oauth,
-    /// Legacy JWT service account (`/ims/exchange/jwt`).
-    Jwt,
-}
+/// `limits.concurrency` when not given.
+const DEFAULT_CONCURRENCY: usize = 4;
 
 /// Rate limits and retry policy (SPEC 7 `[limits]`; defaults are Adobe's documented limits).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -69,18 +61,41 @@ pub struct Limits {
 }
 
 impl Default for Limits {
+    /// The client's defaults (Adobe's documented limits) and four requests in flight.
     fn default() -> Self {
+        Self::from_client(&crate::umapi::Limits::default(), DEFAULT_CONCURRENCY)
+    }
+}
+
+impl Limits {
+    /// The limits of a client, with `concurrency` requests in flight.
+    pub fn from_client(limits: &crate::umapi::Limits, concurrency: usize) -> Self {
         Self {
-            action_rpm: 10,
-            read_rpm: 25,
-            groups_rpm: 5,
-            max_attempts: 4,
-            max_wait: Duration::from_secs(15 * 60),
-            request_timeout: Duration::from_secs(120),
-            concurrency: 4,
-            window: Duration::from_secs(60),
-            backoff_base: Duration::from_secs(5),
-            backoff_cap: Duration::from_secs(60),
+            action_rpm: limits.action_rpm,
+            read_rpm: limits.read_rpm,
+            groups_rpm: limits.groups_rpm,
+            max_attempts: limits.max_attempts,
+            max_wait: limits.max_wait,
+            request_timeout: limits.request_timeout,
+            concurrency,
+            window: limits.window,
+            backoff_base: limits.backoff_base,
+            backoff_cap: limits.backoff_cap,
+        }
+    }
+
+    /// What the client paces and retries by.
+    pub fn client(&self) -> crate::umapi::Limits {
+        crate::umapi::Limits {
+            action_rpm: self.action_rpm,
+            read_rpm: self.read_rpm,
+            groups_rpm: self.groups_rpm,
+            max_attempts: self.max_attempts,
+            max_wait: self.max_wait,
+            request_timeout: self.request_timeout,
+            window: self.window,
+            backoff_base: self.backoff_base,
+            backoff_cap: self.backoff_cap,
         }
     }
 }
@@ -121,19 +136,42 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
+        Self::from_client(crate::umapi::Config::default(), Vec::new(), DEFAULT_CONCURRENCY)
+    }
+}
+
+impl Config {
+    /// The configuration of a client built elsewhere (the simulator's own), with the org's claimed
+    /// domains and `concurrency` requests in flight.
+    pub fn from_client(client: crate::umapi::Config, claimed_domains: Vec<String>, concurrency: usize) -> Self {
         Self {
-            org_id: String::new(),
-            client_id: String::new(),
-            client_secret: None,
-            client_secret_set: false,
-            auth: AuthMethod::Oauth,
-            tech_account_id: None,
-            private_key_file: None,
-            ims_url: DEFAULT_IMS_URL.to_string(),
-            umapi_url: DEFAULT_UMAPI_URL.to_string(),
-            claimed_domains: Vec::new(),
-            limits: Limits::default(),
+            client_secret_set: client.client_secret.as_ref().is_some_and(|secret| !secret.is_empty()),
+            limits: Limits::from_client(&client.limits, concurrency),
+            org_id: client.org_id,
+            client_id: client.client_id,
+            client_secret: client.client_secret,
+            auth: client.auth,
+            tech_account_id: client.tech_account_id,
+            private_key_file: client.private_key_file,
+            ims_url: client.ims_url,
+            umapi_url: client.umapi_url,
+            claimed_domains,
             source: None,
+        }
+    }
+
+    /// What the UMAPI client needs of it.
+    pub fn client(&self) -> crate::umapi::Config {
+        crate::umapi::Config {
+            org_id: self.org_id.clone(),
+            client_id: self.client_id.clone(),
+            client_secret: self.client_secret.clone(),
+            auth: self.auth,
+            tech_account_id: self.tech_account_id.clone(),
+            private_key_file: self.private_key_file.clone(),
+            ims_url: self.ims_url.clone(),
+            umapi_url: self.umapi_url.clone(),
+            limits: self.limits.client(),
         }
     }
 }
@@ -354,42 +392,6 @@ fn with_scheme(host: &str) -> String {
     }
 }
 
-/// Parses `90d`, `15m`, `30s`, `2h`, `500ms` or a bare number of seconds.
-pub fn parse_duration(text: &str) -> anyhow::Result<Duration> {
-    let text = text.trim();
-    let split = text.find(|character: char| !character.is_ascii_digit() && character != '.').unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let value: f64 = number.parse().with_context(|| format!("{text:?} is not a duration (try 30s, 15m, 2h, 90d)"))?;
-    let seconds = match unit.trim() {
-        "" | "s" | "sec" | "secs" => value,
-        "ms" => value / 1000.0,
-        "m" | "min" | "mins" => value * 60.0,
-        "h" | "hour" | "hours" => value * 3600.0,
-        "d" | "day" | "days" => value * 86_400.0,
-        other => bail!("unknown duration unit {other:?} in {text:?} (use ms, s, m, h or d)"),
-    };
-    if !seconds.is_finite() || seconds < 0.0 {
-        bail!("{text:?} is not a duration");
-    }
-    Ok(Duration::from_secs_f64(seconds))
-}
-
-/// Formats a duration the way [`parse_duration`] reads it (`15m`, `90s`, `1h30m` → `5400s`).
-pub fn format_duration(duration: Duration) -> String {
-    let seconds = duration.as_secs();
-    if duration.subsec_millis() != 0 {
-        format!("{}ms", duration.as_millis())
-    } else if seconds.is_multiple_of(86_400) && seconds > 0 {
-        format!("{}d", seconds / 86_400)
-    } else if seconds.is_multiple_of(3600) && seconds > 0 {
-        format!("{}h", seconds / 3600)
-    } else if seconds.is_multiple_of(60) && seconds > 0 {
-        format!("{}m", seconds / 60)
-    } else {
-        format!("{seconds}s")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -456,17 +458,5 @@ max_wait = "2m"
         let json = serde_json::to_string(&config).unwrap_or_default();
         assert!(!json.contains("from-env"));
         assert!(!format!("{config:?}").contains("from-env"));
-    }
-
-    #[test]
-    fn durations_parse_and_format() {
-        assert_eq!(parse_duration("90d").ok(), Some(Duration::from_secs(90 * 86_400)));
-        assert_eq!(parse_duration("15m").ok(), Some(Duration::from_secs(900)));
-        assert_eq!(parse_duration("250ms").ok(), Some(Duration::from_millis(250)));
-        assert_eq!(parse_duration("42").ok(), Some(Duration::from_secs(42)));
-        assert!(parse_duration("soon").is_err());
-        assert!(parse_duration("5 weeks").is_err());
-        assert_eq!(format_duration(Duration::from_secs(900)), "15m");
-        assert_eq!(format_duration(Duration::from_secs(61)), "61s");
     }
 }

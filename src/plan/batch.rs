@@ -1,15 +1,18 @@
-//! The executor's input: request batches as the planner builds them ([`Batch`], [`CommandSource`]).
+//! The plan's requests as the executor takes them: request batches ([`Batch`], [`CommandSource`]),
+//! and the check that a list of them can be executed ([`check_plan`]).
 //!
 //! A batch is one action request (at most ten commands, UMAPI.md D "batching"), with the CSV row
 //! each command came from and the batches that must be answered before it may be sent. These types
 //! are serialisable because `apply` writes them to the run folder (`plan.json`) and the journal
 //! records them before anything is sent; resume reads them back and sends exactly the same requests.
-//! This file owns only the data and its checks; it must not do I/O or know about HTTP.
+//! This file owns only the data and its checks; it must not do I/O or know about HTTP. A batch list
+//! that fails the check is a [`PlanError`] (with the removals guard, the one error of a plan).
 
 use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
+use crate::plan::PlanError;
 use crate::umapi::wire;
 
 /// One action request to send: its commands, where each came from, and what must be answered first.
@@ -35,43 +38,6 @@ pub struct CommandSource {
     pub row_index: usize,
     /// 1-based physical line of the row in the input file (for messages).
     pub line: u64,
-}
-
-/// Why a list of batches cannot be executed.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum PlanError {
-    /// Two batches share an id.
-    #[error("batch id {id:?} appears twice in the plan")]
-    DuplicateId {
-        /// The repeated id.
-        id: String,
-    },
-    /// A batch's `sources` is not aligned with its `commands`.
-    #[error("batch {id}: {commands} commands but {sources} sources (they must be aligned)")]
-    Misaligned {
-        /// The batch.
-        id: String,
-        /// Number of commands.
-        commands: usize,
-        /// Number of sources.
-        sources: usize,
-    },
-    /// A batch has no commands or more than UMAPI accepts in one request.
-    #[error("batch {id}: {commands} commands (a request carries 1 to {max})", max = wire::MAX_COMMANDS_PER_REQUEST)]
-    BadSize {
-        /// The batch.
-        id: String,
-        /// Number of commands.
-        commands: usize,
-    },
-    /// A batch waits for a batch that is not earlier in the plan.
-    #[error("batch {id} waits for {after:?}, which is not an earlier batch of the plan")]
-    UnknownDependency {
-        /// The batch.
-        id: String,
-        /// The id it names.
-        after: String,
-    },
 }
 
 /// Checks that a plan can be executed: unique ids, aligned sources, 1–10 commands per batch, and

@@ -163,11 +163,14 @@ fn fill_from_outcomes(result: &mut RowResult, outcomes: &[&CommandOutcome], ran:
 /// The product configurations whose licences the deficit report reads: those joined directly by
 /// rows that succeeded, and every configuration of the catalogue when a successful row joined a
 /// user group (UMAPI does not say which configurations a user group grants).
-pub fn configurations_to_read(document: &PlanDocument, results: &[RowResult]) -> BTreeSet<String> {
+pub fn configurations_to_read(
+    document: &PlanDocument,
+    results: &[RowResult],
+    catalogue: &Catalogue,
+) -> BTreeSet<String> {
     let succeeded = || document.rows.iter().zip(results).filter(|(_, result)| result.kind == ResultKind::Success);
     let mut names: BTreeSet<String> = succeeded().flat_map(|(entry, _)| entry.joins.iter().cloned()).collect();
     if succeeded().any(|(entry, _)| !entry.group_joins.is_empty()) {
-        let catalogue = Catalogue::from_groups(&document.catalogue);
         names.extend(catalogue.configurations().into_iter().map(|configuration| configuration.name.clone()));
     }
     names
@@ -175,8 +178,12 @@ pub fn configurations_to_read(document: &PlanDocument, results: &[RowResult]) ->
 
 /// The deficit lines: per product configuration reached by successful rows, how many reached it
 /// and which of those users hold no licence.
-pub fn deficit_lines(document: &PlanDocument, results: &[RowResult], licences: &LicenceStatus) -> Vec<DeficitLine> {
-    let catalogue = Catalogue::from_groups(&document.catalogue);
+pub fn deficit_lines(
+    document: &PlanDocument,
+    results: &[RowResult],
+    licences: &LicenceStatus,
+    catalogue: &Catalogue,
+) -> Vec<DeficitLine> {
     let mut lines: BTreeMap<String, DeficitLine> = BTreeMap::new();
     for (entry, result) in document.rows.iter().zip(results) {
         if result.kind != ResultKind::Success {

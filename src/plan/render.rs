@@ -1,0 +1,130 @@
+//! A plan for people and for machines. [`human`]: per row what happens (a `+`/`-` diff for edit),
+//! the totals, the estimated duration of `apply` under the rate limits ([`Pace`]) and the licence
+//! forecast. [`json`]: the exact request bodies. Returns text; `commands::plan` prints it.
+//!
+//! Text taken from the file or the org is shown through `validation::render::terminal_safe`, so a
+//! cell cannot add or erase lines of what an admin reads.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::plan::document::{PlanDocument, RowFate};
+use crate::plan::estimate::{Pace, family_duration};
+use crate::text::{format_duration, plural};
+use crate::umapi::wire::group_types;
+use crate::validation::render::terminal_safe;
+
+/// Typical answer time of one UMAPI request, for estimates.
+const TYPICAL_LATENCY: Duration = Duration::from_millis(700);
+
+/// The request bodies as JSON: per request its id, dependencies, source lines, path and body.
+pub fn json(document: &PlanDocument) -> serde_json::Result<String> {
+    let requests: Vec<serde_json::Value> = document
+        .batches
+        .iter()
+        .map(|batch| {
+            json!({
+                "id": batch.id,
+                "after": batch.after,
+                "lines": batch.sources.iter().map(|source| source.line).collect::<Vec<_>>(),
+                "method": "POST",
+                "path": format!("/action/{}", document.org_id),
+                "body": batch.commands,
+            })
+        })
+        .collect();
+    let value = json!({
+        "operation": document.operation,
+        "file": document.file,
+        "org_id": document.org_id,
+        "rows": document.rows.iter().map(|row| json!({"line": row.line, "user": row.user, "fate": row.fate})).collect::<Vec<_>>(),
+        "requests": requests,
+        "licences": document.licences,
+        "fingerprint": document.fingerprint.sha256,
+    });
+    serde_json::to_string_pretty(&value)
+}
+
+/// The plan as people read it.
+pub fn human(document: &PlanDocument, pace: &Pace, reads_done: u64) -> String {
+    let mut text =
+        format!("Plan: {} from {} for org {}\n", document.operation.console_name(), document.file, document.org_id);
+    let width = document.rows.iter().map(|row| row.user.chars().count()).max().unwrap_or(0).min(40);
+    let (mut planned, mut skipped, mut invalid) = (0, 0, 0);
+    for row in &document.rows {
+        let what = match &row.fate {
+            RowFate::Planned { description } => {
+                planned += 1;
+                description.clone()
+            }
+            RowFate::Skipped { reason } => {
+                skipped += 1;
+                format!("skip: {reason}")
+            }
+            RowFate::Invalid { code, message } => {
+                invalid += 1;
+                format!("INVALID [{code}] {message}")
+            }
+        };
+        text.push_str(&format!(
+            "  line {:<5} {:<width$}  {}\n",
+            row.line,
+            terminal_safe(&row.user),
+            terminal_safe(&what)
+        ));
+    }
+    let commands = document.command_count();
+    let requests = document.batches.len();
+    text.push_str(&format!(
+        "\nTotals: {}: {planned} to send, {skipped} with nothing to do, {invalid} invalid; {} in {}\n",
+        plural(document.rows.len(), "row", "rows"),
+        plural(commands, "command", "commands"),
+        plural(requests, "action request", "action requests")
+    ));
+    let concurrency = pace.concurrency;
+    let action = family_duration(requests, pace.action_rpm, pace.window, TYPICAL_LATENCY, concurrency);
+    let reads = family_duration(reads_done as usize, pace.read_rpm, pace.window, TYPICAL_LATENCY, 1);
+    // After the run: members and members without a licence of each configuration joined directly,
+    // or of every configuration when rows join user groups (which may grant any of them).
+    let joins_groups = document.rows.iter().any(|row| !row.group_joins.is_empty());
+    let configurations = if joins_groups {
+        document.catalogue.iter().filter(|group| group.group_type == group_types::PRODUCT_PROFILE).count()
+    } else {
+        document.licences.len()
+    };
+    let touched = 2 * configurations;
+    let licence_reads = family_duration(touched, pace.read_rpm, pace.window, TYPICAL_LATENCY, 1);
+    text.push_str(&format!(
+        "Estimated duration of apply: about {} ({} at {}, {} before and {} after)\n",
+        format_duration_rounded(action + reads + licence_reads),
+        plural(requests, "action request", "action requests"),
+        if pace.action_rpm == 0 { "no rate limit".to_string() } else { format!("{} per minute", pace.action_rpm) },
+        plural(reads_done as usize, "read", "reads"),
+        plural(touched, "licence read", "licence reads")
+    ));
+    if !document.licences.is_empty() {
+        text.push_str("Licences (direct joins; joins through user groups are not forecast):\n");
+        for forecast in &document.licences {
+            let quota = forecast.quota.map_or_else(|| "no quota".to_string(), |quota| format!("quota {quota}"));
+            text.push_str(&format!(
+                "  {}: {quota}, {} members, {} free; {} → {} without a licence\n",
+                forecast.configuration,
+                forecast.members,
+                if forecast.quota.is_some() { forecast.free.to_string() } else { "-".into() },
+                plural(forecast.needed as usize, "join", "joins"),
+                forecast.deficit()
+            ));
+        }
+    }
+    text
+}
+
+fn format_duration_rounded(duration: Duration) -> String {
+    let seconds = duration.as_secs_f64().ceil() as u64;
+    if seconds < 60 {
+        format!("{seconds} s")
+    } else {
+        format!("{} ({} min {} s)", format_duration(Duration::from_secs(seconds)), seconds / 60, seconds % 60)
+    }
+}

@@ -1,0 +1,492 @@
+//! The settings step: the command line (clap's types in `cli`), the configuration file and the
+//! environment resolve into one settings type per command ([`Settings`]), before the command runs.
+//! Durations, ages, listen addresses and the planning flags are parsed and checked here, and an
+//! error names the flag (`--max-wait`, `--listen`) or the configuration key (`limits.max_wait`,
+//! `org_id`). Commands never look at clap structs or the environment.
+//!
+//! Offline commands load no configuration (`template`, `split`, `sim`, `runs`) or only for the
+//! claimed domains (`check`). Commands that reach an org get a [`Target`]: the configured org,
+//! checked for an org id and an API client, or `--sim`, the built-in simulator, which keeps the
+//! file's attempts, longest wait and concurrency (its own URLs, credentials and rate limits win).
+
+pub mod config;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+
+pub use config::{AuthMethod, Config, Environment, Limits};
+
+use crate::cli::{self, Command, ExportCommand, RunsCommand};
+use crate::hint::with_hint;
+use crate::model::Operation;
+use crate::plan::PlanOptions;
+use crate::sim::RetryAfterForm;
+use crate::text::parse_duration;
+
+/// The default state file of `--sim`.
+pub const DEFAULT_SIM_STATE: &str = "samples/org.json";
+
+/// Where the configuration comes from: `--config` and the process environment.
+#[derive(Clone, Debug, Default)]
+pub struct Sources {
+    /// `--config`, if given.
+    pub config_path: Option<PathBuf>,
+    /// Secrets from the environment.
+    pub environment: Environment,
+}
+
+impl Sources {
+    /// Loads the configuration (the file named by `--config`, else `./umapi-bulk.toml` if present).
+    pub fn load(&self) -> anyhow::Result<Config> {
+        config::load(self.config_path.as_deref(), &self.environment)
+    }
+}
+
+/// One command's settings.
+#[derive(Debug)]
+pub enum Settings {
+    /// `check`.
+    Check(CheckSettings),
+    /// `plan`.
+    Plan(PlanSettings),
+    /// `apply`.
+    Apply(ApplySettings),
+    /// `export users`.
+    Export(ExportSettings),
+    /// `template`.
+    Template(TemplateSettings),
+    /// `split`.
+    Split(SplitSettings),
+    /// `sim`.
+    Sim(SimSettings),
+    /// `runs list|show|prune`.
+    Runs(RunsSettings),
+}
+
+/// Output format of `check`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CheckFormat {
+    /// Diagnostics and a summary for people, on stderr.
+    Human,
+    /// One JSON document on stdout.
+    Json,
+}
+
+/// `check`.
+#[derive(Debug)]
+pub struct CheckSettings {
+    /// The bulk CSV file.
+    pub file: PathBuf,
+    /// The operation it is for.
+    pub operation: Operation,
+    /// Human or JSON.
+    pub format: CheckFormat,
+    /// The org's claimed domains, from the configuration.
+    pub claimed_domains: Vec<String>,
+}
+
+/// The org a command works on.
+#[derive(Debug)]
+pub enum Target {
+    /// `--sim`: the built-in simulator with `state` (`None`: the built-in demo org).
+    Simulator {
+        /// The org state file.
+        state: Option<PathBuf>,
+        /// The file's limits (or the defaults); attempts, longest wait and concurrency are used.
+        limits: Limits,
+    },
+    /// The configured org.
+    Org(Config),
+}
+
+impl Target {
+    fn set_max_wait(&mut self, max_wait: Duration) {
+        match self {
+            Self::Simulator { limits, .. } => limits.max_wait = max_wait,
+            Self::Org(config) => config.limits.max_wait = max_wait,
+        }
+    }
+}
+
+/// The configuration of a run against the simulator: its org, client and rate limits, with the
+/// configuration file's attempts, longest wait and concurrency.
+pub fn simulator_config(client: crate::umapi::Config, claimed_domains: Vec<String>, file: &Limits) -> Config {
+    let mut config = Config::from_client(client, claimed_domains, file.concurrency);
+    config.limits.max_attempts = file.max_attempts;
+    config.limits.max_wait = file.max_wait;
+    config
+}
+
+/// `plan`.
+#[derive(Debug)]
+pub struct PlanSettings {
+    /// The bulk CSV file.
+    pub file: PathBuf,
+    /// The operation it is for.
+    pub operation: Operation,
+    /// `--json`: the request bodies on stdout.
+    pub json: bool,
+    /// `-o`: where to save the plan.
+    pub output: Option<PathBuf>,
+    /// The planning flags.
+    pub planning: PlanOptions,
+    /// `--on-deficit stop`.
+    pub stop_on_deficit: bool,
+    /// The org.
+    pub target: Target,
+}
+
+/// What `apply` sends.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ApplyInput {
+    /// A bulk file, validated and planned now.
+    File {
+        /// The bulk CSV file.
+        file: PathBuf,
+        /// The operation it is for.
+        operation: Operation,
+    },
+    /// `--plan`: a saved plan.
+    Plan(PathBuf),
+    /// `--resume`: the rest of a run.
+    Resume(PathBuf),
+}
+
+/// `apply`.
+#[derive(Debug)]
+pub struct ApplySettings {
+    /// What to send.
+    pub input: ApplyInput,
+    /// `--test-mode`.
+    pub test_mode: bool,
+    /// `--skip-invalid`.
+    pub skip_invalid: bool,
+    /// Where run folders are written.
+    pub out_dir: PathBuf,
+    /// The planning flags.
+    pub planning: PlanOptions,
+    /// `--on-deficit stop`.
+    pub stop_on_deficit: bool,
+    /// The org (with `--max-wait` applied).
+    pub target: Target,
+}
+
+/// `export users`.
+#[derive(Debug)]
+pub struct ExportSettings {
+    /// The CSV file to write; `None` for stdout (`-o -`).
+    pub output: Option<PathBuf>,
+    /// The org.
+    pub target: Target,
+}
+
+/// `template`.
+#[derive(Debug)]
+pub struct TemplateSettings {
+    /// The operation.
+    pub operation: Operation,
+    /// `-o`, else stdout.
+    pub output: Option<PathBuf>,
+}
+
+/// `split`.
+#[derive(Debug)]
+pub struct SplitSettings {
+    /// The file to split.
+    pub file: PathBuf,
+    /// Rows and bytes per part, and where the parts go (beside the file by default).
+    pub options: crate::console_csv::SplitOptions,
+}
+
+/// `sim`.
+#[derive(Debug)]
+pub enum SimSettings {
+    /// `--dump`: print the state file's org and exit.
+    Dump {
+        /// The org state file.
+        state: PathBuf,
+    },
+    /// Serve on loopback until Ctrl-C.
+    Serve(ServeSettings),
+}
+
+/// `sim` serving.
+#[derive(Debug)]
+pub struct ServeSettings {
+    /// The org state file.
+    pub state: PathBuf,
+    /// A loopback address.
+    pub listen: SocketAddr,
+    /// Action requests per client per window (0: off).
+    pub action_rpm: u32,
+    /// User read requests per client per window (0: off).
+    pub read_rpm: u32,
+    /// Group read requests per client per window (0: off).
+    pub groups_rpm: u32,
+    /// All requests of all clients per window (0: off).
+    pub global_rpm: u32,
+    /// The throttle window.
+    pub window: Duration,
+    /// Added latency per request.
+    pub latency: Duration,
+    /// Share of requests that fail transiently.
+    pub fault_rate: f64,
+    /// Form of `Retry-After` on 429 answers.
+    pub retry_after: RetryAfterForm,
+    /// Seed of the fault dice.
+    pub seed: u64,
+    /// Lifetime of issued tokens.
+    pub token_ttl: Duration,
+}
+
+/// `runs`.
+#[derive(Debug)]
+pub enum RunsSettings {
+    /// `runs list`.
+    List {
+        /// Where run folders are.
+        out_dir: PathBuf,
+    },
+    /// `runs show`.
+    Show {
+        /// A run folder, or its name under `out_dir`.
+        run: PathBuf,
+        /// Where run folders are.
+        out_dir: PathBuf,
+    },
+    /// `runs prune`.
+    Prune {
+        /// Where run folders are.
+        out_dir: PathBuf,
+        /// Runs older than this are deleted.
+        older_than: Duration,
+        /// Only list.
+        dry_run: bool,
+    },
+}
+
+impl Settings {
+    /// Resolves a parsed command line.
+    pub fn resolve(command: Command, sources: &Sources) -> anyhow::Result<Self> {
+        Ok(match command {
+            Command::Check(args) => Self::Check(CheckSettings {
+                claimed_domains: sources.load()?.claimed_domains,
+                file: args.file,
+                operation: args.op.into(),
+                format: match args.format {
+                    cli::Format::Human => CheckFormat::Human,
+                    cli::Format::Json => CheckFormat::Json,
+                },
+            }),
+            Command::Plan(args) => Self::Plan(PlanSettings {
+                target: target(&args.target, sources)?,
+                file: args.file,
+                operation: args.op.into(),
+                json: args.json,
+                output: args.output,
+                planning: planning(&args.planning),
+                stop_on_deficit: args.planning.on_deficit == cli::OnDeficit::Stop,
+            }),
+            Command::Apply(args) => Self::Apply(apply(args, sources)?),
+            Command::Export(ExportCommand::Users(args)) => Self::Export(ExportSettings {
+                target: target(&args.target, sources)?,
+                output: (args.output.as_os_str() != "-").then_some(args.output),
+            }),
+            Command::Template(args) => {
+                Self::Template(TemplateSettings { operation: args.op.into(), output: args.output })
+            }
+            Command::Split(args) => {
+                let out_dir = match args.out_dir {
+                    Some(dir) => dir,
+                    None => args.file.parent().map(Path::to_path_buf).unwrap_or_default(),
+                };
+                let options = crate::console_csv::SplitOptions { rows: args.rows, max_bytes: args.max_bytes, out_dir };
+                Self::Split(SplitSettings { file: args.file, options })
+            }
+            Command::Sim(args) => Self::Sim(sim(args)?),
+            Command::Runs(command) => Self::Runs(runs(command)?),
+        })
+    }
+}
+
+fn planning(args: &cli::PlanningArgs) -> PlanOptions {
+    PlanOptions {
+        update_existing: args.update_existing,
+        additive: args.additive,
+        max_removals: args.max_removals,
+        delete_accounts: args.delete_accounts,
+    }
+}
+
+fn apply(args: cli::ApplyArgs, sources: &Sources) -> anyhow::Result<ApplySettings> {
+    let max_wait = args.max_wait.as_deref().map(parse_duration).transpose().context("invalid --max-wait")?;
+    let mut target = target(&args.target, sources)?;
+    if let Some(max_wait) = max_wait {
+        target.set_max_wait(max_wait);
+    }
+    let input = match (args.resume, args.plan, args.file, args.op) {
+        (Some(run_dir), _, _, _) => ApplyInput::Resume(run_dir),
+        (None, Some(plan), _, _) => ApplyInput::Plan(plan),
+        (None, None, Some(file), Some(op)) => ApplyInput::File { file, operation: op.into() },
+        _ => bail!("apply needs FILE and --op, or --plan, or --resume"),
+    };
+    Ok(ApplySettings {
+        input,
+        test_mode: args.test_mode,
+        skip_invalid: args.skip_invalid,
+        out_dir: args.out_dir,
+        planning: planning(&args.planning),
+        stop_on_deficit: args.planning.on_deficit == cli::OnDeficit::Stop,
+        target,
+    })
+}
+
+/// The org of a command: `--sim`, or the configured org, which must name an org and a client.
+fn target(args: &cli::TargetArgs, sources: &Sources) -> anyhow::Result<Target> {
+    if args.sim {
+        let state = match &args.sim_state {
+            Some(path) => Some(path.clone()),
+            None if Path::new(DEFAULT_SIM_STATE).is_file() => Some(PathBuf::from(DEFAULT_SIM_STATE)),
+            None => None,
+        };
+        // A configuration file that does not load only loses its limits here: the simulator
+        // brings its own org, client and URLs.
+        let limits = sources.load().map(|config| config.limits).unwrap_or_default();
+        return Ok(Target::Simulator { state, limits });
+    }
+    let config = sources.load()?;
+    if config.org_id.trim().is_empty() || config.client_id.trim().is_empty() {
+        let source = config.source.as_ref().map_or_else(
+            || "no configuration file (./umapi-bulk.toml not found)".to_string(),
+            |path| format!("the configuration file {}", path.display()),
+        );
+        return Err(with_hint(
+            anyhow::anyhow!("{source} does not name an org and an API client (org_id, client_id)"),
+            "write umapi-bulk.toml as in samples/umapi-bulk.toml (secret in UMAPI_CLIENT_SECRET), \
+             or add --sim to try the built-in simulator",
+        ));
+    }
+    Ok(Target::Org(config))
+}
+
+fn sim(args: cli::SimArgs) -> anyhow::Result<SimSettings> {
+    if args.dump {
+        return Ok(SimSettings::Dump { state: args.state });
+    }
+    let listen: SocketAddr = args.listen.parse().map_err(|error: std::net::AddrParseError| {
+        with_hint(
+            anyhow::Error::new(error).context(format!("--listen {:?} is not an address", args.listen)),
+            "use 127.0.0.1:PORT",
+        )
+    })?;
+    if !listen.ip().is_loopback() {
+        return Err(with_hint(
+            anyhow::anyhow!("refusing to listen on {listen}: the simulator serves loopback only"),
+            "use --listen 127.0.0.1:PORT (port 0 picks a free one)",
+        ));
+    }
+    if !(0.0..=1.0).contains(&args.fault_rate) {
+        bail!("--fault-rate {} is not between 0.0 and 1.0", args.fault_rate);
+    }
+    if args.window_secs == 0 {
+        bail!("--window-secs must be at least 1");
+    }
+    Ok(SimSettings::Serve(ServeSettings {
+        state: args.state,
+        listen,
+        action_rpm: args.action_rpm,
+        read_rpm: args.read_rpm,
+        groups_rpm: args.groups_rpm,
+        global_rpm: args.global_rpm,
+        window: Duration::from_secs(args.window_secs),
+        latency: Duration::from_millis(args.latency_ms),
+        fault_rate: args.fault_rate,
+        retry_after: match args.retry_after {
+            cli::RetryAfterForm::Seconds => RetryAfterForm::Seconds,
+            cli::RetryAfterForm::Date => RetryAfterForm::HttpDate,
+        },
+        seed: args.seed,
+        token_ttl: Duration::from_secs(args.token_ttl_secs),
+    }))
+}
+
+fn runs(command: RunsCommand) -> anyhow::Result<RunsSettings> {
+    Ok(match command {
+        RunsCommand::List(args) => RunsSettings::List { out_dir: args.out_dir },
+        RunsCommand::Show(args) => RunsSettings::Show { run: args.run, out_dir: args.out_dir },
+        RunsCommand::Prune(args) => {
+            let older_than = parse_duration(&args.older_than).context("invalid --older-than")?;
+            if older_than.is_zero() {
+                bail!("--older-than must be more than zero");
+            }
+            RunsSettings::Prune { out_dir: args.out_dir, older_than, dry_run: args.dry_run }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn resolve(line: &str) -> anyhow::Result<Settings> {
+        let cli = cli::Cli::try_parse_from(line.split_whitespace())?;
+        Settings::resolve(cli.command, &Sources::default())
+    }
+
+    fn error_of(line: &str) -> String {
+        resolve(line).err().map(|error| format!("{error:#}")).unwrap_or_default()
+    }
+
+    #[test]
+    fn flags_are_parsed_here_and_errors_name_the_flag() {
+        assert!(error_of("umapi-bulk apply --resume runs/x --max-wait soon --sim").starts_with("invalid --max-wait"));
+        assert!(error_of("umapi-bulk runs prune --older-than 0d").contains("--older-than must be more than zero"));
+        assert!(error_of("umapi-bulk runs prune --older-than soon").starts_with("invalid --older-than"));
+        assert!(error_of("umapi-bulk sim --listen localhost").starts_with("--listen \"localhost\" is not an address"));
+        assert!(error_of("umapi-bulk sim --listen 0.0.0.0:0").contains("loopback only"));
+        assert!(error_of("umapi-bulk sim --fault-rate 2").contains("--fault-rate"));
+        let Ok(Settings::Runs(RunsSettings::Prune { older_than, .. })) =
+            resolve("umapi-bulk runs prune --older-than 90d")
+        else {
+            panic!("not a prune")
+        };
+        assert_eq!(older_than, Duration::from_secs(90 * 86_400));
+    }
+
+    #[test]
+    fn max_wait_applies_to_the_simulator_target_too() {
+        let Ok(Settings::Apply(settings)) = resolve("umapi-bulk apply --resume runs/x --max-wait 2m --sim") else {
+            panic!("not an apply")
+        };
+        assert_eq!(settings.input, ApplyInput::Resume(PathBuf::from("runs/x")));
+        let Target::Simulator { limits, .. } = settings.target else { panic!("not the simulator") };
+        assert_eq!(limits.max_wait, Duration::from_secs(120));
+    }
+
+    #[test]
+    fn the_simulator_keeps_the_files_attempts_wait_and_concurrency_only() {
+        let file = Limits {
+            max_attempts: 7,
+            max_wait: Duration::from_secs(30),
+            concurrency: 2,
+            action_rpm: 99,
+            ..Limits::default()
+        };
+        let client = crate::umapi::Config {
+            org_id: "SIM@AdobeOrg".into(),
+            limits: crate::umapi::Limits { action_rpm: 3, ..crate::umapi::Limits::default() },
+            ..crate::umapi::Config::default()
+        };
+        let config = simulator_config(client, vec!["example.com".into()], &file);
+        assert_eq!(
+            (config.limits.max_attempts, config.limits.max_wait, config.limits.concurrency),
+            (7, Duration::from_secs(30), 2)
+        );
+        assert_eq!(config.limits.action_rpm, 3);
+        assert_eq!(config.claimed_domains, vec!["example.com"]);
+    }
+}
