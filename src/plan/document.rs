@@ -348,11 +348,8 @@ mod tests {
         assert!("a@b.com|martian".parse::<UserKey>().is_err());
         assert!("no-bar".parse::<UserKey>().is_err());
         // "a.b@x|any" sorts before "a@x|any" as text ('.' < '@'), and so as keys.
-        let mut keys = [
-            UserKey::new("a@x", None),
-            UserKey::new("a.b@x", None),
-            UserKey::new("a@x", Some(IdentityType::AdobeId)),
-        ];
+        let mut keys =
+            [UserKey::new("a@x", None), UserKey::new("a.b@x", None), UserKey::new("a@x", Some(IdentityType::AdobeId))];
         keys.sort();
         let texts: Vec<String> = keys.iter().map(ToString::to_string).collect();
         let mut sorted = texts.clone();

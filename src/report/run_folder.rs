@@ -136,11 +136,6 @@ pub fn list(out_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(folders)
 }
 
-/// RFC 3339 text of a moment.
-pub fn rfc3339(when: OffsetDateTime) -> String {
-    when.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -406,3 +406,72 @@ pub(crate) fn describe_transport(error: &reqwest::Error) -> String {
     }
     text
 }
+
+#[cfg(test)]
+mod tests {
+    //! The shared 429 pause under tokio's paused clock: no real waiting, exact instants.
+
+    use super::*;
+    use crate::umapi::client::ClientOptions;
+    use crate::umapi::config::{Config, Limits};
+
+    /// A client that never sends here (nothing listens on port 9); only its waits are exercised.
+    fn client(max_wait: Duration) -> UmapiClient {
+        let config = Config {
+            org_id: "TEST0000@AdobeOrg".into(),
+            client_id: "client".into(),
+            client_secret: Some(Secret::new("secret")),
+            ims_url: "http://127.0.0.1:9".into(),
+            umapi_url: "http://127.0.0.1:9/v2/usermanagement".into(),
+            limits: Limits { action_rpm: 0, read_rpm: 0, groups_rpm: 0, max_wait, ..Limits::default() },
+            ..Config::default()
+        };
+        UmapiClient::new(&config, ClientOptions::default()).unwrap_or_else(|error| panic!("{error}"))
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_429_pause_holds_every_worker_until_the_server_said() {
+        let client = client(Duration::from_secs(15 * 60));
+        let stop = CancelToken::new();
+        let start = Instant::now();
+        client.pause.extend(start + Duration::from_secs(38));
+        let slot = || async {
+            let permit = client.wait_for_slot(Family::Action, &stop, false).await;
+            (permit.is_ok(), Instant::now() - start)
+        };
+        let (first, second, third, fourth) = tokio::join!(slot(), slot(), slot(), slot());
+        for (granted, waited) in [first, second, third, fourth] {
+            assert!(granted);
+            assert_eq!(waited, Duration::from_secs(38), "each worker waited exactly the pause");
+        }
+        // Another family is paused too: a 429 stops every request of the client.
+        client.pause.extend(Instant::now() + Duration::from_secs(5));
+        let (granted, waited) = {
+            let before = Instant::now();
+            (client.wait_for_slot(Family::Users, &stop, false).await.is_ok(), Instant::now() - before)
+        };
+        assert!(granted);
+        assert_eq!(waited, Duration::from_secs(5));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_pause_longer_than_max_wait_parks_at_once_and_stop_ends_a_pause() {
+        let client = client(Duration::from_secs(15 * 60));
+        let stop = CancelToken::new();
+        let start = Instant::now();
+        client.pause.extend(start + Duration::from_secs(20 * 60));
+        let parked = client.wait_for_slot(Family::Action, &stop, true).await;
+        assert!(matches!(parked, Err(CallError::Parked { wait, .. }) if wait == Duration::from_secs(20 * 60)));
+        assert_eq!(Instant::now(), start, "parking does not wait");
+
+        let client = self::client(Duration::from_secs(15 * 60));
+        client.pause.extend(Instant::now() + Duration::from_secs(60));
+        let stopper = stop.clone();
+        let (stopped, ()) = tokio::join!(client.wait_for_slot(Family::Action, &stop, true), async move {
+            tokio::time::sleep(Duration::from_secs(10)).await;
+            stopper.cancel();
+        });
+        assert!(matches!(stopped, Err(CallError::Stopped { sent: true })));
+        assert_eq!(Instant::now() - start, Duration::from_secs(10), "a stop ends the wait at once");
+    }
+}

@@ -81,9 +81,9 @@ impl Org {
         self.sim.snapshot()
     }
 
-    /// A counter of the simulator.
+    /// A counter of the simulator (an unknown name fails the test).
     pub fn counter(&self, name: &str) -> u64 {
-        self.state()["counters"][name].as_u64().unwrap_or(0)
+        crate::harness::counter(&self.state(), name)
     }
 
     /// A user of the state by email and type.

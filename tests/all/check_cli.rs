@@ -146,3 +146,26 @@ fn readme_lists_every_diagnostic_code() {
         assert!(readme.contains(&format!("| `{}` |", code.as_str())), "README lacks {}", code.as_str());
     }
 }
+
+#[test]
+fn a_closed_stdout_ends_quietly_with_exit_0() {
+    // `umapi-bulk check f.csv --format json | head -1`: the reader left before the document was
+    // written. The write fails with a broken pipe, which is no error of ours: no message, exit 0
+    // (the same file with stdout open exits 1, its rows being invalid).
+    let dir = temp_dir();
+    let file = path(&fixture("check/bad/country-uk.csv"));
+    let args = ["check", file.as_str(), "--op", "add", "--format", "json"];
+    let open = umapi_bulk(dir.path()).args(args).output().unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(open.status.code(), Some(1));
+    for args in [&args[..], &["template", "add"][..]] {
+        let (reader, writer) = std::io::pipe().unwrap_or_else(|error| panic!("{error}"));
+        drop(reader);
+        let output = crate::harness::command(dir.path())
+            .args(args)
+            .stdout(writer)
+            .output()
+            .unwrap_or_else(|error| panic!("{error}"));
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        assert_eq!(String::from_utf8_lossy(&output.stderr), "", "{args:?}: nothing to say about it");
+    }
+}

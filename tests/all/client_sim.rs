@@ -20,7 +20,9 @@ use umapi_bulk::umapi::wire::{Command, CreateOption, CreateUser, Membership, Ste
 
 use crate::client::{assert_no_secrets, client_for};
 use crate::client_mock::Recorder;
-use crate::sim_support::{demo_state, poll};
+use crate::harness::temp_dir as temp;
+use crate::harness::{poll, wait_for};
+use crate::sim_support::demo_state;
 
 async fn start(options: SimOptions) -> SimHandle {
     sim::start(options).await.unwrap_or_else(|error| panic!("the simulator did not start: {error:#}"))
@@ -34,7 +36,7 @@ fn config_for(sim: &SimHandle, window: Duration) -> Config {
 }
 
 fn counter(sim: &SimHandle, name: &str) -> u64 {
-    sim.snapshot()["counters"][name].as_u64().unwrap_or(0)
+    crate::harness::counter(&sim.snapshot(), name)
 }
 
 /// Batch `2j` creates five Enterprise users and adds them to Designers; batch `2j+1`, ordered after
@@ -103,10 +105,6 @@ async fn run_echoing(
         .await
         .unwrap_or_else(|error| panic!("{error}"));
     (report, recorder)
-}
-
-fn temp() -> tempfile::TempDir {
-    tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"))
 }
 
 /// Checks that the org holds exactly the users `batches` create, each in Designers and Finance.
@@ -375,10 +373,7 @@ async fn sim_a_run_killed_mid_run_resumes_without_resending_answered_requests() 
     // wait (with a deadline) until it has counted every journaled intent, or settle for what it has.
     let intents =
         std::fs::read_to_string(&journal_path).unwrap_or_default().matches("\"type\":\"intent\"").count() as u64;
-    let deadline = Instant::now() + Duration::from_secs(2);
-    while counter(&sim, "action_requests") < intents && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_for(Duration::from_secs(2), || async { (counter(&sim, "action_requests") >= intents).then_some(()) }).await;
     let before_resume = counter(&sim, "action_requests");
     let state = execute::read_journal(dir.path()).unwrap_or_else(|error| panic!("{error}"));
     let settled: HashSet<String> = state.settled.keys().cloned().collect();

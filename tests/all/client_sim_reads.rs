@@ -81,7 +81,7 @@ async fn sim_a_run_authenticates_with_the_legacy_jwt_exchange() {
     config.limits.window = Duration::from_secs(2);
     let recorder = Arc::new(Recorder::default());
     let client = client_for(&config, &recorder);
-    let dir = tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"));
+    let dir = crate::harness::temp_dir();
     let batches: Vec<_> = (1..=3).map(|number| crate::client_mock::batch(number, 2, &[])).collect();
     let options = ExecuteOptions { test_mode: true, concurrency: 1 };
     let report = execute::execute(client, batches, dir.path(), options, recorder.clone(), CancelToken::new())

@@ -15,6 +15,7 @@ use umapi_bulk::umapi::Config;
 
 use crate::client::{assert_no_secrets, client_for};
 use crate::client_mock::{Mock, Recorder, Reply, batch};
+use crate::harness::{temp_dir as temp, wait_for};
 
 fn ok() -> Reply {
     Reply::Status(200, vec![], r#"{"result":"success","completed":1,"notCompleted":0,"completedInTestMode":0}"#.into())
@@ -56,10 +57,6 @@ async fn resume(config: &Config, dir: &std::path::Path) -> (execute::ResumedRun,
         .await
         .unwrap_or_else(|error| panic!("{error}"));
     (resumed, recorder)
-}
-
-fn temp() -> tempfile::TempDir {
-    tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -188,10 +185,7 @@ async fn cancellation_lets_in_flight_requests_finish_and_starts_nothing_new() {
         let config = config.clone();
         tokio::spawn(async move { run(&config, batches, &dir, 2, cancel).await })
     };
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while mock.actions().len() < 2 && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    wait_for(Duration::from_secs(10), || async { (mock.actions().len() >= 2).then_some(()) }).await;
     cancel.cancel();
     let (report, recorder) = running.await.unwrap_or_else(|error| panic!("{error}"));
     assert_eq!(report.end, RunEnd::Cancelled);

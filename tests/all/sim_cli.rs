@@ -9,7 +9,8 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::harness;
-use crate::sim_support::{ORG, http, oauth_token, poll};
+use crate::harness::poll;
+use crate::sim_support::{ORG, http, oauth_token};
 
 /// A child process that is killed if the test ends before it exits.
 struct Running(Child);
@@ -25,14 +26,8 @@ impl Drop for Running {
 
 /// The binary as a child process in `dir`, environment cleared like the harness does.
 fn spawn_sim(dir: &std::path::Path, args: &[&str]) -> Running {
-    let mut command = Command::new(assert_cmd::cargo::cargo_bin("umapi-bulk"));
-    command.env_clear().current_dir(dir).env("NO_COLOR", "1").arg("sim").args(args);
-    for key in ["PATH", "HOME"] {
-        if let Some(value) = std::env::var_os(key) {
-            command.env(key, value);
-        }
-    }
-    command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut command = harness::command(dir);
+    command.arg("sim").args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
     Running(command.spawn().unwrap_or_else(|error| panic!("cannot start umapi-bulk sim: {error}")))
 }
 

@@ -93,7 +93,7 @@ async fn faults_before_applying_change_nothing_and_faults_after_applying_keep_th
     let state = api.sim.snapshot();
     let counters = &state["counters"];
     let (before, after) =
-        (counters["faults_before"].as_u64().unwrap_or(0), counters["faults_after"].as_u64().unwrap_or(0));
+        (crate::harness::counter(&state, "faults_before"), crate::harness::counter(&state, "faults_after"));
     assert_eq!(before + after, 30);
     assert!(before > 0 && after > 0, "both timings occur: {before} / {after}");
     let created = state["users"]

@@ -11,7 +11,8 @@ use umapi_bulk::secret::Secret;
 use umapi_bulk::sim::{ApiClient, SimOptions};
 
 use crate::harness;
-use crate::sim_support::{Api, CLIENT_ID, CLIENT_SECRET, ORG, demo_state, http, oauth_token, poll, start};
+use crate::harness::poll;
+use crate::sim_support::{Api, CLIENT_ID, CLIENT_SECRET, ORG, demo_state, http, oauth_token, start};
 
 const SCOPE: &str = "openid,AdobeID,user_management_sdk";
 

@@ -1,8 +1,8 @@
 //! What the simulator tests share: the demo org, a simulator started in-process on an ephemeral
 //! loopback port, an HTTP client that never goes through a proxy, and an [`Api`] that holds a
-//! token and speaks UMAPI with the right headers.
+//! token and speaks UMAPI with the right headers. Polling and counters are `harness`'.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use reqwest::header::HeaderMap;
 use reqwest::{Client, StatusCode};
@@ -134,9 +134,9 @@ impl Api {
         state["groups"].as_array()?.iter().find(|group| group["groupName"].as_str() == Some(name)).cloned()
     }
 
-    /// A counter of `/_sim/state`.
+    /// A counter of `/_sim/state` (an unknown name fails the test).
     pub fn counter(&self, name: &str) -> u64 {
-        self.sim.snapshot()["counters"][name].as_u64().unwrap_or(0)
+        harness::counter(&self.sim.snapshot(), name)
     }
 }
 
@@ -146,20 +146,4 @@ pub fn names(value: &Value) -> Vec<String> {
         .as_array()
         .map(|items| items.iter().filter_map(|item| item.as_str().map(str::to_string)).collect())
         .unwrap_or_default()
-}
-
-/// Polls `check` until it returns `Some`, or panics at the deadline.
-pub async fn poll<T, F, Fut>(deadline: Duration, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let until = Instant::now() + deadline;
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(Instant::now() < until, "condition not met within {deadline:?}");
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
 }

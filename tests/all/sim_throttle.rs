@@ -10,7 +10,8 @@ use serde_json::{Value, json};
 use umapi_bulk::secret::Secret;
 use umapi_bulk::sim::{ApiClient, RetryAfterForm, SimOptions};
 
-use crate::sim_support::{Api, ORG, demo_state, poll};
+use crate::harness::{counter, poll};
+use crate::sim_support::{Api, ORG, demo_state};
 
 /// The window of the test that waits for it to move: short, so the test is quick.
 const SHORT_WINDOW: Duration = Duration::from_secs(2);
@@ -63,13 +64,10 @@ async fn the_request_after_the_limit_gets_429_changes_nothing_and_passes_once_th
     .await;
     assert_eq!(accepted, ());
     assert!(api.user("late@example.com", "enterpriseID").is_some());
-    let counters = api.sim.snapshot()["counters"].clone();
-    assert!(counters["throttled"].as_u64().is_some_and(|throttled| throttled >= 1));
-    assert_eq!(
-        counters["action_requests"].as_u64(),
-        Some(3 + counters["throttled"].as_u64().unwrap_or(0)),
-        "refused ones are counted as received"
-    );
+    let state = api.sim.snapshot();
+    let throttled = counter(&state, "throttled");
+    assert!(throttled >= 1);
+    assert_eq!(counter(&state, "action_requests"), 3 + throttled, "refused ones are counted as received");
 }
 
 #[tokio::test]
