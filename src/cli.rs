@@ -62,7 +62,8 @@ pub enum Command {
     Plan(PlanArgs),
     /// Validate, plan and execute a bulk file against the org; writes a run folder of reports.
     #[command(
-        after_help = "Examples:\n  umapi-bulk apply samples/bulk-add.csv --op add --sim\n  umapi-bulk apply users.csv --op add --test-mode\n  umapi-bulk apply users.csv --op remove --skip-invalid\n  umapi-bulk apply --resume runs/20261124T101500Z-add-users\n  umapi-bulk apply --plan plan.json\n\nThe run folder (runs/<UTC time>-<op>-<file>/) holds results.csv, deficit.csv, retry.csv,\nundo.csv, summary.json and journal.jsonl. Ctrl-C stops cleanly and the run can be resumed."
+        after_help = "Examples:\n  umapi-bulk apply samples/bulk-add.csv --op add --sim\n  umapi-bulk apply users.csv --op add --test-mode\n  umapi-bulk apply users.csv --op remove --skip-invalid\n  umapi-bulk apply --resume runs/20261124T101500Z-add-users\n  umapi-bulk apply --plan plan.json\n\nThe run folder (runs/<UTC time>-<op>-<file>/) holds results.csv, deficit.csv, retry.csv,\nundo.csv, summary.json and journal.jsonl. Ctrl-C stops cleanly (a second Ctrl-C at once) and the
+run can be resumed."
     )]
     Apply(ApplyArgs),
     /// Export the org's users in the Console's user CSV format.

@@ -1,6 +1,10 @@
-//! Valid rows (+ what the planner read of the org) → ordered UMAPI commands → request batches.
-//! Pure: no I/O, no clock. `commands::plan` and `commands::apply` read the org and call
-//! [`plan_users`] / [`plan_invitations`].
+//! Valid rows (+ what was read of the org) → ordered UMAPI commands → request batches → the plan
+//! document. [`plan_users`] / [`plan_invitations`] plan rows; [`assemble`] takes validation's
+//! checked file and the [`snapshot`] that `org::reads` filled to the [`document`] that `execute`
+//! runs and `report` reports on; [`render`] shows a plan, [`file`] saves and loads `plan.json`.
+//! Pure but for `file` (the one file that does I/O) and the clock read for a document's date; it
+//! never reads the org itself and must not import `execute`: the executor takes this module's
+//! [`batch::Batch`]es.
 //!
 //! Every command carries its source row; rows that cannot be planned (unknown names, a user the
 //! edit cannot find) become [`PlanIssue`]s with a code, the column and a did-you-mean; rows that need

@@ -10,6 +10,7 @@
 //! file's attempts, longest wait and concurrency (its own URLs, credentials and rate limits win).
 
 pub mod config;
+mod target;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -18,6 +19,7 @@ use std::time::Duration;
 use anyhow::{Context as _, bail};
 
 pub use config::{AuthMethod, Config, Environment, Limits};
+pub use target::{DEFAULT_SIM_STATE, Target, simulator_config};
 
 use crate::cli::{self, Command, ExportCommand, RunsCommand};
 use crate::hint::with_hint;
@@ -25,9 +27,6 @@ use crate::model::Operation;
 use crate::plan::PlanOptions;
 use crate::sim::RetryAfterForm;
 use crate::text::parse_duration;
-
-/// The default state file of `--sim`.
-pub const DEFAULT_SIM_STATE: &str = "samples/org.json";
 
 /// Where the configuration comes from: `--config` and the process environment.
 #[derive(Clone, Debug, Default)]
@@ -86,38 +85,6 @@ pub struct CheckSettings {
     pub format: CheckFormat,
     /// The org's claimed domains, from the configuration.
     pub claimed_domains: Vec<String>,
-}
-
-/// The org a command works on.
-#[derive(Debug)]
-pub enum Target {
-    /// `--sim`: the built-in simulator with `state` (`None`: the built-in demo org).
-    Simulator {
-        /// The org state file.
-        state: Option<PathBuf>,
-        /// The file's limits (or the defaults); attempts, longest wait and concurrency are used.
-        limits: Limits,
-    },
-    /// The configured org.
-    Org(Config),
-}
-
-impl Target {
-    fn set_max_wait(&mut self, max_wait: Duration) {
-        match self {
-            Self::Simulator { limits, .. } => limits.max_wait = max_wait,
-            Self::Org(config) => config.limits.max_wait = max_wait,
-        }
-    }
-}
-
-/// The configuration of a run against the simulator: its org, client and rate limits, with the
-/// configuration file's attempts, longest wait and concurrency.
-pub fn simulator_config(client: crate::umapi::Config, claimed_domains: Vec<String>, file: &Limits) -> Config {
-    let mut config = Config::from_client(client, claimed_domains, file.concurrency);
-    config.limits.max_attempts = file.max_attempts;
-    config.limits.max_wait = file.max_wait;
-    config
 }
 
 /// `plan`.
@@ -282,7 +249,7 @@ impl Settings {
                 },
             }),
             Command::Plan(args) => Self::Plan(PlanSettings {
-                target: target(&args.target, sources)?,
+                target: target::resolve(&args.target, sources)?,
                 file: args.file,
                 operation: args.op.into(),
                 json: args.json,
@@ -292,7 +259,7 @@ impl Settings {
             }),
             Command::Apply(args) => Self::Apply(apply(args, sources)?),
             Command::Export(ExportCommand::Users(args)) => Self::Export(ExportSettings {
-                target: target(&args.target, sources)?,
+                target: target::resolve(&args.target, sources)?,
                 output: (args.output.as_os_str() != "-").then_some(args.output),
             }),
             Command::Template(args) => {
@@ -323,7 +290,7 @@ fn planning(args: &cli::PlanningArgs) -> PlanOptions {
 
 fn apply(args: cli::ApplyArgs, sources: &Sources) -> anyhow::Result<ApplySettings> {
     let max_wait = args.max_wait.as_deref().map(parse_duration).transpose().context("invalid --max-wait")?;
-    let mut target = target(&args.target, sources)?;
+    let mut target = target::resolve(&args.target, sources)?;
     if let Some(max_wait) = max_wait {
         target.set_max_wait(max_wait);
     }
@@ -342,34 +309,6 @@ fn apply(args: cli::ApplyArgs, sources: &Sources) -> anyhow::Result<ApplySetting
         stop_on_deficit: args.planning.on_deficit == cli::OnDeficit::Stop,
         target,
     })
-}
-
-/// The org of a command: `--sim`, or the configured org, which must name an org and a client.
-fn target(args: &cli::TargetArgs, sources: &Sources) -> anyhow::Result<Target> {
-    if args.sim {
-        let state = match &args.sim_state {
-            Some(path) => Some(path.clone()),
-            None if Path::new(DEFAULT_SIM_STATE).is_file() => Some(PathBuf::from(DEFAULT_SIM_STATE)),
-            None => None,
-        };
-        // A configuration file that does not load only loses its limits here: the simulator
-        // brings its own org, client and URLs.
-        let limits = sources.load().map(|config| config.limits).unwrap_or_default();
-        return Ok(Target::Simulator { state, limits });
-    }
-    let config = sources.load()?;
-    if config.org_id.trim().is_empty() || config.client_id.trim().is_empty() {
-        let source = config.source.as_ref().map_or_else(
-            || "no configuration file (./umapi-bulk.toml not found)".to_string(),
-            |path| format!("the configuration file {}", path.display()),
-        );
-        return Err(with_hint(
-            anyhow::anyhow!("{source} does not name an org and an API client (org_id, client_id)"),
-            "write umapi-bulk.toml as in samples/umapi-bulk.toml (secret in UMAPI_CLIENT_SECRET), \
-             or add --sim to try the built-in simulator",
-        ));
-    }
-    Ok(Target::Org(config))
 }
 
 fn sim(args: cli::SimArgs) -> anyhow::Result<SimSettings> {
@@ -465,28 +404,5 @@ mod tests {
         assert_eq!(settings.input, ApplyInput::Resume(PathBuf::from("runs/x")));
         let Target::Simulator { limits, .. } = settings.target else { panic!("not the simulator") };
         assert_eq!(limits.max_wait, Duration::from_secs(120));
-    }
-
-    #[test]
-    fn the_simulator_keeps_the_files_attempts_wait_and_concurrency_only() {
-        let file = Limits {
-            max_attempts: 7,
-            max_wait: Duration::from_secs(30),
-            concurrency: 2,
-            action_rpm: 99,
-            ..Limits::default()
-        };
-        let client = crate::umapi::Config {
-            org_id: "SIM@AdobeOrg".into(),
-            limits: crate::umapi::Limits { action_rpm: 3, ..crate::umapi::Limits::default() },
-            ..crate::umapi::Config::default()
-        };
-        let config = simulator_config(client, vec!["example.com".into()], &file);
-        assert_eq!(
-            (config.limits.max_attempts, config.limits.max_wait, config.limits.concurrency),
-            (7, Duration::from_secs(30), 2)
-        );
-        assert_eq!(config.limits.action_rpm, 3);
-        assert_eq!(config.claimed_domains, vec!["example.com"]);
     }
 }

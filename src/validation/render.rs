@@ -1,9 +1,10 @@
 //! Rendering diagnostics: the concise compiler-style form for people (stderr) and one JSON
-//! document for machines (stdout). `check` prints both; `apply` and `plan` reuse
-//! [`human_diagnostics`] to say why they refuse a file.
+//! document for machines (stdout). The crate's one diagnostic renderer: the printer renders
+//! `check`'s diagnostics through [`human_diagnostics`], and those of `plan` and `apply` too, the
+//! planner's issues (E1xx) included.
 //!
-//! Returns strings and never writes to the terminal itself (only `commands` do); colour is
-//! decided by the caller's printer.
+//! Returns strings and never writes to the terminal itself (the printer does); colour is decided
+//! by the caller's printer.
 //!
 //! The human form is one line per diagnostic and hint, so text taken from the file (values,
 //! header names) is shown with control characters and bidirectional overrides escaped (`\u{1b}`,
