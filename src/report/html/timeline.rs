@@ -1,0 +1,229 @@
+//! The timeline of a run as inline SVG: time runs left to right from the run's start to its end;
+//! one lane for action requests and one for reads (each request a bar from sent to answered,
+//! coloured by outcome, overlapping requests on sub-lanes), a lane for waiting (server-requested
+//! waits in amber, the client's own rate-limit waits in cyan), and vertical markers for parking,
+//! cancellation and resume.
+//!
+//! A run of 100,000 rows sends thousands of requests; bars that touch at the chart's resolution
+//! are merged into one (its hover title says how many), so the picture stays a few hundred
+//! elements whatever the run's size. Times on the axis are offsets from the start (`+2:30`).
+
+use std::time::Duration;
+
+use time::OffsetDateTime;
+
+use crate::report::html::charts::{WIDTH, open_svg, rect};
+use crate::report::html::input::{RequestFamily, RequestOutcome, TimelineEvent};
+use crate::report::html::palette;
+use crate::report::overview::between;
+
+const LEFT: f64 = 130.0;
+const RIGHT: f64 = 16.0;
+const TOP: f64 = 34.0;
+const SUBLANE: f64 = 12.0;
+const LANE_GAP: f64 = 10.0;
+const MAX_ACTION_SUBLANES: usize = 4;
+const MAX_READ_SUBLANES: usize = 2;
+/// Bars closer than this (in view-box units) merge.
+const MERGE_GAP: f64 = 1.0;
+/// The narrowest bar drawn, so that a fast request stays visible.
+const MIN_WIDTH: f64 = 1.5;
+
+/// The colour of a request outcome.
+pub fn outcome_colour(outcome: RequestOutcome) -> &'static str {
+    match outcome {
+        RequestOutcome::Succeeded => palette::GREEN,
+        RequestOutcome::CommandsFailed | RequestOutcome::Failed => palette::RED,
+        RequestOutcome::Throttled | RequestOutcome::Unknown => palette::AMBER,
+    }
+}
+
+/// Draws the timeline of `events` between `start` and `end` (widened to cover every event).
+pub fn timeline(events: &[TimelineEvent], start: OffsetDateTime, end: OffsetDateTime) -> String {
+    let end = events.iter().map(latest).fold(end, OffsetDateTime::max);
+    let span = between(start, end).max(Duration::from_millis(1));
+    let scale = Scale { start, span_ms: span.as_millis() as f64, plot: WIDTH - LEFT - RIGHT };
+
+    let mut requests: Vec<(RequestFamily, f64, f64, RequestOutcome, &str)> = events
+        .iter()
+        .filter_map(|event| match event {
+            TimelineEvent::Request { family, label, sent_at, answered_at, outcome } => {
+                let x0 = scale.x(*sent_at);
+                let x1 = answered_at.map_or(x0, |answered| scale.x(answered)).max(x0 + MIN_WIDTH);
+                Some((*family, x0, x1, *outcome, label.as_str()))
+            }
+            _ => None,
+        })
+        .collect();
+    requests.sort_by(|left, right| left.0.cmp(&right.0).then(left.1.total_cmp(&right.1)).then(left.3.cmp(&right.3)));
+
+    let mut body = String::new();
+    let mut top = TOP;
+    for (family, name, max_sublanes) in
+        [(RequestFamily::Action, "action requests", MAX_ACTION_SUBLANES), (RequestFamily::Read, "reads", MAX_READ_SUBLANES)]
+    {
+        let bars: Vec<_> = requests.iter().filter(|request| request.0 == family).collect();
+        let placed = place(bars.iter().map(|request| (request.1, request.2)), max_sublanes);
+        let sublanes = placed.iter().copied().max().map_or(1, |highest| highest + 1);
+        body.push_str(&lane(top, sublanes, name));
+        let mut merged: Vec<Merged> = Vec::new();
+        for (request, sublane) in bars.iter().zip(placed) {
+            let (_, x0, x1, outcome, label) = **request;
+            match merged.iter_mut().rev().find(|bar| bar.sublane == sublane) {
+                Some(bar) if bar.outcome == outcome && x0 <= bar.x1 + MERGE_GAP => {
+                    bar.x1 = bar.x1.max(x1);
+                    bar.count += 1;
+                }
+                _ => merged.push(Merged { sublane, x0, x1, outcome, count: 1, label }),
+            }
+        }
+        for bar in &merged {
+            let title = if bar.count == 1 {
+                format!("{}: {}", crate::report::html::escape::escape(bar.label), bar.outcome.label())
+            } else {
+                format!("{} {name}: {}", bar.count, bar.outcome.label())
+            };
+            let y = top + SUBLANE * bar.sublane as f64 + 1.0;
+            body.push_str(&rect(bar.x0, y, bar.x1 - bar.x0, SUBLANE - 2.0, outcome_colour(bar.outcome), &title));
+        }
+        top += SUBLANE * sublanes as f64 + LANE_GAP;
+    }
+
+    body.push_str(&lane(top, 2, "waiting"));
+    for event in events {
+        let (start, end, row, colour, what) = match event {
+            TimelineEvent::ServerWait { start, end } => (*start, *end, 0.0, palette::AMBER, "server asked to wait"),
+            TimelineEvent::RateLimitWait { start, end } => (*start, *end, 1.0, palette::CYAN, "rate-limit wait"),
+            _ => continue,
+        };
+        let x0 = scale.x(start);
+        let x1 = scale.x(end).max(x0 + MIN_WIDTH);
+        let title = format!("{what}: {}", crate::report::overview::duration_text(between(start, end)));
+        body.push_str(&rect(x0, top + SUBLANE * row + 1.0, x1 - x0, SUBLANE - 2.0, colour, &title));
+    }
+    let bottom = top + SUBLANE * 2.0;
+
+    let mut markers = String::new();
+    for (index, event) in events.iter().enumerate() {
+        let (at, colour, text) = match event {
+            TimelineEvent::Parked { at, .. } => (*at, palette::AMBER_TEXT, "parked"),
+            TimelineEvent::Cancelled { at } => (*at, palette::RED, "cancelled"),
+            TimelineEvent::Resumed { at } => (*at, palette::GREEN, "resumed"),
+            _ => continue,
+        };
+        let x = scale.x(at);
+        let label_y = if index % 2 == 0 { 12.0 } else { 26.0 };
+        markers.push_str(&format!(
+            "<line x1=\"{x:.1}\" y1=\"{:.1}\" x2=\"{x:.1}\" y2=\"{bottom:.1}\" stroke=\"{colour}\" stroke-width=\"2\" stroke-dasharray=\"4 3\"><title>{text} at {}</title></line>\n",
+            label_y + 3.0,
+            offset_text(between(start, at))
+        ));
+        let anchor = if x > WIDTH - 80.0 { "end" } else { "start" };
+        markers.push_str(&format!(
+            "<text x=\"{:.1}\" y=\"{label_y:.1}\" font-size=\"12\" fill=\"{colour}\" text-anchor=\"{anchor}\">{text}</text>\n",
+            if anchor == "end" { x - 3.0 } else { x + 3.0 }
+        ));
+    }
+
+    let height = bottom + 26.0;
+    let mut svg = open_svg(height, "Timeline of requests, waits and parking");
+    svg.push_str(&axis(&scale, span, bottom));
+    svg.push_str(&body);
+    svg.push_str(&markers);
+    svg.push_str("</svg>\n");
+    svg
+}
+
+struct Scale {
+    start: OffsetDateTime,
+    span_ms: f64,
+    plot: f64,
+}
+
+impl Scale {
+    fn x(&self, at: OffsetDateTime) -> f64 {
+        let offset = between(self.start, at).as_millis() as f64;
+        LEFT + (offset / self.span_ms).min(1.0) * self.plot
+    }
+}
+
+struct Merged<'a> {
+    sublane: usize,
+    x0: f64,
+    x1: f64,
+    outcome: RequestOutcome,
+    count: usize,
+    label: &'a str,
+}
+
+/// Puts each bar (sorted by start) on the first sub-lane free at its start; when all are busy, on
+/// the one that frees first.
+fn place(bars: impl Iterator<Item = (f64, f64)>, max_sublanes: usize) -> Vec<usize> {
+    let mut ends: Vec<f64> = Vec::new();
+    let mut placed = Vec::new();
+    for (x0, x1) in bars {
+        let sublane = match ends.iter().position(|end| *end <= x0) {
+            Some(free) => free,
+            None if ends.len() < max_sublanes => {
+                ends.push(f64::MIN);
+                ends.len() - 1
+            }
+            None => ends.iter().enumerate().min_by(|left, right| left.1.total_cmp(right.1)).map_or(0, |(index, _)| index),
+        };
+        ends[sublane] = ends[sublane].max(x1);
+        placed.push(sublane);
+    }
+    placed
+}
+
+fn lane(top: f64, sublanes: usize, name: &str) -> String {
+    let height = SUBLANE * sublanes as f64;
+    format!(
+        "<rect x=\"{LEFT:.1}\" y=\"{top:.1}\" width=\"{:.1}\" height=\"{height:.1}\" fill=\"{}\"/>\n<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"13\" fill=\"{}\" text-anchor=\"end\">{name}</text>\n",
+        WIDTH - LEFT - RIGHT,
+        palette::FAINT,
+        LEFT - 8.0,
+        top + height / 2.0 + 4.0,
+        palette::INK
+    )
+}
+
+/// Ticks at a round step giving at most eight intervals, labelled as offsets from the start.
+fn axis(scale: &Scale, span: Duration, bottom: f64) -> String {
+    const STEPS: [u64; 18] =
+        [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
+    let seconds = span.as_secs_f64();
+    let step = STEPS.iter().copied().find(|step| seconds / *step as f64 <= 8.0).unwrap_or_else(|| (seconds / 8.0).ceil() as u64);
+    let mut axis = String::new();
+    let mut tick = 0u64;
+    while (tick as f64) <= seconds && tick <= seconds as u64 + 1 {
+        let x = LEFT + (tick as f64 * 1000.0 / scale.span_ms).min(1.0) * scale.plot;
+        axis.push_str(&format!(
+            "<line x1=\"{x:.1}\" y1=\"{TOP:.1}\" x2=\"{x:.1}\" y2=\"{:.1}\" stroke=\"#d5d9e0\" stroke-width=\"1\"/>\n<text x=\"{x:.1}\" y=\"{:.1}\" font-size=\"12\" fill=\"{}\" text-anchor=\"middle\">{}</text>\n",
+            bottom + 4.0,
+            bottom + 18.0,
+            palette::GREY,
+            offset_text(Duration::from_secs(tick))
+        ));
+        tick = tick.saturating_add(step.max(1));
+    }
+    axis
+}
+
+/// `+0:05`, `+12:30`, `+1:02:03`.
+fn offset_text(offset: Duration) -> String {
+    let seconds = offset.as_secs();
+    if seconds >= 3600 {
+        format!("+{}:{:02}:{:02}", seconds / 3600, (seconds % 3600) / 60, seconds % 60)
+    } else {
+        format!("+{}:{:02}", seconds / 60, seconds % 60)
+    }
+}
+
+fn latest(event: &TimelineEvent) -> OffsetDateTime {
+    match event {
+        TimelineEvent::Request { sent_at, answered_at, .. } => answered_at.unwrap_or(*sent_at).max(*sent_at),
+        TimelineEvent::ServerWait { end, .. } | TimelineEvent::RateLimitWait { end, .. } => *end,
+        TimelineEvent::Parked { at, .. } | TimelineEvent::Cancelled { at } | TimelineEvent::Resumed { at } => *at,
+    }
+}
