@@ -270,10 +270,7 @@ mod tests {
         let enough = DeficitFigure { deficit: 0, assigned: 13, ..photoshop() };
         assert_eq!(deficit_headline(&[enough]), None);
         let unread = DeficitFigure { known: false, ..photoshop() };
-        assert_eq!(
-            deficit_headline(&[unread]).as_deref(),
-            Some("licence status not read for 1 product configuration")
-        );
+        assert_eq!(deficit_headline(&[unread]).as_deref(), Some("licence status not read for 1 product configuration"));
     }
 
     #[test]

@@ -34,28 +34,33 @@ pub fn results_bar(counts: &ResultCounts) -> String {
     svg
 }
 
-/// The deficit per product configuration: one row each with the name above its bar.
+/// The deficit per product configuration: one row each, its name and figures above its bar. The
+/// bars share one scale, the largest number of joins requested; a quota beyond that is said in
+/// words rather than drawn off the chart.
 pub fn deficit_bars(figures: &[DeficitFigure]) -> String {
-    const ROW: f64 = 48.0;
-    const BAR_WIDTH: f64 = 640.0;
-    let scale_max = figures.iter().map(|figure| figure.requested.max(figure.quota.unwrap_or(0))).max().unwrap_or(0).max(1);
+    const ROW: f64 = 46.0;
+    const BAR_WIDTH: f64 = WIDTH - 40.0;
+    let scale_max = figures.iter().map(|figure| figure.requested).max().unwrap_or(0).max(1);
     let unit = BAR_WIDTH / scale_max as f64;
-    let height = ROW * figures.len() as f64 + 6.0;
+    let height = ROW * figures.len() as f64 + 4.0;
     let mut svg = open_svg(height, "Licences per product configuration: assigned, without a licence, quota");
     for (index, figure) in figures.iter().enumerate() {
         let top = ROW * index as f64;
         let name = escape(&figure.configuration);
-        svg.push_str(&format!(
-            "<text x=\"0\" y=\"{:.1}\" font-size=\"14\" font-weight=\"600\" fill=\"{}\">{name}</text>\n",
-            top + 15.0,
-            palette::INK
-        ));
         let bar_top = top + 22.0;
+        let quota = figure.quota.map_or_else(|| "no quota reported".to_string(), |quota| format!("quota {quota}"));
         let summary = if figure.known {
             let assigned_width = unit * figure.assigned as f64;
             let deficit_width = unit * figure.deficit as f64;
             let rest = figure.requested.saturating_sub(figure.assigned.saturating_add(figure.deficit));
-            svg.push_str(&rect(0.0, bar_top, assigned_width, 16.0, palette::GREEN, &format!("{name}: {} assigned", figure.assigned)));
+            svg.push_str(&rect(
+                0.0,
+                bar_top,
+                assigned_width,
+                16.0,
+                palette::GREEN,
+                &format!("{name}: {} assigned", figure.assigned),
+            ));
             svg.push_str(&rect(
                 assigned_width,
                 bar_top,
@@ -74,13 +79,16 @@ pub fn deficit_bars(figures: &[DeficitFigure]) -> String {
                     &format!("{name}: {rest} joins not counted either way"),
                 ));
             }
-            format!("{} assigned, {} without a licence, of {} requested", figure.assigned, figure.deficit, figure.requested)
+            format!(
+                "{} assigned, {} without a licence, of {} requested ({quota})",
+                figure.assigned, figure.deficit, figure.requested
+            )
         } else {
             let tip = format!("{name}: {} requested; licence status not read", figure.requested);
             svg.push_str(&rect(0.0, bar_top, unit * figure.requested as f64, 16.0, palette::LIGHT_GREY, &tip));
-            format!("{} requested; licence status not read", figure.requested)
+            format!("{} requested; licence status not read ({quota})", figure.requested)
         };
-        if let Some(quota) = figure.quota {
+        if let Some(quota) = figure.quota.filter(|quota| *quota <= scale_max) {
             let x = unit * quota as f64;
             svg.push_str(&format!(
                 "<line x1=\"{x:.1}\" y1=\"{:.1}\" x2=\"{x:.1}\" y2=\"{:.1}\" stroke=\"{}\" stroke-width=\"2\"><title>quota {quota}</title></line>\n",
@@ -89,12 +97,11 @@ pub fn deficit_bars(figures: &[DeficitFigure]) -> String {
                 palette::INK
             ));
         }
-        let quota = figure.quota.map_or_else(|| "no quota reported".to_string(), |quota| format!("quota {quota}"));
         svg.push_str(&format!(
-            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"13\" fill=\"{}\">{} ({quota})</text>\n",
-            BAR_WIDTH + 12.0,
-            bar_top + 13.0,
-            if figure.known && figure.deficit > 0 { palette::AMBER_TEXT } else { palette::INK },
+            "<text x=\"0\" y=\"{:.1}\" font-size=\"14\" fill=\"{}\"><tspan font-weight=\"600\">{name}</tspan> <tspan fill=\"{}\">{}</tspan></text>\n",
+            top + 15.0,
+            palette::INK,
+            if figure.known && figure.deficit > 0 { palette::AMBER_TEXT } else { palette::GREY },
             escape(&summary)
         ));
     }
@@ -156,11 +163,15 @@ mod tests {
     #[test]
     fn deficit_bars_scale_to_the_largest_figure_and_mark_the_quota() {
         let svg = deficit_bars(&[photoshop()]);
-        // 13 requested over 640 units: 5 assigned → 246.2, 8 without → 393.8, quota tick at 246.2.
-        assert!(svg.contains("width=\"246.2\" height=\"16.0\" fill=\"#2e7d32\""), "{svg}");
-        assert!(svg.contains("x=\"246.2\" y=\"22.0\" width=\"393.8\" height=\"16.0\" fill=\"#d97706\""), "{svg}");
-        assert!(svg.contains("<line x1=\"246.2\""), "{svg}");
+        // 13 requested over 960 units: 5 assigned → 369.2, 8 without → 590.8, quota tick at 369.2.
+        assert!(svg.contains("width=\"369.2\" height=\"16.0\" fill=\"#2e7d32\""), "{svg}");
+        assert!(svg.contains("x=\"369.2\" y=\"22.0\" width=\"590.8\" height=\"16.0\" fill=\"#d97706\""), "{svg}");
+        assert!(svg.contains("<line x1=\"369.2\""), "{svg}");
         assert!(svg.contains("5 assigned, 8 without a licence, of 13 requested (quota 5)"), "{svg}");
+        let big_quota = DeficitFigure { quota: Some(100), ..photoshop() };
+        let svg = deficit_bars(&[big_quota]);
+        assert!(!svg.contains("<line"), "a quota beyond the scale is said, not drawn: {svg}");
+        assert!(svg.contains("of 13 requested (quota 100)"), "{svg}");
     }
 
     #[test]
@@ -170,6 +181,6 @@ mod tests {
         assert!(!svg.contains("<script>"), "{svg}");
         assert!(svg.contains("&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;"), "{svg}");
         let unread = DeficitFigure { known: false, ..photoshop() };
-        assert!(deficit_bars(&[unread]).contains("13 requested; licence status not read"));
+        assert!(deficit_bars(&[unread]).contains("13 requested; licence status not read (quota 5)"));
     }
 }

@@ -75,7 +75,10 @@ mod tests {
 
     #[test]
     fn folder_links_are_encoded_then_escaped() {
-        assert_eq!(folder_link("20261124T105154Z-add-bulk-add", "report.html"), "20261124T105154Z-add-bulk-add/report.html");
+        assert_eq!(
+            folder_link("20261124T105154Z-add-bulk-add", "report.html"),
+            "20261124T105154Z-add-bulk-add/report.html"
+        );
         assert_eq!(folder_link("a b#c?d\"e", "report.html"), "a%20b%23c%3Fd%22e/report.html");
         assert_eq!(folder_link("x&y'z", "report.html"), "x&amp;y&#39;z/report.html");
     }

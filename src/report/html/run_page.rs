@@ -65,7 +65,7 @@ fn header(body: &mut String, report: &RunReport) {
     fact("Org", &overview.org);
     fact("Started", &timestamp(overview.started_at));
     if let Some(finished) = overview.finished_at {
-        fact("Stopped", &timestamp(finished));
+        fact("Ended", &timestamp(finished));
         fact("Wall time", &duration_text(overview.wall_time()));
     }
     fact("Run folder", &report.run_folder);
@@ -83,7 +83,9 @@ fn header(body: &mut String, report: &RunReport) {
             "<p class=\"note\">The run stopped: {}. Once that is fixed, continue with {resume}.</p>\n",
             escape(reason)
         )),
-        RunState::Running => body.push_str("<p class=\"note\">The run is still going; this page shows it as it was when written.</p>\n"),
+        RunState::Running => {
+            body.push_str("<p class=\"note\">The run is still going; this page shows it as it was when written.</p>\n")
+        }
         RunState::Finished | RunState::Refused => {}
     }
     body.push_str("</header>\n");
@@ -194,11 +196,7 @@ fn problems(body: &mut String, report: &RunReport) {
     body.push_str("</tbody>\n</table>\n");
     if rows.len() > MAX_PROBLEM_ROWS {
         let more = rows.len() - MAX_PROBLEM_ROWS;
-        let target = if report.files.results_csv {
-            "<a href=\"results.csv\">results.csv</a>"
-        } else {
-            "results.csv"
-        };
+        let target = if report.files.results_csv { "<a href=\"results.csv\">results.csv</a>" } else { "results.csv" };
         body.push_str(&format!("<p class=\"more\">and {more} more — see {target}</p>\n"));
     }
     body.push_str("</section>\n");

@@ -50,7 +50,8 @@ td.number, th.number {{ text-align: right; font-variant-numeric: tabular-nums; }
 .swatch {{ display: inline-block; width: 0.8em; height: 0.8em; border-radius: 2px; margin-right: 6px; vertical-align: baseline; }}
 .hint {{ color: {cyan}; }}
 .more {{ color: {grey}; font-style: italic; }}
-svg {{ display: block; max-width: 100%; height: auto; margin: 6px 0; }}
+svg {{ display: block; width: 100%; height: auto; margin: 6px 0; }}
+td svg {{ width: 200px; }}
 svg text {{ font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; }}
 .legend {{ list-style: none; padding: 0; margin: 4px 0; display: flex; flex-wrap: wrap; gap: 4px 16px; font-size: 0.9em; }}
 code {{ background: #f3f4f6; padding: 1px 4px; border-radius: 3px; overflow-wrap: anywhere; }}

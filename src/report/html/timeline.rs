@@ -59,9 +59,10 @@ pub fn timeline(events: &[TimelineEvent], start: OffsetDateTime, end: OffsetDate
 
     let mut body = String::new();
     let mut top = TOP;
-    for (family, name, max_sublanes) in
-        [(RequestFamily::Action, "action requests", MAX_ACTION_SUBLANES), (RequestFamily::Read, "reads", MAX_READ_SUBLANES)]
-    {
+    for (family, name, max_sublanes) in [
+        (RequestFamily::Action, "action requests", MAX_ACTION_SUBLANES),
+        (RequestFamily::Read, "reads", MAX_READ_SUBLANES),
+    ] {
         let bars: Vec<_> = requests.iter().filter(|request| request.0 == family).collect();
         let placed = place(bars.iter().map(|request| (request.1, request.2)), max_sublanes);
         let sublanes = placed.iter().copied().max().map_or(1, |highest| highest + 1);
@@ -168,7 +169,9 @@ fn place(bars: impl Iterator<Item = (f64, f64)>, max_sublanes: usize) -> Vec<usi
                 ends.push(f64::MIN);
                 ends.len() - 1
             }
-            None => ends.iter().enumerate().min_by(|left, right| left.1.total_cmp(right.1)).map_or(0, |(index, _)| index),
+            None => {
+                ends.iter().enumerate().min_by(|left, right| left.1.total_cmp(right.1)).map_or(0, |(index, _)| index)
+            }
         };
         ends[sublane] = ends[sublane].max(x1);
         placed.push(sublane);
@@ -190,24 +193,39 @@ fn lane(top: f64, sublanes: usize, name: &str) -> String {
 
 /// Ticks at a round step giving at most eight intervals, labelled as offsets from the start.
 fn axis(scale: &Scale, span: Duration, bottom: f64) -> String {
-    const STEPS: [u64; 18] =
-        [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
-    let seconds = span.as_secs_f64();
-    let step = STEPS.iter().copied().find(|step| seconds / *step as f64 <= 8.0).unwrap_or_else(|| (seconds / 8.0).ceil() as u64);
+    const STEPS_MS: [u64; 27] = [
+        1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000,
+        600_000, 900_000, 1_800_000, 3_600_000, 7_200_000, 10_800_000, 21_600_000, 43_200_000, 86_400_000,
+    ];
+    let span_ms = span.as_millis().min(u64::MAX as u128) as u64;
+    let step = STEPS_MS.iter().copied().find(|step| span_ms / step <= 8).unwrap_or_else(|| span_ms.div_ceil(8)).max(1);
     let mut axis = String::new();
     let mut tick = 0u64;
-    while (tick as f64) <= seconds && tick <= seconds as u64 + 1 {
-        let x = LEFT + (tick as f64 * 1000.0 / scale.span_ms).min(1.0) * scale.plot;
+    while tick <= span_ms {
+        let x = LEFT + (tick as f64 / scale.span_ms).min(1.0) * scale.plot;
         axis.push_str(&format!(
             "<line x1=\"{x:.1}\" y1=\"{TOP:.1}\" x2=\"{x:.1}\" y2=\"{:.1}\" stroke=\"#d5d9e0\" stroke-width=\"1\"/>\n<text x=\"{x:.1}\" y=\"{:.1}\" font-size=\"12\" fill=\"{}\" text-anchor=\"middle\">{}</text>\n",
             bottom + 4.0,
             bottom + 18.0,
             palette::GREY,
-            offset_text(Duration::from_secs(tick))
+            tick_text(tick, step)
         ));
-        tick = tick.saturating_add(step.max(1));
+        tick = match tick.checked_add(step) {
+            Some(next) => next,
+            None => break,
+        };
     }
     axis
+}
+
+/// An axis label: `+0.25 s` below a second's steps, else like [`offset_text`].
+fn tick_text(tick_ms: u64, step_ms: u64) -> String {
+    match step_ms {
+        step if step < 10 => format!("+{:.3} s", tick_ms as f64 / 1000.0),
+        step if step < 100 => format!("+{:.2} s", tick_ms as f64 / 1000.0),
+        step if step < 1000 => format!("+{:.1} s", tick_ms as f64 / 1000.0),
+        _ => offset_text(Duration::from_millis(tick_ms)),
+    }
 }
 
 /// `+0:05`, `+12:30`, `+1:02:03`.
