@@ -21,7 +21,7 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
-use crate::notify::{DEFAULT_TIMEOUT, NotifyError, RunNotice, redact};
+use crate::notify::{DEFAULT_TIMEOUT, NotifyError, RunNotice, error_chain, redact};
 use crate::secret::Secret;
 
 /// How the connection to the SMTP server is protected.
@@ -172,21 +172,6 @@ fn secret_forms(config: &EmailConfig) -> Vec<String> {
     let username = config.username.as_deref().unwrap_or_default();
     let plain = STANDARD.encode(format!("\u{0}{username}\u{0}{password}"));
     vec![password.to_string(), STANDARD.encode(password), plain.trim_end_matches('=').to_string()]
-}
-
-/// An error and its causes on one line.
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    crate::notify::one_line(&text)
 }
 
 #[cfg(test)]

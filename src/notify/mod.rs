@@ -103,6 +103,10 @@ impl NotifyError {
             Self::MissingPassword => Some("set the SMTP password the same way as the client secret"),
             Self::Timeout { .. } => Some("check the host and port, and that this machine may reach them"),
             Self::WebhookStatus { status: 404 | 410, .. } => Some("the webhook was deleted or its URL is wrong"),
+            Self::Smtp { message, .. } if message.contains("certificate") => {
+                Some("the server's certificate is not trusted here: add its CA certificate (ca_file)")
+            }
+            Self::Smtp { message, .. } if message.contains("(535)") => Some("check the SMTP username and password"),
             _ => None,
         }
     }
@@ -115,4 +119,22 @@ pub(crate) fn redact(text: &str, secrets: &[&str]) -> String {
         text = text.replace(secret, "[redacted]");
     }
     text
+}
+
+/// An error and its causes on one line, each said once (`Connection error: Connection error: x`
+/// from nested layers becomes `Connection error: x`).
+pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    let mut parts: Vec<&str> = text.split(": ").collect();
+    parts.dedup();
+    one_line(&parts.join(": "))
 }

@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::notify::{DEFAULT_TIMEOUT, NotifyError, RunNotice, one_line, redact};
+use crate::notify::{DEFAULT_TIMEOUT, NotifyError, RunNotice, error_chain, one_line, redact};
 use crate::secret::Secret;
 
 /// The answer body we quote in an error, at most.
@@ -126,20 +126,6 @@ pub async fn send(config: &WebhookConfig, notice: &RunNotice) -> Result<(), Noti
     };
     let body: String = one_line(&redact(&body, &secrets)).chars().take(QUOTED_BODY).collect();
     Err(NotifyError::WebhookStatus { host, status: status.as_u16(), body })
-}
-
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    one_line(&text)
 }
 
 #[cfg(test)]

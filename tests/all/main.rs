@@ -19,6 +19,7 @@ mod error_codes;
 mod execute;
 mod harness;
 mod interrupt;
+mod notify_email;
 mod report_browser;
 mod report_html;
 mod report_support;
