@@ -93,10 +93,8 @@ impl EmailConfig {
 
 /// Builds the message (subject and body from `notice`) without sending it.
 pub fn build_message(config: &EmailConfig, notice: &RunNotice) -> Result<Message, NotifyError> {
-    let from: Mailbox = config
-        .from
-        .parse()
-        .map_err(|_| NotifyError::Address { field: "from", value: config.from.clone() })?;
+    let from: Mailbox =
+        config.from.parse().map_err(|_| NotifyError::Address { field: "from", value: config.from.clone() })?;
     if config.to.is_empty() {
         return Err(NotifyError::NoRecipient);
     }

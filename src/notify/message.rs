@@ -26,7 +26,11 @@ impl RunNotice {
         let test = if overview.test_mode { "[TEST MODE] " } else { "" };
         let resumed = if self.resumed { " after a resume" } else { "" };
         let file = file_name(&overview.input_file);
-        one_line(&format!("umapi-bulk: {test}{} {}{resumed} ({file})", overview.console_name, overview.outcome_phrase()))
+        one_line(&format!(
+            "umapi-bulk: {test}{} {}{resumed} ({file})",
+            overview.console_name,
+            overview.outcome_phrase()
+        ))
     }
 
     /// The plain-text body (lines end with `\n`).
@@ -117,7 +121,6 @@ pub(crate) mod tests_support {
             has_report: true,
         }
     }
-
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@ mod execute;
 mod harness;
 mod interrupt;
 mod notify_email;
+mod notify_webhook;
 mod report_browser;
 mod report_html;
 mod report_support;

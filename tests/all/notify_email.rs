@@ -39,7 +39,9 @@ impl SmtpReceiver {
             .is_ok_and(|output| output.status.success());
         if !available {
             if std::env::var("CI").is_ok_and(|value| value == "true") {
-                panic!("{test}: python3 with aiosmtpd is missing, and CI must run the SMTP tests (.ci/run installs it)");
+                panic!(
+                    "{test}: python3 with aiosmtpd is missing, and CI must run the SMTP tests (.ci/run installs it)"
+                );
             }
             eprintln!("SKIPPED {test}: python3 -m pip install aiosmtpd to run the SMTP tests");
             return None;
@@ -64,7 +66,9 @@ impl SmtpReceiver {
             let _ = sender.send(line);
         });
         let mut receiver_process = Self { child, port: 0, folder };
-        let line = receiver.recv_timeout(Duration::from_secs(30)).unwrap_or_else(|_| panic!("the SMTP receiver did not start"));
+        let line = receiver
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|_| panic!("the SMTP receiver did not start"));
         receiver_process.port = line
             .trim()
             .strip_prefix("READY ")
@@ -197,7 +201,8 @@ async fn a_silent_smtp_server_cannot_hang_the_run() {
     // A listener that never accepts: the connection completes in the kernel, no greeting ever comes.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|error| panic!("{error}"));
     let port = listener.local_addr().map(|address| address.port()).unwrap_or_else(|error| panic!("{error}"));
-    let mut config = EmailConfig::new("127.0.0.1", SmtpSecurity::None, "it@example.com", vec!["lead@example.com".into()]);
+    let mut config =
+        EmailConfig::new("127.0.0.1", SmtpSecurity::None, "it@example.com", vec!["lead@example.com".into()]);
     config.port = Some(port);
     config.timeout = Duration::from_millis(500);
     let started = Instant::now();
