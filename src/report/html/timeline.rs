@@ -245,3 +245,43 @@ fn latest(event: &TimelineEvent) -> OffsetDateTime {
         TimelineEvent::Parked { at, .. } | TimelineEvent::Cancelled { at } | TimelineEvent::Resumed { at } => *at,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use time::macros::datetime;
+
+    use super::*;
+
+    #[test]
+    fn overlapping_requests_go_on_sub_lanes_up_to_the_cap() {
+        assert_eq!(place([(0.0, 10.0), (5.0, 15.0), (12.0, 20.0), (16.0, 30.0)].into_iter(), 4), vec![0, 1, 0, 1]);
+        assert_eq!(
+            place([(0.0, 10.0), (1.0, 9.0), (2.0, 8.0)].into_iter(), 2),
+            vec![0, 1, 1],
+            "full: the lane that frees first"
+        );
+    }
+
+    #[test]
+    fn axis_labels_suit_the_run_length() {
+        assert_eq!(tick_text(20, 20), "+0.02 s");
+        assert_eq!(tick_text(500, 100), "+0.5 s");
+        assert_eq!(tick_text(90_000, 30_000), "+1:30");
+        assert_eq!(tick_text(3_723_000, 3_600_000), "+1:02:03");
+        let start = datetime!(2026-11-24 10:00 UTC);
+        let svg = timeline(&[], start, start + Duration::from_millis(136));
+        assert_eq!(svg.matches("text-anchor=\"middle\"").count(), 7, "ticks every 20 ms: {svg}");
+    }
+
+    #[test]
+    fn times_before_the_start_or_after_the_end_stay_on_the_chart() {
+        let start = datetime!(2026-11-24 10:00 UTC);
+        let scale = Scale { start, span_ms: 1000.0, plot: 100.0 };
+        assert_eq!(scale.x(start - Duration::from_secs(5)), LEFT);
+        assert_eq!(scale.x(start + Duration::from_secs(5)), LEFT + 100.0);
+        let late = TimelineEvent::Resumed { at: start + Duration::from_secs(60) };
+        let svg = timeline(&[late], start, start + Duration::from_secs(10));
+        assert!(svg.contains(">+1:00</text>"), "the chart widens to the last event: {svg}");
+        assert!(svg.contains(">resumed</text>"));
+    }
+}
