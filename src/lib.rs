@@ -12,6 +12,7 @@ pub mod console_csv;
 pub mod execute;
 pub mod exit_status;
 pub mod model;
+pub mod notify;
 pub mod plan;
 pub mod printer;
 pub mod progress;

@@ -6,6 +6,8 @@ pub mod console_user;
 pub mod csv_safe;
 pub mod deficit;
 pub mod hints;
+pub mod html;
+pub mod overview;
 pub mod results;
 pub mod retry;
 pub mod run_folder;
