@@ -15,6 +15,7 @@ pub mod execute;
 pub mod exit_status;
 pub mod hint;
 pub mod model;
+pub mod notify;
 pub mod org;
 pub mod plan;
 pub mod printer;

@@ -6,9 +6,9 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use super::{Config, Limits, Sources};
 use crate::cli;
 use crate::hint::with_hint;
-use crate::settings::{Config, Limits, Sources};
 
 /// The default state file of `--sim`.
 pub const DEFAULT_SIM_STATE: &str = "samples/org.json";
