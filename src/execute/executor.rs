@@ -24,7 +24,7 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use crate::execute::journal::{Journal, JournalError, Record};
-use crate::execute::mapping::{fail_all, http_failure_code, map_answer};
+use crate::execute::mapping::{fail_all, http_failure_code, map_answer, unknown_all};
 use crate::execute::observer::Observer;
 use crate::execute::outcome::{
     AbortKind, AbortReason, BatchResult, CODE_TRANSIENT_EXHAUSTED, CommandOutcome, NotAttemptedReason, RunEnd,
@@ -103,6 +103,9 @@ pub async fn resume(
     Ok(ResumedRun { batches: state.batches, report })
 }
 
+/// The reason of a batch that was sent but got no final answer before the run stopped.
+pub const UNANSWERED: &str = "sent, but the run stopped before a usable answer came (a resume sends it again)";
+
 struct Shared {
     client: Arc<UmapiClient>,
     journal: Journal,
@@ -117,8 +120,18 @@ enum StopCause {
 }
 
 enum TaskEnd {
-    Settled { outcomes: Vec<CommandOutcome>, sent: bool, abort: Option<AbortReason> },
-    Unsettled { sent: bool, cause: StopCause },
+    Settled {
+        outcomes: Vec<CommandOutcome>,
+        sent: bool,
+        abort: Option<AbortReason>,
+    },
+    /// No final answer. `in_doubt`: an attempt may have been applied (it was abandoned on the wire,
+    /// or failed in a way that does not rule it out); such a batch's commands end Unknown.
+    Unsettled {
+        sent: bool,
+        in_doubt: bool,
+        cause: StopCause,
+    },
 }
 
 enum StopReason {
@@ -138,7 +151,9 @@ async fn run(
 ) -> RunReport {
     let started = Instant::now();
     let before = client.statistics();
-    let shared = Arc::new(Shared { client, journal, test_mode: options.test_mode, stop: CancelToken::new() });
+    // The executor's own stop (a park, an abort) is a child of the run's token: a signal reaches
+    // every wait of every request at once, and nothing the executor stops touches the caller's token.
+    let shared = Arc::new(Shared { client, journal, test_mode: options.test_mode, stop: cancel.child() });
     let index_of: HashMap<&str, usize> =
         plan.iter().enumerate().map(|(index, batch)| (batch.id.as_str(), index)).collect();
     let mut results: Vec<Option<Vec<CommandOutcome>>> = plan.iter().map(|batch| known.remove(&batch.id)).collect();
@@ -167,31 +182,35 @@ async fn run(
     let mut in_flight: HashMap<tokio::task::Id, usize> = HashMap::new();
     let mut stop_reason: Option<StopReason> = None;
     let mut batches_sent = 0_u64;
+    // Batches that went on the wire without a final answer and may have been applied (they end
+    // Unknown; resume resends them like every unsettled batch).
+    let mut sent_unsettled: BTreeSet<usize> = BTreeSet::new();
     loop {
-        if stop_reason.is_none() {
-            while tasks.len() < concurrency
-                && let Some(index) = ready.pop_first()
-            {
-                undispatched -= 1;
-                let batch = Arc::clone(&plan[index]);
-                observer.batch_started(&batch);
-                let handle = tasks.spawn(run_batch(Arc::clone(&shared), batch, undispatched == 0));
-                in_flight.insert(handle.id(), index);
-            }
+        // Cancellation is checked before every batch is started, not only while waiting: a signal
+        // that came before the run (or between two batches) starts nothing new.
+        if stop_reason.is_none() && cancel.is_cancelled() {
+            stop(&mut stop_reason, StopReason::Cancelled, &shared, observer.as_ref());
+        }
+        while stop_reason.is_none()
+            && !cancel.is_cancelled()
+            && tasks.len() < concurrency
+            && let Some(index) = ready.pop_first()
+        {
+            undispatched -= 1;
+            let batch = Arc::clone(&plan[index]);
+            observer.batch_started(&batch);
+            let handle = tasks.spawn(run_batch(Arc::clone(&shared), batch, undispatched == 0));
+            in_flight.insert(handle.id(), index);
         }
         if tasks.is_empty() {
             break;
         }
         let joined = tokio::select! {
             joined = tasks.join_next_with_id() => joined,
+            // A forced cancel reaches the requests on the wire through `shared.stop` (a child of
+            // `cancel`): they are abandoned, and their batches end unanswered (resume resends them).
             () = cancel.cancelled(), if stop_reason.is_none() => {
                 stop(&mut stop_reason, StopReason::Cancelled, &shared, observer.as_ref());
-                continue;
-            }
-            () = cancel.forced(), if !shared.stop.is_forced() => {
-                // Requests on the wire are abandoned; their batches end unanswered (resume resends).
-                stop(&mut stop_reason, StopReason::Cancelled, &shared, observer.as_ref());
-                shared.stop.force();
                 continue;
             }
         };
@@ -204,7 +223,8 @@ async fn run(
                     message: format!("internal error while sending a batch: {error}"),
                     hint: None,
                 };
-                (in_flight.remove(&error.id()), TaskEnd::Unsettled { sent: true, cause: StopCause::Aborted(reason) })
+                let end = TaskEnd::Unsettled { sent: true, in_doubt: true, cause: StopCause::Aborted(reason) };
+                (in_flight.remove(&error.id()), end)
             }
         };
         let Some(index) = index else { continue };
@@ -223,8 +243,11 @@ async fn run(
                     stop(&mut stop_reason, StopReason::Aborted(abort), &shared, observer.as_ref());
                 }
             }
-            TaskEnd::Unsettled { sent, cause } => {
+            TaskEnd::Unsettled { sent, in_doubt, cause } => {
                 batches_sent += u64::from(sent);
+                if in_doubt {
+                    sent_unsettled.insert(index);
+                }
                 match cause {
                     StopCause::Stopped => {}
                     StopCause::Parked { wait, resume_after } => {
@@ -250,9 +273,15 @@ async fn run(
     let batches: Vec<BatchResult> = plan
         .iter()
         .zip(results)
-        .map(|(batch, result)| {
+        .enumerate()
+        .map(|(index, (batch, result))| {
             let outcomes = result.unwrap_or_else(|| {
-                let outcomes = vec![CommandOutcome::NotAttempted { reason: not_attempted }; batch.commands.len()];
+                let outcome = if sent_unsettled.contains(&index) {
+                    CommandOutcome::Unknown { reason: UNANSWERED.to_string(), x_request_id: None }
+                } else {
+                    CommandOutcome::NotAttempted { reason: not_attempted }
+                };
+                let outcomes = vec![outcome; batch.commands.len()];
                 observer.batch_finished(batch, &outcomes);
                 outcomes
             });
@@ -299,11 +328,18 @@ fn stop(current: &mut Option<StopReason>, reason: StopReason, shared: &Shared, o
     shared.stop.cancel();
 }
 
-/// Journals each attempt of one batch.
+/// Journals each attempt of one batch, and keeps track of whether one may have been applied.
 struct JournalHook<'a> {
     shared: &'a Shared,
     batch: &'a str,
+    /// An attempt went on the wire.
     sent: bool,
+    /// The last attempt sent has not been heard of since (no failure reported).
+    open: bool,
+    /// A failed attempt may have been applied: anything but a 429 or a 401, which UMAPI answers
+    /// before doing anything. (A refused connection counts too: the hook cannot tell it from a
+    /// broken one, and the cautious answer is the safe one.)
+    in_doubt: bool,
 }
 
 impl AttemptHook for JournalHook<'_> {
@@ -316,6 +352,7 @@ impl AttemptHook for JournalHook<'_> {
             at: OffsetDateTime::now_utc(),
         })?;
         self.sent = true;
+        self.open = true;
         Ok(())
     }
 
@@ -326,6 +363,8 @@ impl AttemptHook for JournalHook<'_> {
         status: Option<u16>,
         reason: &RetryReason,
     ) -> Result<(), HookError> {
+        self.open = false;
+        self.in_doubt |= !matches!(status, Some(429 | 401));
         self.shared.journal.append(&Record::Outcome {
             batch: self.batch.to_string(),
             attempt,
@@ -359,8 +398,10 @@ async fn run_batch(shared: Arc<Shared>, batch: Arc<Batch>, sync_end: bool) -> Ta
             return TaskEnd::Settled { outcomes, sent: false, abort: None };
         }
     };
-    let mut hook = JournalHook { shared: &shared, batch: &batch.id, sent: false };
-    let result = shared.client.send_action(&batch.id, body, shared.test_mode, sync_end, &mut hook, &shared.stop).await;
+    let steps: Vec<usize> = batch.commands.iter().map(|command| command.steps.len()).collect();
+    let mut hook = JournalHook { shared: &shared, batch: &batch.id, sent: false, open: false, in_doubt: false };
+    let result =
+        shared.client.send_action(&batch.id, body, &steps, shared.test_mode, sync_end, &mut hook, &shared.stop).await;
     let sent = hook.sent;
     let at = OffsetDateTime::now_utc();
     let (outcomes, record) = match result {
@@ -382,7 +423,13 @@ async fn run_batch(shared: Arc<Shared>, batch: Arc<Batch>, sync_end: bool) -> Ta
         Err(CallError::Fatal { status, body, x_request_id, attempts }) => {
             let code = http_failure_code(status, body_code(&body));
             let message = body_message(&body).unwrap_or_else(|| format!("HTTP {status}"));
-            let outcomes = fail_all(count, &code, &message, Some(&x_request_id), status >= 500);
+            // A 4xx refused the request; a 5xx failed while handling it, after an unknown part of it.
+            let outcomes = if status >= 500 {
+                let reason = format!("HTTP {status} ({code}: {message}): UMAPI failed while handling the request");
+                unknown_all(count, &reason, Some(&x_request_id))
+            } else {
+                fail_all(count, &code, &message, Some(&x_request_id), false)
+            };
             let record = Record::Outcome {
                 batch: batch.id.clone(),
                 attempt: attempts,
@@ -405,11 +452,16 @@ async fn run_batch(shared: Arc<Shared>, batch: Arc<Batch>, sync_end: bool) -> Ta
                 ),
                 hint: Some("check umapi_url in the configuration and the network; then resume the run".to_string()),
             };
-            return TaskEnd::Unsettled { sent, cause: StopCause::Aborted(reason) };
+            // Every attempt was refused at connect time: nothing reached UMAPI.
+            return TaskEnd::Unsettled { sent, in_doubt: false, cause: StopCause::Aborted(reason) };
         }
-        Err(CallError::Exhausted { attempts, last, x_request_id, last_status, .. }) => {
+        Err(CallError::Exhausted { attempts, last, x_request_id, last_status, maybe_applied, .. }) => {
             let message = format!("no usable answer after {attempts} attempts; last: {last}");
-            let outcomes = fail_all(count, CODE_TRANSIENT_EXHAUSTED, &message, Some(&x_request_id), true);
+            let outcomes = if maybe_applied {
+                unknown_all(count, &message, Some(&x_request_id))
+            } else {
+                fail_all(count, CODE_TRANSIENT_EXHAUSTED, &message, Some(&x_request_id), true)
+            };
             let record = Record::Outcome {
                 batch: batch.id.clone(),
                 attempt: attempts,
@@ -425,14 +477,20 @@ async fn run_batch(shared: Arc<Shared>, batch: Arc<Batch>, sync_end: bool) -> Ta
         }
         Err(CallError::Auth(error)) => {
             let reason = AbortReason { kind: AbortKind::Auth, message: error.to_string(), hint: error.hint() };
-            return TaskEnd::Unsettled { sent, cause: StopCause::Aborted(reason) };
+            // The last attempt was answered 401 or 403: only earlier failures can leave a doubt.
+            return TaskEnd::Unsettled { sent, in_doubt: hook.in_doubt, cause: StopCause::Aborted(reason) };
         }
         Err(CallError::Parked { wait, resume_after }) => {
-            return TaskEnd::Unsettled { sent, cause: StopCause::Parked { wait, resume_after } };
+            let cause = StopCause::Parked { wait, resume_after };
+            return TaskEnd::Unsettled { sent, in_doubt: hook.in_doubt, cause };
         }
-        Err(CallError::Stopped { .. }) => return TaskEnd::Unsettled { sent, cause: StopCause::Stopped },
+        Err(CallError::Stopped { .. }) => {
+            // Forced while on the wire (`open`): abandoned, perhaps applied.
+            return TaskEnd::Unsettled { sent, in_doubt: hook.in_doubt || hook.open, cause: StopCause::Stopped };
+        }
         Err(CallError::Hook(error)) => {
-            return TaskEnd::Unsettled { sent, cause: StopCause::Aborted(journal_abort(error)) };
+            let cause = StopCause::Aborted(journal_abort(error));
+            return TaskEnd::Unsettled { sent, in_doubt: hook.in_doubt, cause };
         }
     };
     let abort = shared.journal.append(&record).err().map(journal_abort);

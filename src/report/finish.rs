@@ -180,7 +180,9 @@ impl<'a> Finish<'a> {
                 .rows
                 .iter()
                 .zip(rows)
-                .filter(|(_, result)| matches!(result.kind, ResultKind::Success | ResultKind::Failed))
+                .filter(|(_, result)| {
+                    matches!(result.kind, ResultKind::Success | ResultKind::Failed | ResultKind::Unknown)
+                })
                 .map(|(entry, _)| entry.user.to_lowercase())
                 .collect();
             let before: Vec<_> =
@@ -250,10 +252,11 @@ impl<'a> Finish<'a> {
         let mut lines = vec![
             Line::Info(format!("{}{mode}: {}", document.operation.console_name(), document.file)),
             Line::Info(format!(
-                "  {} rows: {} succeeded, {} failed, {} invalid, {} skipped, {} not attempted",
+                "  {} rows: {} succeeded, {} failed, {} unknown, {} invalid, {} skipped, {} not attempted",
                 summary.rows,
                 count(ResultKind::Success),
                 count(ResultKind::Failed),
+                count(ResultKind::Unknown),
                 count(ResultKind::Invalid),
                 count(ResultKind::Skipped),
                 count(ResultKind::NotAttempted)
@@ -286,6 +289,15 @@ impl<'a> Finish<'a> {
                 }
             }
             RunEnd::Finished => {}
+        }
+        let unknown = count(ResultKind::Unknown);
+        if unknown > 0 {
+            lines.push(Line::Warning(format!(
+                "{} may or may not have been applied (no usable answer came); retry.csv lists {}, and is safe \
+                 to apply again as it is",
+                plural(unknown, "row", "rows"),
+                if unknown == 1 { "it" } else { "them" }
+            )));
         }
         lines.extend(report.warnings.iter().cloned().map(Line::Warning));
         let retry_rows = summary.rows - count(ResultKind::Success) - count(ResultKind::Skipped);

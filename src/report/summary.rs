@@ -92,12 +92,21 @@ pub struct ResultCounts {
     /// `Success`.
     #[serde(rename = "Success", default)]
     pub success: usize,
+    /// `Unknown`: sent, but whether it was applied is unknown (absent from older summaries: 0).
+    #[serde(rename = "Unknown", default)]
+    pub unknown: usize,
 }
 
 impl ResultCounts {
     /// The kinds in the order `summary.json` lists them (alphabetical).
-    pub const ORDER: [ResultKind; 5] =
-        [ResultKind::Failed, ResultKind::Invalid, ResultKind::NotAttempted, ResultKind::Skipped, ResultKind::Success];
+    pub const ORDER: [ResultKind; 6] = [
+        ResultKind::Failed,
+        ResultKind::Invalid,
+        ResultKind::NotAttempted,
+        ResultKind::Skipped,
+        ResultKind::Success,
+        ResultKind::Unknown,
+    ];
 
     /// Counts the rows.
     pub fn of(rows: &[RowResult]) -> Self {
@@ -116,6 +125,7 @@ impl ResultCounts {
             ResultKind::NotAttempted => self.not_attempted,
             ResultKind::Skipped => self.skipped,
             ResultKind::Success => self.success,
+            ResultKind::Unknown => self.unknown,
         }
     }
 
@@ -126,6 +136,7 @@ impl ResultCounts {
             ResultKind::NotAttempted => &mut self.not_attempted,
             ResultKind::Skipped => &mut self.skipped,
             ResultKind::Success => &mut self.success,
+            ResultKind::Unknown => &mut self.unknown,
         }
     }
 
@@ -176,10 +187,11 @@ pub struct Summary {
     pub config: serde_json::Value,
 }
 
-/// Writes `summary.json` (pretty-printed).
+/// Writes `summary.json` (pretty-printed), atomically: the old summary stays until the new one is
+/// complete.
 pub fn write(path: &Path, summary: &Summary) -> std::io::Result<()> {
     let text = serde_json::to_string_pretty(summary).map_err(std::io::Error::other)?;
-    fs_err::write(path, text + "\n")
+    crate::atomic_file::write(path, (text + "\n").as_bytes())
 }
 
 /// Why a `summary.json` cannot be read.
@@ -207,7 +219,7 @@ mod tests {
     fn result_counts_keep_the_names_and_order_of_summary_json() {
         let counts = ResultCounts { success: 2, failed: 1, ..ResultCounts::default() };
         let json = serde_json::to_string(&counts).unwrap_or_default();
-        assert_eq!(json, r#"{"Failed":1,"Invalid":0,"Not Attempted":0,"Skipped":0,"Success":2}"#);
+        assert_eq!(json, r#"{"Failed":1,"Invalid":0,"Not Attempted":0,"Skipped":0,"Success":2,"Unknown":0}"#);
         let back: ResultCounts = serde_json::from_str(&json).unwrap_or_default();
         assert_eq!(back, counts);
         let names: Vec<&str> = counts.iter().map(|(kind, _)| kind.as_str()).collect();

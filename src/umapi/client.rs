@@ -20,7 +20,7 @@ use crate::umapi::cancel::CancelToken;
 use crate::umapi::config::{Config, Limits};
 use crate::umapi::error::{ClientError, ConfigError};
 use crate::umapi::observe::{ClientObserver, Family, NoObserver};
-use crate::umapi::retry::RetryPolicy;
+use crate::umapi::retry::{AttemptResult, RetryPolicy};
 use crate::umapi::stats::{ClientStatistics, StatisticsSnapshot};
 use crate::umapi::throttle::{Pause, SlidingWindow};
 use crate::umapi::wire::ActionResponse;
@@ -177,11 +177,15 @@ impl UmapiClient {
     }
 
     /// Sends one action request (`POST /action/{orgId}[?testOnly=true]`) with retries. `body` is the
-    /// JSON array of commands, re-sent verbatim. The hook journals each attempt.
+    /// JSON array of commands, re-sent verbatim; `steps` holds each command's step count. An answer
+    /// is believed only when it passes the checks of [`crate::umapi::answer::check`]; one that fails
+    /// them is retried like an unreadable one. The hook journals each attempt.
+    #[expect(clippy::too_many_arguments, reason = "one call, each argument a different fact of the request")]
     pub async fn send_action(
         &self,
         label: &str,
         body: Vec<u8>,
+        steps: &[usize],
         test_mode: bool,
         sync_end: bool,
         hook: &mut dyn AttemptHook,
@@ -196,7 +200,13 @@ impl UmapiClient {
             body: Some(body),
             sync_end,
         };
-        self.call(&request, hook, stop, |body| serde_json::from_slice(body).map_err(|error| error.to_string())).await
+        self.call(&request, hook, stop, |body| {
+            let answer: ActionResponse =
+                serde_json::from_slice(body).map_err(|error| AttemptResult::BadBody(error.to_string()))?;
+            crate::umapi::answer::check(&answer, steps, test_mode).map_err(AttemptResult::Inconsistent)?;
+            Ok(answer)
+        })
+        .await
     }
 }
 
