@@ -208,10 +208,12 @@ fn synthetic_user(index: usize, seed: u64) -> UserSpec {
             let product = (next() % PRODUCTS.len() as u64) as usize;
             groups.push(configuration_name(product, (next() % 3) as usize));
         }
-        match next() % 500 {
-            0 => groups.push(format!("_product_admin_{}", PRODUCTS[(next() % 10) as usize].1)),
-            1 | 2 => groups.push(format!("_admin_{}", GROUPS[(next() % 11) as usize].0)),
-            3 => groups.push("_support_admin".to_string()),
+        // About one user in a hundred administers a product (named with its commas), a group or
+        // support; every 97th user is a product admin, so that small orgs have some too.
+        match (index % 97, next() % 100) {
+            (5, _) | (_, 0) => groups.push(format!("_product_admin_{}", PRODUCTS[(index / 97) % PRODUCTS.len()].1)),
+            (_, 1) => groups.push(format!("_admin_{}", GROUPS[(next() % 11) as usize].0)),
+            (_, 2) if next() % 4 == 0 => groups.push("_support_admin".to_string()),
             _ => {}
         }
     } else if next() % 3 == 0 {
