@@ -28,7 +28,15 @@ use super::org::{Org, UserId};
 use super::reads::{ListedGroup, listed_groups, wire_user};
 use super::shared::{Counters, Shared};
 
+/// Compares case-insensitively: byte by byte for ASCII (emails nearly always are), by Unicode
+/// lower case otherwise.
 fn lower_order(left: &str, right: &str) -> Ordering {
+    if left.is_ascii() && right.is_ascii() {
+        return left
+            .bytes()
+            .map(|byte| byte.to_ascii_lowercase())
+            .cmp(right.bytes().map(|byte| byte.to_ascii_lowercase()));
+    }
     left.chars().flat_map(char::to_lowercase).cmp(right.chars().flat_map(char::to_lowercase))
 }
 
