@@ -144,7 +144,7 @@ pub(crate) async fn umapi_gate(State(shared): State<Arc<Shared>>, request: Reque
         return strike(&shared, fault, &label, None, killer, request_id).await;
     }
     let admission = Admission { endpoint, label, signals, page_zero };
-    let (response, client) = admit_and_run(&shared, &admission, arrival, request, next).await;
+    let (response, client, ran) = admit_and_run(&shared, &admission, arrival, request, next).await;
     let label = admission.label;
     if let Some(fault) = fault.filter(|fault| fault.timing == FaultTiming::AfterApplying) {
         return strike(&shared, fault, &label, Some(response.status()), killer, request_id).await;
@@ -154,7 +154,7 @@ pub(crate) async fn umapi_gate(State(shared): State<Arc<Shared>>, request: Reque
     {
         shared.world().sessions.answered(client, admission.signals, admission.page_zero.as_deref(), Instant::now());
     }
-    if client.is_some() && fault_menu::slow(shared.settings.seed, arrival, &shared.settings.fault_menu) {
+    if ran && fault_menu::slow(shared.settings.seed, arrival, &shared.settings.fault_menu) {
         let delay = shared.settings.fault_menu.slow_by;
         {
             let mut world = shared.world();
@@ -179,14 +179,15 @@ fn too_many_requests(shared: &Shared, wait: std::time::Duration) -> (Response, S
 }
 
 /// Authenticates, applies the session rules, the migrating fault and the minute windows, then
-/// runs the endpoint. Returns the answer and the client it was authenticated as.
+/// runs the endpoint. Returns the answer, the client it was authenticated as, and whether the
+/// endpoint ran.
 async fn admit_and_run(
     shared: &Shared,
     admission: &Admission,
     arrival: u64,
     request: Request,
     next: Next,
-) -> (Response, Option<String>) {
+) -> (Response, Option<String>, bool) {
     let now = Instant::now();
     let label = &admission.label;
     let verdict = {
@@ -227,10 +228,10 @@ async fn admit_and_run(
         }
     };
     match verdict {
-        Ok(client) => (next.run(request).await, Some(client)),
+        Ok(client) => (next.run(request).await, Some(client), true),
         Err((response, reason, client)) => {
             shared.log(&format!("sim: {} {reason}", response.status().as_u16()));
-            (response, client)
+            (response, client, false)
         }
     }
 }
