@@ -8,7 +8,7 @@
 //! `sim --write-state`. It uses `umapi::wire`'s types and nothing of the client. docs/simulator.md
 //! describes every behaviour with the UMAPI.md section it follows. Its files, one concern each:
 //! options (what a simulator starts with), state_file + state_format (the org description and its
-//! JSON), synthetic (generated orgs), build (rules of an org), org + user_index + memberships +
+//! JSON), synthetic (generated orgs), build (rules of an org), org + user_index + user_text + memberships +
 //! ranked + catalogue (the live org, its indexes, lines and licences), rules (field rules),
 //! validate + steps (command syntax), commands + group_commands (command semantics), action (the
 //! action endpoint), reads (the read endpoints), ims (token endpoints), auth, throttle, session
@@ -43,6 +43,7 @@ mod steps;
 mod synthetic;
 mod throttle;
 mod user_index;
+mod user_text;
 mod validate;
 
 use std::fmt;

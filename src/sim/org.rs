@@ -6,8 +6,8 @@
 //! command needs `user: <username>` + `domain`"). Adobe IDs are found by email, and an email finds
 //! the org-owned account before the Adobe ID unless `useAdobeID` says otherwise (2a).
 //!
-//! Users are kept compactly (issue 13): emails and names as boxed strings, the domain shared, the
-//! opaque id derived from the user's number, indexes that store numbers only ([`UserIndex`]), and
+//! Users are kept compactly (issue 13): email, username and names in one allocation
+//! ([`UserText`]), the domain shared, the opaque id derived from the user's number, indexes that store numbers only ([`UserIndex`]), and
 //! every listing an ordered [`Line`] so that a page costs the page. Memberships and licences are in
 //! [`super::memberships`]. Knows nothing of HTTP or of validation codes.
 
@@ -22,6 +22,7 @@ use super::ranked::{Line, Members};
 use super::rules::is_email_like;
 use super::state_file::{Directory, Login};
 use super::user_index::{Key, UserIndex};
+use super::user_text::UserText;
 
 /// Index of a user in the org (stable while the user exists).
 pub(crate) type UserId = usize;
@@ -47,11 +48,8 @@ pub(crate) struct UserRecord {
     /// Identity type.
     pub(crate) kind: IdentityType,
     country: Option<[u8; 2]>,
-    email: Box<str>,
-    username: Option<Box<str>>,
+    text: UserText,
     domain: Arc<str>,
-    firstname: Option<Box<str>>,
-    lastname: Option<Box<str>>,
     /// Direct memberships, in order of arrival.
     pub(crate) groups: Vec<GroupId>,
     /// Places in the groups' lines (direct and through user groups).
@@ -62,12 +60,12 @@ pub(crate) struct UserRecord {
 impl UserRecord {
     /// The email as written.
     pub(crate) fn email(&self) -> &str {
-        &self.email
+        self.text.email()
     }
 
     /// The username (the email unless the user has another).
     pub(crate) fn username(&self) -> &str {
-        self.username.as_deref().unwrap_or(&self.email)
+        self.text.username()
     }
 
     /// The directory domain, lower case.
@@ -77,12 +75,12 @@ impl UserRecord {
 
     /// First name.
     pub(crate) fn firstname(&self) -> Option<&str> {
-        self.firstname.as_deref()
+        self.text.firstname()
     }
 
     /// Last name.
     pub(crate) fn lastname(&self) -> Option<&str> {
-        self.lastname.as_deref()
+        self.text.lastname()
     }
 
     /// Country code.
@@ -93,7 +91,7 @@ impl UserRecord {
     /// Whether UMAPI finds this user by email: Adobe IDs, Enterprise IDs, and Federated IDs whose
     /// username is an email (6a, 6b). Others are found by username + domain only.
     pub(crate) fn found_by_email(&self) -> bool {
-        self.username.as_deref().is_none_or(is_email_like)
+        !self.text.has_own_username() || is_email_like(self.text.username())
     }
 }
 
@@ -142,7 +140,7 @@ pub(crate) struct Org {
 }
 
 fn email_key(users: &[Option<UserRecord>], id: usize) -> Option<Key<'_>> {
-    users.get(id).and_then(Option::as_ref).map(|record| Key::one(&record.email))
+    users.get(id).and_then(Option::as_ref).map(|record| Key::one(record.email()))
 }
 
 fn login_key(users: &[Option<UserRecord>], id: usize) -> Option<Key<'_>> {
@@ -272,16 +270,13 @@ impl Org {
         let id = self.users.len();
         let domain = self.shared_domain(&user.domain);
         let domain_slot = self.by_domain.entry(domain.clone()).or_insert_with(|| Line::new(false)).push(id, true);
-        let username = (user.username != user.email).then(|| user.username.into_boxed_str());
+        let text = UserText::new(&user.email, &user.username, user.firstname.as_deref(), user.lastname.as_deref());
         let country = user.country.as_deref().and_then(|code| <[u8; 2]>::try_from(code.as_bytes()).ok());
         self.users.push(Some(UserRecord {
             kind: user.kind,
             country,
-            email: user.email.into_boxed_str(),
-            username,
+            text,
             domain,
-            firstname: user.firstname.map(String::into_boxed_str),
-            lastname: user.lastname.map(String::into_boxed_str),
             groups: Vec::new(),
             places: Vec::new(),
             domain_slot,
@@ -295,9 +290,9 @@ impl Org {
         let Some(record) = self.users.get(id).and_then(Option::as_ref) else { return };
         let users = &self.users;
         if record.kind == IdentityType::AdobeId {
-            self.adobe_by_email.insert(id, &Key::one(&record.email), |other| email_key(users, other));
+            self.adobe_by_email.insert(id, &Key::one(record.email()), |other| email_key(users, other));
         } else {
-            self.org_by_email.insert(id, &Key::one(&record.email), |other| email_key(users, other));
+            self.org_by_email.insert(id, &Key::one(record.email()), |other| email_key(users, other));
             self.org_by_login.insert(id, &Key::two(record.username(), &record.domain), |other| login_key(users, other));
         }
     }
@@ -306,9 +301,9 @@ impl Org {
         let Some(record) = self.users.get(id).and_then(Option::as_ref) else { return };
         let users = &self.users;
         if record.kind == IdentityType::AdobeId {
-            self.adobe_by_email.remove(&Key::one(&record.email), |other| email_key(users, other));
+            self.adobe_by_email.remove(&Key::one(record.email()), |other| email_key(users, other));
         } else {
-            self.org_by_email.remove(&Key::one(&record.email), |other| email_key(users, other));
+            self.org_by_email.remove(&Key::one(record.email()), |other| email_key(users, other));
             self.org_by_login.remove(&Key::two(record.username(), &record.domain), |other| login_key(users, other));
         }
     }
@@ -347,8 +342,7 @@ impl Org {
         let new_slot =
             moved.then(|| self.by_domain.entry(domain.clone()).or_insert_with(|| Line::new(false)).push(id, true));
         if let Some(record) = self.users.get_mut(id).and_then(Option::as_mut) {
-            record.username = (username != email).then(|| username.into_boxed_str());
-            record.email = email.into_boxed_str();
+            record.text = UserText::new(&email, &username, record.text.firstname(), record.text.lastname());
             record.domain = domain;
             if let Some(slot) = new_slot {
                 record.domain_slot = slot;
@@ -359,13 +353,16 @@ impl Org {
 
     /// Sets first and last name (absent values are left unchanged).
     pub(crate) fn rename_person(&mut self, id: UserId, firstname: Option<&str>, lastname: Option<&str>) {
-        if let Some(record) = self.users.get_mut(id).and_then(Option::as_mut) {
-            if let Some(firstname) = firstname {
-                record.firstname = Some(firstname.into());
-            }
-            if let Some(lastname) = lastname {
-                record.lastname = Some(lastname.into());
-            }
+        if let Some(record) = self.users.get_mut(id).and_then(Option::as_mut)
+            && (firstname.is_some() || lastname.is_some())
+        {
+            let text = &record.text;
+            record.text = UserText::new(
+                text.email(),
+                text.username(),
+                firstname.or(text.firstname()),
+                lastname.or(text.lastname()),
+            );
         }
     }
 }
