@@ -184,7 +184,7 @@ pub enum SimSettings {
         path: PathBuf,
     },
     /// Serve on loopback until Ctrl-C.
-    Serve(ServeSettings),
+    Serve(Box<ServeSettings>),
 }
 
 /// Which org the simulator serves.
@@ -373,7 +373,7 @@ fn sim(args: cli::SimArgs) -> anyhow::Result<SimSettings> {
     if args.session_window_secs == 0 {
         bail!("--session-window-secs must be at least 1");
     }
-    Ok(SimSettings::Serve(ServeSettings {
+    Ok(SimSettings::Serve(Box::new(ServeSettings {
         state,
         listen,
         action_rpm: args.action_rpm,
@@ -400,7 +400,7 @@ fn sim(args: cli::SimArgs) -> anyhow::Result<SimSettings> {
             retry_after: seconds_range(&args.session_retry_after_secs)?,
         },
         token_ttl: Duration::from_secs(args.token_ttl_secs),
-    }))
+    })))
 }
 
 /// `--fault KIND=RATE` values into the fault menu.
