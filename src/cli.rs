@@ -293,9 +293,12 @@ pub struct SimArgs {
     /// Address to listen on (loopback only); port 0 picks a free port.
     #[arg(long, default_value = "127.0.0.1:0")]
     pub listen: String,
-    /// The org state file.
-    #[arg(long, value_name = "FILE", default_value = "samples/org.json")]
-    pub state: PathBuf,
+    /// The org state file (default: the demo org of samples/org.json, built into the binary).
+    #[arg(long, value_name = "FILE", conflicts_with = "synthetic_users")]
+    pub state: Option<PathBuf>,
+    /// Serve a generated org of N users (realistic catalogue, deterministic from --seed) instead.
+    #[arg(long, value_name = "N")]
+    pub synthetic_users: Option<usize>,
     /// Action requests per client per window (0: off).
     #[arg(long, default_value_t = 10)]
     pub action_rpm: u32,
@@ -320,15 +323,51 @@ pub struct SimArgs {
     /// Form of the Retry-After header on 429 answers.
     #[arg(long, value_enum, default_value_t = RetryAfterForm::Seconds)]
     pub retry_after: RetryAfterForm,
-    /// Seed of the fault RNG (same seed, same faults).
+    /// Wider faults, each a share of requests (repeatable): mid-batch-500, migrating, command-error,
+    /// slow-answer, ims-429; e.g. --fault mid-batch-500=0.1.
+    #[arg(long = "fault", value_name = "KIND=RATE")]
+    pub faults: Vec<String>,
+    /// How late a slow-answer fault answers, in milliseconds (longer than a client's timeout).
+    #[arg(long, default_value_t = 130_000)]
+    pub slow_answer_ms: u64,
+    /// Seed of the faults, the command order and --synthetic-users (same seed, same run).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Order the commands of one request run in: shuffled (seeded; Adobe promises no order) or sent.
+    #[arg(long, value_enum, default_value_t = SimCommandOrder::Shuffled)]
+    pub command_order: SimCommandOrder,
+    /// Adobe's sync-session throttle: a session started before the previous one ended gets 429
+    /// with a long Retry-After, and every call is refused until it passes.
+    #[arg(long)]
+    pub session_throttle: bool,
+    /// Also refuse a second read of page 0 of the users or groups list within the session window.
+    #[arg(long)]
+    pub page_zero_rule: bool,
+    /// Session window in seconds: how long a session without umapi-sync-end stays open.
+    #[arg(long, default_value_t = 7_200)]
+    pub session_window_secs: u64,
+    /// Retry-After of a session-throttle block, in seconds: N or MIN-MAX (drawn with the seed).
+    #[arg(long, value_name = "SECONDS", default_value = "2000-3600")]
+    pub session_retry_after_secs: String,
     /// Lifetime of issued access tokens, in seconds.
     #[arg(long, default_value_t = 86_399)]
     pub token_ttl_secs: u64,
     /// Print the state file's org as /_sim/state would and exit.
     #[arg(long)]
     pub dump: bool,
+    /// Write the org (from --state or --synthetic-users) as a state file to FILE and exit.
+    #[arg(long, value_name = "FILE")]
+    pub write_state: Option<PathBuf>,
+}
+
+/// `sim --command-order` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Default)]
+pub enum SimCommandOrder {
+    /// A seeded shuffle of each request's commands.
+    #[default]
+    Shuffled,
+    /// The order they were sent in.
+    Sent,
 }
 
 /// `runs`.

@@ -25,7 +25,7 @@ use crate::cli::{self, Command, ExportCommand, RunsCommand};
 use crate::hint::with_hint;
 use crate::model::Operation;
 use crate::plan::PlanOptions;
-use crate::sim::RetryAfterForm;
+use crate::sim::{CommandOrder, FaultMenu, RetryAfterForm, SessionThrottle};
 use crate::text::parse_duration;
 
 /// Where the configuration comes from: `--config` and the process environment.
@@ -171,20 +171,43 @@ pub struct SplitSettings {
 /// `sim`.
 #[derive(Debug)]
 pub enum SimSettings {
-    /// `--dump`: print the state file's org and exit.
+    /// `--dump`: print the org as `/_sim/state` would and exit.
     Dump {
-        /// The org state file.
-        state: PathBuf,
+        /// The org.
+        state: SimState,
+    },
+    /// `--write-state FILE`: write the org as a state file and exit.
+    WriteState {
+        /// The org.
+        state: SimState,
+        /// Where to write it.
+        path: PathBuf,
     },
     /// Serve on loopback until Ctrl-C.
-    Serve(ServeSettings),
+    Serve(Box<ServeSettings>),
+}
+
+/// Which org the simulator serves.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SimState {
+    /// The demo org built into the binary (SPEC 6.1).
+    Demo,
+    /// An org state file (`--state FILE`).
+    File(PathBuf),
+    /// A generated org of `users` users (`--synthetic-users N`), deterministic from `seed`.
+    Synthetic {
+        /// Users to generate.
+        users: usize,
+        /// The generator's seed (`--seed`).
+        seed: u64,
+    },
 }
 
 /// `sim` serving.
 #[derive(Debug)]
 pub struct ServeSettings {
-    /// The org state file.
-    pub state: PathBuf,
+    /// The org.
+    pub state: SimState,
     /// A loopback address.
     pub listen: SocketAddr,
     /// Action requests per client per window (0: off).
@@ -201,10 +224,16 @@ pub struct ServeSettings {
     pub latency: Duration,
     /// Share of requests that fail transiently.
     pub fault_rate: f64,
+    /// The wider fault menu (`--fault KIND=RATE`).
+    pub fault_menu: FaultMenu,
     /// Form of `Retry-After` on 429 answers.
     pub retry_after: RetryAfterForm,
-    /// Seed of the fault dice.
+    /// Seed of the fault dice and the command order.
     pub seed: u64,
+    /// Order in which the commands of one request run.
+    pub command_order: CommandOrder,
+    /// The sync-session throttle and the page-0 rule.
+    pub session: SessionThrottle,
     /// Lifetime of issued tokens.
     pub token_ttl: Duration,
 }
@@ -312,8 +341,16 @@ fn apply(args: cli::ApplyArgs, sources: &Sources) -> anyhow::Result<ApplySetting
 }
 
 fn sim(args: cli::SimArgs) -> anyhow::Result<SimSettings> {
+    let state = match (&args.state, args.synthetic_users) {
+        (Some(path), _) => SimState::File(path.clone()),
+        (None, Some(users)) => SimState::Synthetic { users, seed: args.seed },
+        (None, None) => SimState::Demo,
+    };
+    if let Some(path) = args.write_state {
+        return Ok(SimSettings::WriteState { state, path });
+    }
     if args.dump {
-        return Ok(SimSettings::Dump { state: args.state });
+        return Ok(SimSettings::Dump { state });
     }
     let listen: SocketAddr = args.listen.parse().map_err(|error: std::net::AddrParseError| {
         with_hint(
@@ -333,8 +370,11 @@ fn sim(args: cli::SimArgs) -> anyhow::Result<SimSettings> {
     if args.window_secs == 0 {
         bail!("--window-secs must be at least 1");
     }
-    Ok(SimSettings::Serve(ServeSettings {
-        state: args.state,
+    if args.session_window_secs == 0 {
+        bail!("--session-window-secs must be at least 1");
+    }
+    Ok(SimSettings::Serve(Box::new(ServeSettings {
+        state,
         listen,
         action_rpm: args.action_rpm,
         read_rpm: args.read_rpm,
@@ -343,13 +383,68 @@ fn sim(args: cli::SimArgs) -> anyhow::Result<SimSettings> {
         window: Duration::from_secs(args.window_secs),
         latency: Duration::from_millis(args.latency_ms),
         fault_rate: args.fault_rate,
+        fault_menu: fault_menu(&args.faults, args.slow_answer_ms)?,
         retry_after: match args.retry_after {
             cli::RetryAfterForm::Seconds => RetryAfterForm::Seconds,
             cli::RetryAfterForm::Date => RetryAfterForm::HttpDate,
         },
         seed: args.seed,
+        command_order: match args.command_order {
+            cli::SimCommandOrder::Shuffled => CommandOrder::Shuffled,
+            cli::SimCommandOrder::Sent => CommandOrder::AsSent,
+        },
+        session: SessionThrottle {
+            sessions: args.session_throttle,
+            page_zero: args.page_zero_rule,
+            window: Duration::from_secs(args.session_window_secs),
+            retry_after: seconds_range(&args.session_retry_after_secs)?,
+        },
         token_ttl: Duration::from_secs(args.token_ttl_secs),
-    }))
+    })))
+}
+
+/// `--fault KIND=RATE` values into the fault menu.
+fn fault_menu(entries: &[String], slow_answer_ms: u64) -> anyhow::Result<FaultMenu> {
+    const KINDS: &str = "use KIND=RATE with KIND one of mid-batch-500, migrating, command-error, slow-answer, ims-429 \
+                         and RATE between 0.0 and 1.0";
+    let mut menu = FaultMenu { slow_by: Duration::from_millis(slow_answer_ms), ..FaultMenu::default() };
+    for entry in entries {
+        let Some((kind, rate)) = entry.split_once('=') else {
+            return Err(with_hint(anyhow::anyhow!("--fault {entry:?} has no ="), KINDS));
+        };
+        let Some(rate) = rate.trim().parse::<f64>().ok().filter(|rate| (0.0..=1.0).contains(rate)) else {
+            return Err(with_hint(
+                anyhow::anyhow!("--fault {entry:?}: {rate:?} is not a rate between 0.0 and 1.0"),
+                KINDS,
+            ));
+        };
+        let slot = match kind.trim() {
+            "mid-batch-500" => &mut menu.mid_batch_500,
+            "migrating" => &mut menu.migrating,
+            "command-error" => &mut menu.command_error,
+            "slow-answer" => &mut menu.slow_answer,
+            "ims-429" => &mut menu.ims_429,
+            other => return Err(with_hint(anyhow::anyhow!("--fault {entry:?}: unknown kind {other:?}"), KINDS)),
+        };
+        *slot = rate;
+    }
+    Ok(menu)
+}
+
+/// `N` or `MIN-MAX` whole seconds (at least 1).
+fn seconds_range(text: &str) -> anyhow::Result<(Duration, Duration)> {
+    let parse = |part: &str| part.trim().parse::<u64>().ok();
+    let range = match text.split_once('-') {
+        Some((low, high)) => parse(low).zip(parse(high)),
+        None => parse(text).map(|seconds| (seconds, seconds)),
+    };
+    match range {
+        Some((low, high)) if low >= 1 && low <= high => Ok((Duration::from_secs(low), Duration::from_secs(high))),
+        _ => Err(with_hint(
+            anyhow::anyhow!("--session-retry-after-secs {text:?} is not N or MIN-MAX whole seconds (at least 1)"),
+            "Adobe's observed range is 2000-3600",
+        )),
+    }
 }
 
 fn runs(command: RunsCommand) -> anyhow::Result<RunsSettings> {

@@ -3,9 +3,13 @@
 //! The request as a whole must be a non-empty JSON array of at most 10 commands, else HTTP 400
 //! `{"result":"error.command.malformed","message":...}` and nothing runs. Each command is then
 //! validated ([`super::validate`]) and run ([`super::commands`]) on its own: a failing command
-//! does not stop the others. The answer counts commands: `completed`, `notCompleted`,
-//! `completedInTestMode`, `result` `success`/`partial`/`error`, and `errors[]`/`warnings[]` with
-//! index, step, requestID and user. Parsing happens before the org lock is taken.
+//! does not stop the others. Commands run in a seeded shuffled order (2a: "order between commands
+//! in one request is not guaranteed"; `--command-order sent` turns it off), and the answer still
+//! names each by the position it was sent in. The answer counts commands: `completed`,
+//! `notCompleted`, `completedInTestMode`, `result` `success`/`partial`/`error`, and
+//! `errors[]`/`warnings[]` with index, step (always, 3a), requestID and user, in position order.
+//! The fault menu may cut a request with HTTP 500 after some commands ran, or fail a command with a
+//! service error ([`super::fault_menu`]). Parsing happens before the org lock is taken.
 
 use std::sync::Arc;
 
@@ -19,6 +23,8 @@ use serde_json::{Value, json};
 use crate::umapi::wire::{ActionError, ActionResponse, ActionWarning, MAX_COMMANDS_PER_REQUEST};
 
 use super::commands;
+use super::dice::content_hash;
+use super::fault_menu::{RunPlan, plan_action};
 use super::shared::Shared;
 use super::validate::{self, Failure, Frame, ParsedCommand};
 
@@ -67,9 +73,15 @@ pub(crate) async fn action(
     };
     let parsed: Vec<(Frame, Result<ParsedCommand, Failure>)> =
         commands.iter().map(|command| (validate::frame_of(command), validate::parse_command(command))).collect();
-    let answer = {
+    let settings = &shared.settings;
+    let (answer, plan) = {
         let mut world = shared.world();
-        let answer = apply(&mut world.org, &parsed, test_mode);
+        let number = world.actions;
+        world.actions += 1;
+        let request = (number, content_hash(&body));
+        let plan =
+            plan_action(settings.seed, request, &settings.fault_menu, settings.command_order, &parsed, test_mode);
+        let answer = apply(&mut world.org, &parsed, test_mode, &plan);
         let counters = &mut world.counters;
         if test_mode {
             counters.commands_test_mode += u64::from(answer.completed_in_test_mode);
@@ -77,12 +89,27 @@ pub(crate) async fn action(
             counters.commands_applied += u64::from(answer.completed);
             counters.commands_failed += u64::from(answer.not_completed);
         }
-        answer
+        counters.faults_command_errors += plan.injected.iter().flatten().count() as u64;
+        if plan.cut_after.is_some() {
+            counters.faults += 1;
+            counters.faults_mid_batch += 1;
+        }
+        (answer, plan)
     };
+    if let Some(ran) = plan.cut_after {
+        shared.log(&format!(
+            "sim: fault: POST /action answered 500 after {ran} of {} command(s) ran ({} completed)",
+            parsed.len(),
+            answer.completed
+        ));
+        let body = json!({"error_code": "500", "message": "Internal Server Error (simulated fault)"});
+        return (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response();
+    }
     shared.log(&format!(
-        "sim: POST /action{} {} command(s): {} completed, {} not completed, {} completed in test mode",
+        "sim: POST /action{} {} command(s) in order {:?}: {} completed, {} not completed, {} completed in test mode",
         if test_mode { "?testOnly=true" } else { "" },
         parsed.len(),
+        plan.order,
         answer.completed,
         answer.not_completed,
         answer.completed_in_test_mode
@@ -106,30 +133,41 @@ fn parse_body(body: &[u8]) -> Result<Vec<Value>, String> {
     Ok(commands)
 }
 
-/// Runs the commands in order and builds the answer.
+/// Runs the commands in the plan's order (up to a mid-batch cut) and builds the answer, whose
+/// errors and warnings name each command by the position it was sent in, in that order.
 pub(crate) fn apply(
     org: &mut super::org::Org,
     parsed: &[(Frame, Result<ParsedCommand, Failure>)],
     test_mode: bool,
+    plan: &RunPlan,
 ) -> ActionResponse {
-    let mut answer = ActionResponse::default();
-    for (index, (frame, command)) in parsed.iter().enumerate() {
-        let outcome = match command {
-            Ok(command) => {
-                for warning in &command.warnings {
-                    answer.warnings.push(ActionWarning {
-                        index,
-                        step: Some(warning.step),
-                        request_id: frame.request_id.clone(),
-                        user: frame.user.clone(),
-                        warning_code: warning.code.to_string(),
-                        message: warning.message.clone(),
-                    });
-                }
-                commands::run(org, command, test_mode)
-            }
+    let mut outcomes: Vec<Option<Result<(), Failure>>> = vec![None; parsed.len()];
+    for (ran, &position) in plan.order.iter().enumerate() {
+        if plan.cut_after == Some(ran) {
+            break;
+        }
+        let Some((_, command)) = parsed.get(position) else { continue };
+        let injected = plan.injected.get(position).and_then(Option::as_ref);
+        outcomes[position] = Some(match command {
+            Ok(command) => commands::run(org, command, test_mode, injected),
             Err(failure) => Err(failure.clone()),
-        };
+        });
+    }
+    let mut answer = ActionResponse::default();
+    for (index, ((frame, command), outcome)) in parsed.iter().zip(outcomes).enumerate() {
+        let Some(outcome) = outcome else { continue };
+        if let Ok(command) = command {
+            for warning in &command.warnings {
+                answer.warnings.push(ActionWarning {
+                    index,
+                    step: Some(warning.step),
+                    request_id: frame.request_id.clone(),
+                    user: frame.user.clone(),
+                    warning_code: warning.code.to_string(),
+                    message: warning.message.clone(),
+                });
+            }
+        }
         match outcome {
             Ok(()) if test_mode => answer.completed_in_test_mode += 1,
             Ok(()) => answer.completed += 1,
@@ -137,7 +175,7 @@ pub(crate) fn apply(
                 answer.not_completed += 1;
                 answer.errors.push(ActionError {
                     index,
-                    step: failure.step,
+                    step: Some(failure.step),
                     request_id: frame.request_id.clone(),
                     user: frame.user.clone(),
                     error_code: failure.code.to_string(),

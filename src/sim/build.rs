@@ -9,24 +9,43 @@ use crate::model::IdentityType;
 
 use super::catalogue::GroupKind;
 use super::ims::{ClientRegistry, RegisteredClient};
-use super::org::{Org, UserRecord, UserRef};
-use super::rules::{UNDEFINED_COUNTRY, email_domain, email_problem, is_iso_country};
-use super::state_file::{OrgState, UserSpec};
+use super::org::{DomainInfo, NewUser, Org};
+use super::rules::{UNDEFINED_COUNTRY, email_domain, email_problem, is_email_like, is_iso_country};
+use super::state_file::{Directory, Login, OrgState, UserSpec};
 
 /// Builds the org and its clients, or lists every problem found.
 pub(crate) fn build(state: &OrgState) -> Result<(Org, ClientRegistry), Vec<String>> {
+    build_with(state, std::iter::empty())
+}
+
+/// Like [`build`], with more users after the state's own (generated ones, taken one at a time).
+pub(crate) fn build_with(
+    state: &OrgState,
+    more_users: impl Iterator<Item = UserSpec>,
+) -> Result<(Org, ClientRegistry), Vec<String>> {
     let mut problems = Vec::new();
     if state.org_id.trim().is_empty() || !state.org_id.ends_with("@AdobeOrg") {
         problems.push(format!("org_id {:?} is not an org id (hint: they look like 0123ABCD@AdobeOrg)", state.org_id));
     }
     let clients = build_clients(state, &mut problems);
-    let mut org = Org::empty(&state.org_id);
-    for (index, domain) in state.domains.iter().enumerate() {
-        let name = domain.name.trim().to_lowercase();
-        if email_problem(&format!("x@{name}")).is_some() {
-            problems.push(format!("domains[{index}]: {:?} is not a domain name", domain.name));
-        } else if org.domains.insert(name, domain.directory).is_some() {
-            problems.push(format!("domains[{index}]: {:?} is listed twice", domain.name));
+    let mut org = Org::empty(&state.org_id, state.max_user_group_members);
+    let claimed = state.domains.iter().map(|domain| (&domain.name, domain.directory, domain.login, false, "domains"));
+    let trusted = state
+        .trusted_domains
+        .iter()
+        .map(|domain| (&domain.name, domain.directory, Login::Email, true, "trusted_domains"));
+    let mut places = std::collections::HashMap::new();
+    for (name, directory, login, trusted, list) in claimed.chain(trusted) {
+        let index = places.entry(list).or_insert(0_usize);
+        let place = format!("{list}[{index}]");
+        *index += 1;
+        let lower = name.trim().to_lowercase();
+        if email_problem(&format!("x@{lower}")).is_some() {
+            problems.push(format!("{place}: {name:?} is not a domain name"));
+        } else if login == Login::Username && directory != Directory::Federated {
+            problems.push(format!("{place} ({name:?}): only Federated directories sign in with a username"));
+        } else if org.domains.insert(lower, DomainInfo { directory, login, trusted }).is_some() {
+            problems.push(format!("{place}: {name:?} is listed twice (a domain is claimed or trusted, not both)"));
         }
     }
     for (index, profile) in state.product_configurations.iter().enumerate() {
@@ -46,7 +65,7 @@ pub(crate) fn build(state: &OrgState) -> Result<(Org, ClientRegistry), Vec<Strin
             problems.push(format!("{place}: {problem}"));
             continue;
         }
-        let id = org.catalogue.add_user_group(&group.name, group.description.clone());
+        let id = org.catalogue.add_user_group(&group.name, group.description.clone(), group.read_only);
         let mut granted = Vec::new();
         for name in &group.product_configurations {
             match org.catalogue.find(name) {
@@ -60,26 +79,34 @@ pub(crate) fn build(state: &OrgState) -> Result<(Org, ClientRegistry), Vec<Strin
         org.set_granted_profiles(id, granted);
     }
     for (index, user) in state.users.iter().enumerate() {
-        let place = format!("users[{index}] ({:?})", user.email);
-        match user_record(&org, user) {
-            Ok(record) => {
-                let mut groups = Vec::new();
-                for name in &user.groups {
-                    match org.catalogue.find(name) {
-                        Some(group) => groups.push(group.id),
-                        None => problems.push(format!(
-                            "{place}: group {name:?} does not exist (hint: name a user group, a product \
-                             configuration or an admin group such as _admin_<group>)"
-                        )),
-                    }
-                }
-                let id = org.insert_user(record);
-                org.add_memberships(id, &groups);
-            }
-            Err(problem) => problems.push(format!("{place}: {problem}")),
-        }
+        add_user(&mut org, index, user, &mut problems);
+    }
+    for (index, user) in more_users.enumerate() {
+        add_user(&mut org, state.users.len() + index, &user, &mut problems);
     }
     if problems.is_empty() { Ok((org, clients)) } else { Err(problems) }
+}
+
+fn add_user(org: &mut Org, index: usize, user: &UserSpec, problems: &mut Vec<String>) {
+    let place = || format!("users[{index}] ({:?})", user.email);
+    match user_record(org, user) {
+        Ok(record) => {
+            let mut groups = Vec::with_capacity(user.groups.len());
+            for name in &user.groups {
+                match org.catalogue.find(name) {
+                    Some(group) => groups.push(group.id),
+                    None => problems.push(format!(
+                        "{}: group {name:?} does not exist (hint: name a user group, a product configuration or \
+                         an admin group such as _admin_<group>)",
+                        place()
+                    )),
+                }
+            }
+            let id = org.insert_user(record);
+            org.add_memberships(id, &groups);
+        }
+        Err(problem) => problems.push(format!("{}: {problem}", place())),
+    }
 }
 
 fn build_clients(state: &OrgState, problems: &mut Vec<String>) -> ClientRegistry {
@@ -136,7 +163,7 @@ fn list_names<'a>(names: impl Iterator<Item = &'a str>) -> String {
     if names.is_empty() { "none".to_string() } else { names.join(", ") }
 }
 
-fn user_record(org: &Org, user: &UserSpec) -> Result<UserRecord, String> {
+fn user_record(org: &Org, user: &UserSpec) -> Result<NewUser, String> {
     if let Some(problem) = email_problem(&user.email) {
         return Err(problem);
     }
@@ -161,33 +188,37 @@ fn user_record(org: &Org, user: &UserSpec) -> Result<UserRecord, String> {
                 return Err("an Enterprise ID's username is its email".to_string());
             }
             for checked in [domain.clone(), email_domain(&user.email)] {
-                match org.directory_of(&checked) {
+                match org.domain_info(&checked) {
                     None => {
                         return Err(format!(
-                            "domain {checked:?} is not claimed (hint: add it to \"domains\"; claimed: {})",
-                            list_names(org.domains.keys().map(String::as_str))
+                            "domain {checked:?} is not claimed or trusted (hint: add it to \"domains\"; claimed: {})",
+                            list_names(org.claimed_domains())
                         ));
                     }
-                    Some(directory) if directory.identity_type() != kind => {
+                    Some(info) if info.directory.identity_type() != kind => {
                         return Err(format!(
-                            "domain {checked:?} is attached to the {directory:?} directory, so its users are {}s, \
-                             not {}s",
-                            directory.identity_type().console_name(),
+                            "domain {checked:?} is attached to the {:?} directory, so its users are {}s, not {}s",
+                            info.directory,
+                            info.directory.identity_type().console_name(),
                             kind.console_name()
                         ));
                     }
                     Some(_) => {}
                 }
             }
-            let by_email = org.find_org_owned_by_email(&user.email);
-            let reference = UserRef { user: username.clone(), domain: Some(domain.clone()), use_adobe_id: false };
-            if by_email.is_some() || org.find(&reference).is_some() {
+            let username_login = org.domain_info(&domain).is_some_and(|info| info.login == Login::Username);
+            if username_login && is_email_like(&username) {
+                return Err(format!(
+                    "domain {domain:?} signs in with usernames, so the username cannot be an email (hint: give \
+                     \"username\" without @)"
+                ));
+            }
+            if org.find_org_owned_by_email(&user.email).is_some() || org.find_by_login(&username, &domain).is_some() {
                 return Err("this user is listed twice".to_string());
             }
         }
     }
-    Ok(UserRecord {
-        id: String::new(),
+    Ok(NewUser {
         kind: user.identity_type,
         email: user.email.clone(),
         username,
@@ -195,6 +226,5 @@ fn user_record(org: &Org, user: &UserSpec) -> Result<UserRecord, String> {
         firstname: user.firstname.clone(),
         lastname: user.lastname.clone(),
         country,
-        groups: Vec::new(),
     })
 }

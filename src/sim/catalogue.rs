@@ -27,6 +27,8 @@ pub(crate) enum GroupKind {
         description: Option<String>,
         /// Product configurations granted to the members.
         profiles: Vec<GroupId>,
+        /// Shared (read-only): members and name are fixed, profiles are not (UMAPI.md 2c).
+        read_only: bool,
     },
     /// A product configuration.
     Profile {
@@ -89,13 +91,19 @@ pub(crate) struct GroupRecord {
 pub(crate) struct Catalogue {
     groups: BTreeMap<GroupId, GroupRecord>,
     by_name: HashMap<String, GroupId>,
+    admin_of: HashMap<GroupId, GroupId>,
     next_id: GroupId,
 }
 
 impl Catalogue {
     /// A catalogue with the org-wide admin groups.
     pub(crate) fn new() -> Self {
-        let mut catalogue = Self { groups: BTreeMap::new(), by_name: HashMap::new(), next_id: FIRST_GROUP_ID };
+        let mut catalogue = Self {
+            groups: BTreeMap::new(),
+            by_name: HashMap::new(),
+            admin_of: HashMap::new(),
+            next_id: FIRST_GROUP_ID,
+        };
         catalogue.insert(ORG_ADMIN, GroupKind::OrgAdmin);
         catalogue.insert(DEPLOYMENT_ADMIN, GroupKind::DeploymentAdmin);
         catalogue.insert(SUPPORT_ADMIN, GroupKind::SupportAdmin);
@@ -106,6 +114,9 @@ impl Catalogue {
         let id = self.next_id;
         self.next_id += 1;
         self.by_name.insert(name.to_lowercase(), id);
+        if let GroupKind::ProfileAdmin(target) | GroupKind::UserGroupAdmin(target) = kind {
+            self.admin_of.insert(target, id);
+        }
         self.groups.insert(id, GroupRecord { id, name: name.to_string(), kind });
         id
     }
@@ -124,8 +135,8 @@ impl Catalogue {
     }
 
     /// Adds a user group with its `_admin_` group.
-    pub(crate) fn add_user_group(&mut self, name: &str, description: Option<String>) -> GroupId {
-        let id = self.insert(name, GroupKind::UserGroup { description, profiles: Vec::new() });
+    pub(crate) fn add_user_group(&mut self, name: &str, description: Option<String>, read_only: bool) -> GroupId {
+        let id = self.insert(name, GroupKind::UserGroup { description, profiles: Vec::new(), read_only });
         self.insert(&format!("_admin_{name}"), GroupKind::UserGroupAdmin(id));
         id
     }
@@ -153,6 +164,7 @@ impl Catalogue {
         for victim in [Some(id), self.admin_group_of(id)].into_iter().flatten() {
             if let Some(group) = self.groups.remove(&victim) {
                 self.by_name.remove(&group.name.to_lowercase());
+                self.admin_of.remove(&victim);
                 removed.push(victim);
             }
         }
@@ -161,20 +173,12 @@ impl Catalogue {
 
     /// The admin group (`_admin_<name>`) of a user group or profile.
     pub(crate) fn admin_group_of(&self, id: GroupId) -> Option<GroupId> {
-        self.groups.values().find_map(|group| match group.kind {
-            GroupKind::ProfileAdmin(target) | GroupKind::UserGroupAdmin(target) if target == id => Some(group.id),
-            _ => None,
-        })
+        self.admin_of.get(&id).copied()
     }
 
     /// A group by name, case-insensitively.
     pub(crate) fn find(&self, name: &str) -> Option<&GroupRecord> {
         self.by_name.get(&name.to_lowercase()).and_then(|id| self.groups.get(id))
-    }
-
-    /// A group by id.
-    pub(crate) fn get(&self, id: GroupId) -> Option<&GroupRecord> {
-        self.groups.get(&id)
     }
 
     /// A group by id, to change it.
@@ -200,6 +204,16 @@ impl Catalogue {
         }
     }
 
+    /// Whether a group is a read-only (shared) user group.
+    pub(crate) fn is_read_only(&self, id: GroupId) -> bool {
+        matches!(self.groups.get(&id).map(|group| &group.kind), Some(GroupKind::UserGroup { read_only: true, .. }))
+    }
+
+    /// Whether a group is a product configuration.
+    pub(crate) fn is_profile(&self, id: GroupId) -> bool {
+        matches!(self.groups.get(&id).map(|group| &group.kind), Some(GroupKind::Profile { .. }))
+    }
+
     /// The quota of a profile.
     pub(crate) fn quota_of(&self, id: GroupId) -> Option<u64> {
         match self.groups.get(&id).map(|group| &group.kind) {
@@ -217,7 +231,7 @@ mod tests {
     fn profiles_and_user_groups_bring_their_admin_groups_and_renames_follow() {
         let mut catalogue = Catalogue::new();
         let profile = catalogue.add_profile("Photoshop - Default", "Photoshop", 5);
-        let group = catalogue.add_user_group("Designers", None);
+        let group = catalogue.add_user_group("Designers", None, false);
         assert_eq!(catalogue.find("PHOTOSHOP - default").map(|group| group.id), Some(profile));
         for name in ["_admin_Photoshop - Default", "_developer_Photoshop - Default", "_product_admin_Photoshop"] {
             assert!(catalogue.find(name).is_some(), "{name}");

@@ -6,8 +6,11 @@
 //! without an answer, and it strikes either BEFORE the request is applied (nothing changed) or
 //! AFTER it was applied (the org changed, the client never learns it) — clients must cope with both.
 //!
-//! The generator is SplitMix64 over (seed, n), written out here rather than taken from `rand` so
-//! that the fault sequence of a seed never changes when a dependency is upgraded.
+//! The generator is SplitMix64 over (seed, n) ([`super::dice`]), so that the fault sequence of a
+//! seed never changes when a dependency is upgraded. The wider fault menu (`--fault KIND=RATE`) is
+//! [`super::fault_menu`]; it draws from other streams, so this sequence stays what it was.
+
+use super::dice::{splitmix64, unit};
 
 /// What the client sees.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,25 +75,17 @@ impl FaultDice {
         Self { seed, rate: if rate.is_finite() { rate.clamp(0.0, 1.0) } else { 0.0 }, arrivals: 0 }
     }
 
+    /// How many requests arrived so far (the number of the next one).
+    pub(crate) fn arrivals(&self) -> u64 {
+        self.arrivals
+    }
+
     /// The decision for the next request to arrive.
     pub(crate) fn next(&mut self) -> Option<Fault> {
         let arrival = self.arrivals;
         self.arrivals += 1;
         decide(self.seed, self.rate, arrival)
     }
-}
-
-fn splitmix64(mut state: u64) -> u64 {
-    state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut mixed = state;
-    mixed = (mixed ^ (mixed >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    mixed = (mixed ^ (mixed >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    mixed ^ (mixed >> 31)
-}
-
-/// A uniform number in [0, 1) from the top 53 bits.
-fn unit(value: u64) -> f64 {
-    (value >> 11) as f64 / (1u64 << 53) as f64
 }
 
 /// The decision for request number `arrival`.

@@ -4,10 +4,14 @@
 //! 2. wait `--latency-ms`;
 //! 3. a fault that strikes BEFORE applying answers now (nothing changed);
 //! 4. authenticate ([`super::auth`]): 401/403;
-//! 5. throttle ([`super::throttle`]): 429 with `Retry-After`, nothing changed, not recorded;
-//! 6. run the endpoint;
-//! 7. a fault that strikes AFTER applying replaces the answer (the change stays);
-//! 8. echo `X-Request-Id`.
+//! 5. the session throttle and page-0 rule ([`super::session`]), when on: 429 with a long
+//!    `Retry-After`;
+//! 6. the migrating fault ([`super::fault_menu`]): 403 `error.organization.migrating`;
+//! 7. throttle ([`super::throttle`]): 429 with `Retry-After`, nothing changed, not recorded;
+//! 8. run the endpoint;
+//! 9. a fault that strikes AFTER applying replaces the answer (the change stays);
+//! 10. a 2xx answer records its session signals and page-0 read; a slow-answer fault waits;
+//! 11. echo `X-Request-Id`.
 //!
 //! A dropped connection is done by asking the connection's task to drop the connection
 //! ([`super::server::ConnectionKiller`]) and never answering.
@@ -25,8 +29,10 @@ use serde_json::json;
 use crate::umapi::wire::{PRAGMA_SYNC_END, PRAGMA_SYNC_START, ThrottleBody};
 
 use super::auth::authenticate;
+use super::fault_menu;
 use super::faults::{Fault, FaultKind, FaultTiming};
 use super::server::ConnectionKiller;
+use super::session::Signals;
 use super::shared::Shared;
 use super::throttle::{Family, retry_after_value};
 
@@ -74,6 +80,33 @@ pub(crate) fn classify(method: &Method, path: &str) -> Option<Endpoint> {
     }
 }
 
+/// Which list a request reads page 0 of (the users list, per `domain`, or the groups list), for
+/// the page-0 rule.
+fn page_zero_list(endpoint: Endpoint, path: &str, query: Option<&str>) -> Option<String> {
+    let page = path.trim_end_matches('/').rsplit('/').next()?;
+    if page != "0" {
+        return None;
+    }
+    match endpoint {
+        Endpoint::Groups => Some("groups".to_string()),
+        Endpoint::Users => {
+            let domain = url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+                .find(|(key, _)| key == "domain")
+                .map(|(_, value)| value.to_lowercase());
+            Some(domain.map_or_else(|| "users".to_string(), |domain| format!("users?domain={domain}")))
+        }
+        _ => None,
+    }
+}
+
+/// What the gate learned of a request before running it.
+struct Admission {
+    endpoint: Endpoint,
+    label: String,
+    signals: Signals,
+    page_zero: Option<String>,
+}
+
 /// The middleware.
 pub(crate) async fn umapi_gate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
     let Some(endpoint) = classify(request.method(), request.uri().path()) else {
@@ -83,7 +116,9 @@ pub(crate) async fn umapi_gate(State(shared): State<Arc<Shared>>, request: Reque
     let label = format!("{} {}", request.method(), request.uri().path());
     let request_id = request.headers().get("x-request-id").cloned();
     let pragma = request.headers().get(header::PRAGMA).and_then(|value| value.to_str().ok()).unwrap_or_default();
-    let fault = {
+    let signals = Signals { start: pragma.contains(PRAGMA_SYNC_START), end: pragma.contains(PRAGMA_SYNC_END) };
+    let page_zero = page_zero_list(endpoint, request.uri().path(), request.uri().query());
+    let (fault, arrival) = {
         let mut world = shared.world();
         let counters = &mut world.counters;
         counters.received(endpoint.name());
@@ -92,13 +127,14 @@ pub(crate) async fn umapi_gate(State(shared): State<Arc<Shared>>, request: Reque
         } else {
             counters.read_requests += 1;
         }
-        if pragma.contains(PRAGMA_SYNC_START) {
+        if signals.start {
             counters.sync_start += 1;
         }
-        if pragma.contains(PRAGMA_SYNC_END) {
+        if signals.end {
             counters.sync_end += 1;
         }
-        world.faults.next()
+        let arrival = world.faults.arrivals();
+        (world.faults.next(), arrival)
     };
     if !shared.settings.latency.is_zero() {
         tokio::time::sleep(shared.settings.latency).await;
@@ -107,47 +143,95 @@ pub(crate) async fn umapi_gate(State(shared): State<Arc<Shared>>, request: Reque
     if let Some(fault) = fault.filter(|fault| fault.timing == FaultTiming::BeforeApplying) {
         return strike(&shared, fault, &label, None, killer, request_id).await;
     }
-    let response = admit_and_run(&shared, endpoint, &label, request, next).await;
+    let admission = Admission { endpoint, label, signals, page_zero };
+    let (response, client, ran) = admit_and_run(&shared, &admission, arrival, request, next).await;
+    let label = admission.label;
     if let Some(fault) = fault.filter(|fault| fault.timing == FaultTiming::AfterApplying) {
         return strike(&shared, fault, &label, Some(response.status()), killer, request_id).await;
+    }
+    if let Some(client) = &client
+        && response.status().is_success()
+    {
+        shared.world().sessions.answered(client, admission.signals, admission.page_zero.as_deref(), Instant::now());
+    }
+    if ran && fault_menu::slow(shared.settings.seed, arrival, &shared.settings.fault_menu) {
+        let delay = shared.settings.fault_menu.slow_by;
+        {
+            let mut world = shared.world();
+            world.counters.faults += 1;
+            world.counters.faults_slow += 1;
+        }
+        shared.log(&format!("sim: fault: {label} applied; answering {} ms late", delay.as_millis()));
+        tokio::time::sleep(delay).await;
     }
     with_request_id(response, request_id)
 }
 
-async fn admit_and_run(shared: &Shared, endpoint: Endpoint, label: &str, request: Request, next: Next) -> Response {
+/// A 429 with `Retry-After` and UMAPI's throttle body.
+fn too_many_requests(shared: &Shared, wait: std::time::Duration) -> (Response, String) {
+    let retry_after = retry_after_value(wait, shared.settings.retry_after, SystemTime::now());
+    let body = ThrottleBody { error_code: "429050".to_string(), message: "Too many requests".to_string() };
+    let mut response = (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response();
+    if let Ok(value) = HeaderValue::from_str(&retry_after) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    (response, retry_after)
+}
+
+/// Authenticates, applies the session rules, the migrating fault and the minute windows, then
+/// runs the endpoint. Returns the answer, the client it was authenticated as, and whether the
+/// endpoint ran.
+async fn admit_and_run(
+    shared: &Shared,
+    admission: &Admission,
+    arrival: u64,
+    request: Request,
+    next: Next,
+) -> (Response, Option<String>, bool) {
     let now = Instant::now();
+    let label = &admission.label;
     let verdict = {
         let mut world = shared.world();
         match authenticate(&world, request.headers(), now) {
             Err(refusal) => {
                 world.counters.unauthorized += 1;
-                Err((refusal.response(), format!("{} ({label})", refusal.reason())))
+                Err((refusal.response(), format!("{} ({label})", refusal.reason()), None))
             }
-            Ok(client) => match world.throttle.admit(&client, endpoint.family(), now) {
-                Ok(()) => Ok(()),
-                Err(refusal) => {
+            Ok(client) => {
+                let session = world.sessions.admit(&client, admission.signals, admission.page_zero.as_deref(), now);
+                if let Err(block) = session {
                     world.counters.throttled += 1;
-                    let retry_after = retry_after_value(refusal.wait, shared.settings.retry_after, SystemTime::now());
-                    let body =
-                        ThrottleBody { error_code: "429050".to_string(), message: "Too many requests".to_string() };
-                    let mut response = (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response();
-                    if let Ok(value) = HeaderValue::from_str(&retry_after) {
-                        response.headers_mut().insert(header::RETRY_AFTER, value);
+                    world.counters.session_throttled += 1;
+                    let (response, retry_after) = too_many_requests(shared, block.wait);
+                    let reason = format!("client {client} {label}: {}, Retry-After: {retry_after}", block.reason);
+                    Err((response, reason, Some(client)))
+                } else if fault_menu::migrating(shared.settings.seed, arrival, &shared.settings.fault_menu) {
+                    world.counters.faults += 1;
+                    world.counters.faults_migrating += 1;
+                    let body = json!({"result": "error.organization.migrating", "message": "Organization is being migrated (simulated fault)"});
+                    let reason = format!("fault: {label}: organization migrating");
+                    Err(((StatusCode::FORBIDDEN, Json(body)).into_response(), reason, Some(client)))
+                } else {
+                    match world.throttle.admit(&client, admission.endpoint.family(), now) {
+                        Ok(()) => Ok(client),
+                        Err(refusal) => {
+                            world.counters.throttled += 1;
+                            let (response, retry_after) = too_many_requests(shared, refusal.wait);
+                            let windows = refusal.windows.join(" + ");
+                            let reason =
+                                format!("client {client} {label}: {windows} window full, Retry-After: {retry_after}");
+                            Err((response, reason, Some(client)))
+                        }
                     }
-                    let windows = refusal.windows.join(" + ");
-                    Err((
-                        response,
-                        format!("client {client} {label}: {windows} window full, Retry-After: {retry_after}"),
-                    ))
                 }
-            },
+            }
         }
     };
     match verdict {
-        Ok(()) => next.run(request).await,
-        Err((response, reason)) => {
+        Ok(client) => (next.run(request).await, Some(client), true),
+        Err((response, reason, client)) => {
             shared.log(&format!("sim: {} {reason}", response.status().as_u16()));
-            response
+            (response, client, false)
         }
     }
 }

@@ -6,7 +6,8 @@
 //! Errors use IMS's shape `{"error": ..., "error_description": ...}`: 400 `invalid_client` for an
 //! unknown client, 401 `invalid_client` for a wrong secret, 400 `invalid_scope`, 400
 //! `invalid_token` (missing, undecodable or expired JWT), 400 `invalid_signature`, 400
-//! `bad_request` (malformed claims). Tokens are opaque random strings; none is ever logged.
+//! `bad_request` (malformed claims). With the fault menu's `ims-429`, a share of token requests gets
+//! 429 with `Retry-After: 1`. Tokens are opaque random strings; none is ever logged.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -15,7 +16,7 @@ use std::time::{Duration, Instant};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
@@ -23,6 +24,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use crate::secret::Secret;
 use crate::umapi::wire::{ImsError, TokenResponse};
 
+use super::fault_menu;
 use super::shared::Shared;
 
 /// The scopes an OAuth client of the simulator may ask for.
@@ -151,12 +153,39 @@ fn refused(shared: &Shared, endpoint: &str, refusal: ImsRefusal) -> Response {
     (refusal.status, Json(body)).into_response()
 }
 
-/// `POST /ims/token/v2` and `/ims/token/v3`.
-pub(crate) async fn oauth_token(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery, body: Bytes) -> Response {
-    {
+/// Counts a token request and draws its IMS-429 fault: `Some` is the 429 to answer.
+fn received(shared: &Shared, endpoint: &'static str) -> Option<Response> {
+    let throttled = {
         let mut world = shared.world();
         world.counters.token_requests += 1;
-        world.counters.received("ims_token");
+        world.counters.received(endpoint);
+        let number = world.token_arrivals;
+        world.token_arrivals += 1;
+        let throttled = fault_menu::ims_throttled(shared.settings.seed, number, &shared.settings.fault_menu);
+        if throttled {
+            world.counters.faults += 1;
+            world.counters.ims_throttled += 1;
+        }
+        throttled
+    };
+    if !throttled {
+        return None;
+    }
+    shared.log("sim: fault: IMS answered 429 with Retry-After: 1");
+    let body = ImsError {
+        error: "too_many_requests".to_string(),
+        error_description: Some("Too many requests (simulated fault)".to_string()),
+    };
+    let mut response = (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response();
+    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    Some(response)
+}
+
+/// `POST /ims/token/v2` and `/ims/token/v3` (also with a trailing slash, as Adobe's Python clients
+/// send it).
+pub(crate) async fn oauth_token(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery, body: Bytes) -> Response {
+    if let Some(throttled) = received(&shared, "ims_token") {
+        return throttled;
     }
     let fields = parameters(query.as_deref(), &body);
     match fields.get("grant_type").map(String::as_str) {
@@ -204,10 +233,8 @@ pub(crate) async fn exchange_jwt(
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Response {
-    {
-        let mut world = shared.world();
-        world.counters.token_requests += 1;
-        world.counters.received("ims_jwt");
+    if let Some(throttled) = received(&shared, "ims_jwt") {
+        return throttled;
     }
     let fields = parameters(query.as_deref(), &body);
     let client = match client_of(&shared, &fields) {

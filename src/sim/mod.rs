@@ -3,40 +3,53 @@
 //! allocation, sliding-window throttling and seeded fault injection.
 //!
 //! This module is the simulator's public face: [`SimOptions`], [`start`] and [`SimHandle`] for
-//! in-process use (the `--sim` flag, tests), [`load_state`] / [`demo_state`] for the org, and
-//! [`dump_state`] for `sim --dump`. It uses `umapi::wire`'s types and nothing of the client.
-//! Its files, one concern each:
-//! state_file (format and read), build (rules of an org), org + catalogue + licences (the live
-//! org), rules (field rules), validate + steps (command syntax), commands (command semantics),
-//! action (the action endpoint), reads (the read endpoints), ims (token endpoints), auth,
-//! throttle, faults, gate (the request pipeline), server (routes, connections), snapshot
-//! (`/_sim/state`), shared (the lock and counters).
+//! in-process use (the `--sim` flag, tests), [`load_state`] / [`demo_state`] /
+//! [`synthetic_state`] for the org, and [`dump_state`] / [`state_file_text`] for `sim --dump` and
+//! `sim --write-state`. It uses `umapi::wire`'s types and nothing of the client. docs/simulator.md
+//! describes every behaviour with the UMAPI.md section it follows. Its files, one concern each:
+//! options (what a simulator starts with), state_file + state_format (the org description and its
+//! JSON), synthetic (generated orgs), build (rules of an org), org + user_index + user_text + memberships +
+//! ranked + catalogue (the live org, its indexes, lines and licences), rules (field rules),
+//! validate + steps (command syntax), commands + group_commands (command semantics), action (the
+//! action endpoint), reads (the read endpoints), ims (token endpoints), auth, throttle, session
+//! (the sync-session throttle), faults + fault_menu + dice (seeded faults), gate (the request
+//! pipeline), server (routes, connections), snapshot (`/_sim/state`, `/_sim/counters`), shared (the
+//! lock and counters).
 
 mod action;
 mod auth;
 mod build;
 mod catalogue;
 mod commands;
+mod dice;
+mod fault_menu;
 mod faults;
 mod gate;
+mod group_commands;
 mod ims;
-mod licences;
+mod memberships;
+mod options;
 mod org;
+mod ranked;
 mod reads;
 mod rules;
 mod server;
+mod session;
 mod shared;
 mod snapshot;
 mod state_file;
+mod state_format;
 mod steps;
+mod synthetic;
 mod throttle;
+mod user_index;
+mod user_text;
 mod validate;
 
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::Context as _;
 use tokio::net::TcpListener;
@@ -45,105 +58,18 @@ use tokio::task::JoinHandle;
 
 use crate::umapi::config::{AuthMethod, Config, Limits as ClientLimits};
 
+pub use options::{CommandOrder, FaultMenu, RetryAfterForm, SessionThrottle, SimOptions};
 pub use shared::LogSink;
 pub use state_file::{
-    ApiClient, ClaimedDomain, Directory, OrgState, ProductConfiguration, StateFileError, TechAccount, UserGroupSpec,
-    UserSpec,
+    ApiClient, ClaimedDomain, Directory, Login, MAX_USER_GROUP_MEMBERS, OrgState, ProductConfiguration, StateFileError,
+    TechAccount, TrustedDomain, UserGroupSpec, UserSpec,
 };
+pub use synthetic::{SYNTHETIC_ORG_ID, synthetic_catalogue, synthetic_state};
 
-/// How the `Retry-After` header of a 429 is written.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum RetryAfterForm {
-    /// Delta seconds, e.g. `Retry-After: 38`.
-    #[default]
-    Seconds,
-    /// An HTTP date, e.g. `Retry-After: Tue, 24 Nov 2026 10:15:00 GMT`.
-    HttpDate,
-}
-
-/// Everything a simulator is started with.
-#[derive(Clone)]
-pub struct SimOptions {
-    /// Where to listen; must be a loopback address. Port 0 picks a free port.
-    pub listen: SocketAddr,
-    /// The org.
-    pub state: OrgState,
-    /// Action requests per client per window (0: off).
-    pub action_rpm: u32,
-    /// User reads (list, single user, users by group) per client per window (0: off).
-    pub read_rpm: u32,
-    /// Group reads per client per window (0: off).
-    pub groups_rpm: u32,
-    /// All throttled requests of all clients per window (0: off).
-    pub global_rpm: u32,
-    /// Length of the sliding throttle window.
-    pub window: Duration,
-    /// Added to every UMAPI request before it is handled.
-    pub latency: Duration,
-    /// Share of UMAPI requests that get a fault (0.0–1.0).
-    pub fault_rate: f64,
-    /// Form of `Retry-After` on 429 answers.
-    pub retry_after: RetryAfterForm,
-    /// Seed of the fault decisions.
-    pub seed: u64,
-    /// Lifetime of issued access tokens.
-    pub token_ttl: Duration,
-    /// Where log lines go; `None` (the default) is silence.
-    pub log: Option<LogSink>,
-}
-
-impl fmt::Debug for SimOptions {
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter
-            .debug_struct("SimOptions")
-            .field("listen", &self.listen)
-            .field("org_id", &self.state.org_id)
-            .field("action_rpm", &self.action_rpm)
-            .field("read_rpm", &self.read_rpm)
-            .field("groups_rpm", &self.groups_rpm)
-            .field("global_rpm", &self.global_rpm)
-            .field("window", &self.window)
-            .field("latency", &self.latency)
-            .field("fault_rate", &self.fault_rate)
-            .field("retry_after", &self.retry_after)
-            .field("seed", &self.seed)
-            .field("token_ttl", &self.token_ttl)
-            .field("log", &self.log.is_some())
-            .finish()
-    }
-}
-
-impl SimOptions {
-    /// Adobe's documented limits (action 10, users reads 25, groups 5, global 100 per 60 s), no
-    /// latency, no faults, seed 1, tokens living 86,399 s, on `127.0.0.1:0`.
-    pub fn demo(state: OrgState) -> Self {
-        Self {
-            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-            state,
-            action_rpm: 10,
-            read_rpm: 25,
-            groups_rpm: 5,
-            global_rpm: 100,
-            window: Duration::from_secs(60),
-            latency: Duration::ZERO,
-            fault_rate: 0.0,
-            retry_after: RetryAfterForm::Seconds,
-            seed: 1,
-            token_ttl: Duration::from_secs(86_399),
-            log: None,
-        }
-    }
-
-    /// Like [`SimOptions::demo`] with every throttle limit off (for tests and benchmarks).
-    pub fn unlimited(state: OrgState) -> Self {
-        Self { action_rpm: 0, read_rpm: 0, groups_rpm: 0, global_rpm: 0, ..Self::demo(state) }
-    }
-}
-
-/// Reads and checks an org state file (format: samples/README.md, "The org state file").
+/// Reads and checks an org state file (format: docs/simulator.md, "The state file").
 /// `public_key_file` paths are relative to the state file.
 pub fn load_state(path: &Path) -> anyhow::Result<OrgState> {
-    let state = state_file::read(path)?;
+    let state = state_format::read(path)?;
     check_state(&state, &path.display().to_string())?;
     Ok(state)
 }
@@ -154,7 +80,7 @@ pub fn demo_state() -> anyhow::Result<OrgState> {
     const ORG: &str = include_str!("../../samples/org.json");
     const PUBLIC_KEY: &str = include_str!("../../samples/demo-jwt.pub");
     let origin = Path::new("samples/org.json (built in)");
-    let state = state_file::parse(ORG, origin, &|_: &Path| Ok(PUBLIC_KEY.to_string()))?;
+    let state = state_format::parse(ORG, origin, &|_: &Path| Ok(PUBLIC_KEY.to_string()))?;
     check_state(&state, &origin.display().to_string())?;
     Ok(state)
 }
@@ -163,11 +89,18 @@ fn check_state(state: &OrgState, origin: &str) -> Result<(), StateFileError> {
     build::build(state).map(|_| ()).map_err(|problems| StateFileError::Invalid { origin: origin.to_string(), problems })
 }
 
-/// What `GET /_sim/state` would answer for a fresh simulator of `state` (`sim --dump`).
-pub fn dump_state(state: &OrgState) -> anyhow::Result<serde_json::Value> {
+/// What `GET /_sim/state` would answer for a fresh simulator of `state` (`sim --dump`), as pretty
+/// JSON.
+pub fn dump_state(state: &OrgState) -> anyhow::Result<String> {
     let (org, _) = build::build(state)
         .map_err(|problems| StateFileError::Invalid { origin: "the org state".to_string(), problems })?;
-    Ok(snapshot::snapshot(&org, &shared::Counters::default()))
+    let text = snapshot::snapshot_text(&org, &shared::Counters::default(), true).context("cannot render the org")?;
+    String::from_utf8(text).context("the org state is not UTF-8")
+}
+
+/// `state` as a state file (`sim --write-state`): pretty JSON, one user a line.
+pub fn state_file_text(state: &OrgState) -> anyhow::Result<String> {
+    state_format::write(state).context("cannot write the org state")
 }
 
 /// A running simulator. Dropping it stops the server too; [`SimHandle::shutdown`] also waits.
@@ -186,7 +119,8 @@ pub async fn start(options: SimOptions) -> anyhow::Result<SimHandle> {
             options.listen
         );
     }
-    let (org, clients) = build::build(&options.state)
+    let generated = synthetic::synthetic_users(options.synthetic_users, options.seed);
+    let (org, clients) = build::build_with(&options.state, generated)
         .map_err(|problems| StateFileError::Invalid { origin: "the org state".to_string(), problems })?;
     let limits = throttle::Limits {
         action: options.action_rpm,
@@ -201,12 +135,18 @@ pub async fn start(options: SimOptions) -> anyhow::Result<SimHandle> {
         throttle: throttle::Throttle::new(limits),
         counters: shared::Counters::default(),
         faults: faults::FaultDice::new(options.seed, options.fault_rate),
+        sessions: session::Sessions::new(options.session.clone(), options.seed),
+        actions: 0,
+        token_arrivals: 0,
     };
     let settings = shared::Settings {
         org_id: options.state.org_id.clone(),
         latency: options.latency,
         retry_after: options.retry_after,
         token_ttl: options.token_ttl,
+        seed: options.seed,
+        command_order: options.command_order,
+        fault_menu: options.fault_menu.clone(),
     };
     let shared = Arc::new(shared::Shared::new(settings, clients, world, options.log.clone()));
     let listener =
@@ -217,7 +157,7 @@ pub async fn start(options: SimOptions) -> anyhow::Result<SimHandle> {
     let task = tokio::spawn(server::accept_loop(listener, router, shared.clone(), stopped));
     shared.log(&format!(
         "sim: org {} with {} users; limits per {} s: action {}, users reads {}, groups {}, global {} (0 = off); \
-         fault rate {}, seed {}",
+         fault rate {}, fault menu {:?}, seed {}, commands {:?}, session throttle {}, page-0 rule {}",
         options.state.org_id,
         shared.world().org.user_count(),
         options.window.as_secs_f64(),
@@ -226,7 +166,11 @@ pub async fn start(options: SimOptions) -> anyhow::Result<SimHandle> {
         options.groups_rpm,
         options.global_rpm,
         options.fault_rate,
-        options.seed
+        options.fault_menu,
+        options.seed,
+        options.command_order,
+        if options.session.sessions { "on" } else { "off" },
+        if options.session.page_zero { "on" } else { "off" },
     ));
     Ok(SimHandle { addr, shared, stop, task: Some(task) })
 }
@@ -272,13 +216,20 @@ impl SimHandle {
 
     /// The org's claimed domains (the claimed-domain rule of `check` uses them).
     pub fn claimed_domains(&self) -> Vec<String> {
-        self.shared.world().org.domains.keys().cloned().collect()
+        self.shared.world().org.claimed_domains().map(str::to_string).collect()
     }
 
     /// The same JSON as `GET /_sim/state`, read in-process.
     pub fn snapshot(&self) -> serde_json::Value {
         let world = self.shared.world();
         snapshot::snapshot(&world.org, &world.counters)
+    }
+
+    /// The same JSON as `GET /_sim/counters` (the org id, the number of users and the counters),
+    /// read in-process; cheap whatever the size of the org.
+    pub fn counters(&self) -> serde_json::Value {
+        let world = self.shared.world();
+        snapshot::counters(&world.org, &world.counters)
     }
 
     /// Stops accepting, closes every connection and waits for the server task to end.

@@ -5,13 +5,16 @@
 //! Pages are 0-based. A users page past the end answers the last page; a groups page past the end
 //! answers 404 `{"lastPage":true,"result":"Not found"}`. Every page carries `X-Total-Count`,
 //! `X-Page-Count`, `X-Current-Page` and `X-Page-Size` (entries on this page), as strings. Users
-//! come in order of arrival in the org (for a product configuration: in order of arrival in its
-//! licence line), groups by id. `directOnly` defaults to true for the users list and to false for
-//! users of a group; `groups` in user objects lists direct memberships, plus the configurations
-//! reached through user groups when `directOnly=false` is given.
+//! come in order of arrival in the org (of a group: in order of arrival in its line, which for a
+//! product configuration is the licence line), groups by id. `directOnly` defaults to true on both
+//! user listings (5a, 5e); `groups` in user objects lists direct memberships, plus the
+//! configurations reached through user groups when `directOnly=false` is given. A page costs the
+//! page, not the org ([`super::memberships::Listing`]).
 
 use std::collections::HashMap;
 use std::sync::Arc;
+
+use serde::Serialize;
 
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
@@ -25,28 +28,28 @@ use crate::umapi::wire::{
 
 use super::action::{bad_org, query_flag, request_error};
 use super::catalogue::GroupKind;
-use super::org::{GroupId, Org, UserId, UserRef};
+use super::memberships::Listing;
+use super::org::{Org, UserId};
+use super::ranked::Members;
+use super::rules::is_email_like;
 use super::shared::Shared;
 
-/// A user as the read endpoints show it.
+/// A user as the read endpoints show it; `with_indirect` adds the product configurations reached
+/// through user groups (`directOnly=false`).
 pub(crate) fn wire_user(org: &Org, id: UserId, with_indirect: bool) -> Option<User> {
     let record = org.user(id)?;
     let mut groups: Vec<String> = record.groups.iter().map(|group| org.catalogue.name_of(*group).to_string()).collect();
     if with_indirect {
-        for profile in org.effective_profiles(id) {
-            if !record.groups.contains(&profile) {
-                groups.push(org.catalogue.name_of(profile).to_string());
-            }
-        }
+        groups.extend(org.indirect_profiles(id).into_iter().map(|profile| org.catalogue.name_of(profile).to_string()));
     }
     Some(User {
-        id: Some(record.id.clone()),
-        email: record.email.clone(),
-        username: record.username.clone(),
-        domain: record.domain.clone(),
-        firstname: record.firstname.clone(),
-        lastname: record.lastname.clone(),
-        country: record.country.clone(),
+        id: org.opaque_id(id),
+        email: record.email().to_string(),
+        username: record.username().to_string(),
+        domain: record.domain().to_string(),
+        firstname: record.firstname().map(str::to_string),
+        lastname: record.lastname().map(str::to_string),
+        country: record.country().map(str::to_string),
         user_type: record.kind.wire_name().to_string(),
         status: Some("active".to_string()),
         groups,
@@ -54,23 +57,18 @@ pub(crate) fn wire_user(org: &Org, id: UserId, with_indirect: bool) -> Option<Us
 }
 
 /// The groups the groups endpoint lists: user groups and profiles always, admin and developer
-/// groups while they have members; by id.
-pub(crate) fn listed_groups(org: &Org) -> Vec<Group> {
-    let direct = org.direct_member_counts();
-    let count = |id: GroupId| direct.get(&id).copied().unwrap_or(0);
+/// groups while they have members; by id. Read-only user groups carry `isReadOnly: true`.
+pub(crate) fn listed_groups(org: &Org) -> Vec<ListedGroup> {
     let mut listed = Vec::new();
     for group in org.catalogue.all() {
-        let member_count = match group.kind {
-            GroupKind::Profile { .. } => org.profile_member_count(group.id),
-            _ => count(group.id),
-        };
+        let member_count = org.member_count(group.id);
         if group.kind.is_role() && member_count == 0 {
             continue;
         }
         let admin_group_name = org
             .catalogue
             .admin_group_of(group.id)
-            .filter(|admin| count(*admin) > 0)
+            .filter(|admin| org.member_count(*admin) > 0)
             .map(|admin| org.catalogue.name_of(admin).to_string());
         let mut entry = Group {
             group_id: Some(group.id),
@@ -93,9 +91,28 @@ pub(crate) fn listed_groups(org: &Org) -> Vec<Group> {
             }
             _ => {}
         }
-        listed.push(entry);
+        let read_only = org.catalogue.is_read_only(group.id).then_some(true);
+        listed.push(ListedGroup { group: entry, read_only });
     }
     listed
+}
+
+/// A group of the groups endpoint: UMAPI's group object, plus `isReadOnly` on shared groups.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct ListedGroup {
+    #[serde(flatten)]
+    pub(crate) group: Group,
+    #[serde(rename = "isReadOnly", skip_serializing_if = "Option::is_none")]
+    pub(crate) read_only: Option<bool>,
+}
+
+/// A page of the groups endpoint (UMAPI.md 5d).
+#[derive(Debug, Serialize)]
+struct ListedGroupsPage<'a> {
+    #[serde(rename = "lastPage")]
+    last_page: bool,
+    result: &'static str,
+    groups: &'a [ListedGroup],
 }
 
 struct Page {
@@ -168,7 +185,7 @@ fn query_value(query: Option<&str>, name: &str) -> Option<String> {
         .map(|(_, value)| value.into_owned())
 }
 
-/// `GET /users/{orgId}/{page}`.
+/// `GET /users/{orgId}/{page}[?domain=...&directOnly=...]` (UMAPI.md 5a).
 pub(crate) async fn users(
     State(shared): State<Arc<Shared>>,
     Path((org_id, page)): Path<(String, String)>,
@@ -182,26 +199,27 @@ pub(crate) async fn users(
     let domain = query_value(query.as_deref(), "domain").map(|domain| domain.to_lowercase());
     let world = shared.world();
     let org = &world.org;
-    if let Some(domain) = &domain
-        && org.directory_of(domain).is_none()
-        && !org.users().any(|(_, user)| user.domain.eq_ignore_ascii_case(domain))
-    {
-        let body = json!({"lastPage": true, "result": "error.domain.not_found", "message": format!("Domain not found: {domain}")});
-        return (StatusCode::NOT_FOUND, Json(body)).into_response();
-    }
-    let ids: Vec<UserId> = org
-        .users()
-        .filter(|(_, user)| domain.as_ref().is_none_or(|domain| user.domain.eq_ignore_ascii_case(domain)))
-        .map(|(id, _)| id)
-        .collect();
-    let page = page_of(requested, ids.len(), USERS_PAGE_SIZE);
-    let users = ids[page.start..page.end].iter().filter_map(|id| wire_user(org, *id, with_indirect)).collect();
+    let listing = match &domain {
+        None => Listing::whole(org.everyone(), Members::All),
+        Some(domain) => match org.users_of_domain(domain) {
+            Some(line) => Listing::whole(line, Members::All),
+            None if org.domain_info(domain).is_some() => Listing::empty(),
+            None => {
+                let body = json!({"lastPage": true, "result": "error.domain.not_found", "message": format!("Domain not found: {domain}")});
+                return (StatusCode::NOT_FOUND, Json(body)).into_response();
+            }
+        },
+    };
+    let page = page_of(requested, listing.len(), USERS_PAGE_SIZE);
+    let users = listing.page(page.start, page.end).filter_map(|id| wire_user(org, id, with_indirect)).collect();
     let body =
         UsersPage { last_page: page.index + 1 == page.count, result: "success".to_string(), users, group_name: None };
-    with_paging((StatusCode::OK, Json(body)).into_response(), ids.len(), &page)
+    with_paging((StatusCode::OK, Json(body)).into_response(), listing.len(), &page)
 }
 
-/// `GET /users/{orgId}/{page}/{groupName}`.
+/// `GET /users/{orgId}/{page}/{groupName}[?directOnly&status&excludeGroups]` (UMAPI.md 5e, 7).
+/// `directOnly` defaults to true: only direct members, unless `directOnly=false` also counts the
+/// members of user groups that grant a product configuration.
 pub(crate) async fn users_by_group(
     State(shared): State<Arc<Shared>>,
     Path((org_id, page, group_name)): Path<(String, String, String)>,
@@ -212,38 +230,32 @@ pub(crate) async fn users_by_group(
             Ok(parsed) => parsed,
             Err(response) => return response,
         };
-    let direct_only = flags.get("directOnly").copied().flatten() == Some(true);
-    let with_indirect = flags.get("directOnly").copied().flatten() == Some(false);
+    let direct_only = flags.get("directOnly").copied().flatten() != Some(false);
     let exclude_groups = flags.get("excludeGroups").copied().flatten() == Some(true);
     let status = query_value(query.as_deref(), "status");
-    if let Some(status) = &status
-        && status != "active"
-        && status != "inactive"
-    {
-        return request_error(
-            StatusCode::BAD_REQUEST,
-            "error",
-            &format!("status must be active or inactive, not {status:?}"),
-        );
-    }
+    let active = match status.as_deref() {
+        None => None,
+        Some("active") => Some(true),
+        Some("inactive") => Some(false),
+        Some(other) => {
+            return request_error(
+                StatusCode::BAD_REQUEST,
+                "error",
+                &format!("status must be active or inactive, not {other:?}"),
+            );
+        }
+    };
     let world = shared.world();
     let org = &world.org;
     let Some(group) = org.catalogue.find(&group_name) else {
         let body = json!({"lastPage": false, "result": "error.group.not_found", "message": format!("Not found: Group {group_name}")});
         return (StatusCode::NOT_FOUND, Json(body)).into_response();
     };
-    let mut ids: Vec<UserId> = match group.kind {
-        GroupKind::Profile { .. } if !direct_only => org.profile_members(group.id).collect(),
-        _ => org.direct_members(group.id),
-    };
-    if let (GroupKind::Profile { .. }, Some(status)) = (&group.kind, &status) {
-        let licensed = org.licensed(group.id);
-        ids.retain(|id| licensed.contains(id) == (status == "active"));
-    }
-    let page = page_of(requested, ids.len(), USERS_PAGE_SIZE);
-    let users = ids[page.start..page.end]
-        .iter()
-        .filter_map(|id| wire_user(org, *id, with_indirect))
+    let listing = org.group_listing(group.id, direct_only, active);
+    let page = page_of(requested, listing.len(), USERS_PAGE_SIZE);
+    let users = listing
+        .page(page.start, page.end)
+        .filter_map(|id| wire_user(org, id, !direct_only))
         .map(|user| if exclude_groups { User { groups: Vec::new(), ..user } } else { user })
         .collect();
     let body = UsersPage {
@@ -252,7 +264,22 @@ pub(crate) async fn users_by_group(
         users,
         group_name: Some(group.name.clone()),
     };
-    with_paging((StatusCode::OK, Json(body)).into_response(), ids.len(), &page)
+    with_paging((StatusCode::OK, Json(body)).into_response(), listing.len(), &page)
+}
+
+/// Finds the user `GET /organizations/{org}/users/{user}[?domain=]` names (UMAPI.md 5b, 6a): a
+/// non-email user string is a username and needs its directory's domain; an email finds a user who
+/// signs in with their email (in that domain, when one is given); `domain=AdobeID` the Adobe ID.
+fn find_read_user(org: &Org, user: &str, domain: Option<&str>) -> Option<UserId> {
+    match domain {
+        Some(domain) if domain.eq_ignore_ascii_case("AdobeID") => org.find_adobe_id(user),
+        Some(domain) if !is_email_like(user) => org.find_by_login(user, domain),
+        None if !is_email_like(user) => None,
+        Some(domain) => org.find_org_owned_by_email(user).filter(|id| {
+            org.user(*id).is_some_and(|record| record.found_by_email() && record.domain().eq_ignore_ascii_case(domain))
+        }),
+        None => org.find_by_email(user),
+    }
 }
 
 /// `GET /organizations/{orgId}/users/{user}[?domain=...]`.
@@ -267,15 +294,7 @@ pub(crate) async fn user(
     let domain = query_value(query.as_deref(), "domain");
     let world = shared.world();
     let org = &world.org;
-    let found = match domain.as_deref() {
-        Some(domain) if domain.eq_ignore_ascii_case("AdobeID") => org.find_adobe_id(&user),
-        Some(domain) => org.find_by_login(&user, domain).or_else(|| {
-            org.find_org_owned_by_email(&user)
-                .filter(|id| org.user(*id).is_some_and(|record| record.domain.eq_ignore_ascii_case(domain)))
-        }),
-        None => org.find(&UserRef { user: user.clone(), domain: None, use_adobe_id: false }),
-    };
-    match found.and_then(|id| wire_user(org, id, false)) {
+    match find_read_user(org, &user, domain.as_deref()).and_then(|id| wire_user(org, id, false)) {
         Some(found) => {
             let body = UserResponse { result: "success".to_string(), user: Some(found), message: None };
             (StatusCode::OK, Json(body)).into_response()
@@ -309,10 +328,10 @@ pub(crate) async fn groups(
         let body = GroupsPage { last_page: true, result: "Not found".to_string(), groups: Vec::new() };
         return (StatusCode::NOT_FOUND, Json(body)).into_response();
     }
-    let body = GroupsPage {
+    let body = ListedGroupsPage {
         last_page: page.index + 1 == page.count,
-        result: "success".to_string(),
-        groups: listed[page.start..page.end].to_vec(),
+        result: "success",
+        groups: &listed[page.start..page.end],
     };
     with_paging((StatusCode::OK, Json(body)).into_response(), listed.len(), &page)
 }

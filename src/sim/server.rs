@@ -43,11 +43,14 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route_layer(from_fn_with_state(shared.clone(), gate::umapi_gate));
     Router::new()
         .route("/ims/token/v2", post(ims::oauth_token))
+        .route("/ims/token/v2/", post(ims::oauth_token))
         .route("/ims/token/v3", post(ims::oauth_token))
+        .route("/ims/token/v3/", post(ims::oauth_token))
         .route("/ims/exchange/jwt", post(ims::exchange_jwt))
         .route("/ims/exchange/jwt/", post(ims::exchange_jwt))
         .route("/status", get(reads::status))
         .route("/_sim/state", get(snapshot::state))
+        .route("/_sim/counters", get(snapshot::counters_only))
         .merge(umapi)
         .with_state(shared)
 }

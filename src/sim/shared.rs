@@ -11,10 +11,11 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::RetryAfterForm;
 use super::faults::FaultDice;
 use super::ims::{ClientRegistry, TokenStore};
+use super::options::{CommandOrder, FaultMenu, RetryAfterForm};
 use super::org::Org;
+use super::session::Sessions;
 use super::throttle::{Limits, Throttle};
 
 /// Where the simulator's log lines go.
@@ -27,6 +28,9 @@ pub(crate) struct Settings {
     pub(crate) latency: Duration,
     pub(crate) retry_after: RetryAfterForm,
     pub(crate) token_ttl: Duration,
+    pub(crate) seed: u64,
+    pub(crate) command_order: CommandOrder,
+    pub(crate) fault_menu: FaultMenu,
 }
 
 /// Request counters (SPEC 6: requests received, refused ones included).
@@ -62,6 +66,18 @@ pub(crate) struct Counters {
     pub(crate) sync_start: u64,
     /// Requests carrying `Pragma: umapi-sync-end`.
     pub(crate) sync_end: u64,
+    /// 429 answers of the session throttle and the page-0 rule (also counted in `throttled`).
+    pub(crate) session_throttled: u64,
+    /// Action requests answered 500 after some of their commands were applied.
+    pub(crate) faults_mid_batch: u64,
+    /// Requests refused with 403 `error.organization.migrating`.
+    pub(crate) faults_migrating: u64,
+    /// Commands failed with `error.throttled_by_external_service` or `error.internal.*`.
+    pub(crate) faults_command_errors: u64,
+    /// Requests answered late after they were applied.
+    pub(crate) faults_slow: u64,
+    /// Token requests refused with 429.
+    pub(crate) ims_throttled: u64,
     /// Requests received per endpoint (`action`, `users`, `user`, `users_by_group`, `groups`,
     /// `ims_token`, `ims_jwt`, `status`).
     pub(crate) requests_by_endpoint: BTreeMap<&'static str, u64>,
@@ -82,6 +98,11 @@ pub(crate) struct World {
     pub(crate) throttle: Throttle,
     pub(crate) counters: Counters,
     pub(crate) faults: FaultDice,
+    pub(crate) sessions: Sessions,
+    /// Action requests handled so far (numbers each one's run plan).
+    pub(crate) actions: u64,
+    /// Token requests received so far (numbers each one's fault decision).
+    pub(crate) token_arrivals: u64,
 }
 
 /// The state behind one simulator.

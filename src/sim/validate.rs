@@ -19,8 +19,9 @@ use super::steps::{ParsedStep, parse_group_step, parse_user_step};
 /// Why a command was not completed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Failure {
-    /// The 0-based step, when the problem belongs to one.
-    pub(crate) step: Option<usize>,
+    /// The 0-based step; 0 when the problem is the command's as a whole (UMAPI.md 3a: every error
+    /// carries `step`, and Adobe's own client indexes by it).
+    pub(crate) step: usize,
     /// UMAPI's error code.
     pub(crate) code: &'static str,
     /// What is wrong, naming the value.
@@ -30,12 +31,12 @@ pub(crate) struct Failure {
 impl Failure {
     /// A failure of step `step`.
     pub(crate) fn at(step: usize, code: &'static str, message: impl Into<String>) -> Self {
-        Self { step: Some(step), code, message: message.into() }
+        Self { step, code, message: message.into() }
     }
 
-    /// A failure of the command as a whole.
+    /// A failure of the command as a whole (reported at step 0).
     pub(crate) fn command(code: &'static str, message: impl Into<String>) -> Self {
-        Self { step: None, code, message: message.into() }
+        Self { step: 0, code, message: message.into() }
     }
 }
 

@@ -24,5 +24,5 @@ pub use cancel::CancelToken;
 pub use client::{ClientOptions, UmapiClient};
 pub use config::{AuthMethod, Config, Limits};
 pub use error::{AuthError, ClientError, ConfigError};
-pub use reads::{Listing, MemberStatus, Page, PageInfo, ReadCost, membership_read_cost};
+pub use reads::{Listing, MemberStatus, Page, PageInfo, Reach, ReadCost, membership_read_cost};
 pub use request::{Answer, AttemptHook, CallError, HookError};

@@ -89,6 +89,15 @@ impl MemberStatus {
     }
 }
 
+/// Which members of a group a read lists (`directOnly`, UMAPI.md 5e).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reach {
+    /// Direct members only (`directOnly=true`).
+    Direct,
+    /// Also the users who hold a product profile through a user group (`directOnly=false`).
+    Indirect,
+}
+
 /// Requests needed to learn the memberships of some users, both ways.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ReadCost {
@@ -177,7 +186,9 @@ impl UmapiClient {
     pub async fn users_page(&self, page: u32, stop: &CancelToken) -> Result<Page<UsersPage>, ClientError> {
         let label = format!("users page {}", page + 1);
         let path = format!("/users/{}/{page}", self.org_segment());
-        self.get(&label, Family::Users, path, Vec::new(), stop).await?.map_err(|fatal| Self::fatal(&label, fatal))
+        // Said, not left to the server's default (UMAPI.md 5a: `directOnly` defaults to true).
+        let query = vec![("directOnly", "true".to_string())];
+        self.get(&label, Family::Users, path, query, stop).await?.map_err(|fatal| Self::fatal(&label, fatal))
     }
 
     /// One page of the org's groups and product profiles.
@@ -187,17 +198,21 @@ impl UmapiClient {
         self.get(&label, Family::Groups, path, Vec::new(), stop).await?.map_err(|fatal| Self::fatal(&label, fatal))
     }
 
-    /// One page of the users of a group or product profile, optionally by licence status.
+    /// One page of the users of a group or product profile, direct members only or also those
+    /// reached through user groups, optionally by licence status.
     pub async fn users_in_group_page(
         &self,
         group: &str,
+        reach: Reach,
         status: Option<MemberStatus>,
         page: u32,
         stop: &CancelToken,
     ) -> Result<Page<UsersPage>, ClientError> {
         let label = format!("users in {group:?} page {}", page + 1);
         let path = format!("/users/{}/{page}/{}", self.org_segment(), encode_segment(group));
-        let query = status.map(|status| vec![("status", status.as_str().to_string())]).unwrap_or_default();
+        // `directOnly` is always said (UMAPI.md 5e: the server's default is true).
+        let mut query = vec![("directOnly", (reach == Reach::Direct).to_string())];
+        query.extend(status.map(|status| ("status", status.as_str().to_string())));
         self.get(&label, Family::Users, path, query, stop).await?.map_err(|fatal| Self::fatal(&label, fatal))
     }
 
@@ -242,10 +257,12 @@ impl UmapiClient {
         .await
     }
 
-    /// Every user of a group or product profile, optionally by licence status.
+    /// Every user of a group or product profile (direct members, or also those reached through
+    /// user groups), optionally by licence status.
     pub async fn all_users_in_group(
         &self,
         group: &str,
+        reach: Reach,
         status: Option<MemberStatus>,
         stop: &CancelToken,
     ) -> Result<Listing<User>, ClientError> {
@@ -256,7 +273,7 @@ impl UmapiClient {
         self.page_through(
             &what,
             stop,
-            |page| self.users_in_group_page(group, status, page, stop),
+            |page| self.users_in_group_page(group, reach, status, page, stop),
             |body: UsersPage| (body.users, body.last_page),
         )
         .await

@@ -233,6 +233,7 @@ async fn formula_safe_cells_go_back_in_unchanged() {
         name: "-Remote".into(),
         description: None,
         product_configurations: Vec::new(),
+        read_only: false,
     });
     for user in state.users.iter_mut().filter(|user| user.email == "user11@example.com") {
         user.groups.push("-Remote".into());

@@ -8,7 +8,7 @@ use std::time::Duration;
 use umapi_bulk::execute::{self, ExecuteOptions, RunEnd};
 use umapi_bulk::sim::{self, SimHandle, SimOptions};
 use umapi_bulk::umapi::AuthMethod;
-use umapi_bulk::umapi::{CancelToken, MemberStatus, membership_read_cost};
+use umapi_bulk::umapi::{CancelToken, MemberStatus, Reach, membership_read_cost};
 
 use crate::client::{assert_no_secrets, client_for};
 use crate::client_mock::Recorder;
@@ -51,14 +51,28 @@ async fn sim_reads_return_the_demo_org_with_its_paging_headers() {
     let missing = client.user("nobody@example.com", None, &stop).await.unwrap_or_else(|error| panic!("{error}"));
     assert_eq!(missing, None);
 
-    let designers = client.all_users_in_group("Designers", None, &stop).await.unwrap_or_else(|error| panic!("{error}"));
+    let designers = client
+        .all_users_in_group("Designers", Reach::Direct, None, &stop)
+        .await
+        .unwrap_or_else(|error| panic!("{error}"));
     assert_eq!(designers.items.len(), 12);
+    // The Designers hold Creative Cloud All Apps through their user group: direct members are none
+    // (UMAPI.md 5e, directOnly said explicitly both ways), all members are the 12.
+    let all_apps = "Creative Cloud All Apps - Default";
+    let direct =
+        client.all_users_in_group(all_apps, Reach::Direct, None, &stop).await.unwrap_or_else(|error| panic!("{error}"));
+    assert!(direct.items.is_empty(), "nobody holds {all_apps} directly");
+    let reached = client
+        .all_users_in_group(all_apps, Reach::Indirect, None, &stop)
+        .await
+        .unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(reached.items.len(), 12, "the Designers reach {all_apps} through their user group");
     let licensed = client
-        .all_users_in_group("Creative Cloud All Apps - Default", Some(MemberStatus::Inactive), &stop)
+        .all_users_in_group(all_apps, Reach::Indirect, Some(MemberStatus::Inactive), &stop)
         .await
         .unwrap_or_else(|error| panic!("{error}"));
     assert!(licensed.items.is_empty(), "12 members of a 50-licence profile all have a licence");
-    let unknown = client.all_users_in_group("No Such Group", None, &stop).await.err();
+    let unknown = client.all_users_in_group("No Such Group", Reach::Direct, None, &stop).await.err();
     assert!(
         matches!(&unknown, Some(umapi_bulk::umapi::ClientError::Http { status: 404, .. })),
         "an unknown group is an error, not an empty list: {unknown:?}"

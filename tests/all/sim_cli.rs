@@ -121,6 +121,12 @@ fn sim_listens_on_loopback_only_and_checks_its_flags() {
         (vec!["--listen", "localhost"], "is not an address"),
         (vec!["--fault-rate", "1.5"], "--fault-rate"),
         (vec!["--window-secs", "0"], "--window-secs"),
+        (vec!["--fault", "gremlins=0.5"], "unknown kind \"gremlins\""),
+        (vec!["--fault", "migrating=2"], "not a rate between 0.0 and 1.0"),
+        (vec!["--fault", "migrating"], "has no ="),
+        (vec!["--session-retry-after-secs", "10-5"], "--session-retry-after-secs"),
+        (vec!["--session-window-secs", "0"], "--session-window-secs"),
+        (vec!["--synthetic-users", "5"], "cannot be used with"),
     ] {
         let output =
             harness::umapi_bulk(dir.path()).arg("sim").args(&args).arg("--state").arg(&state).output().expect("ran");
@@ -128,4 +134,50 @@ fn sim_listens_on_loopback_only_and_checks_its_flags() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(stderr.contains(needle), "{args:?}: {stderr}");
     }
+}
+
+/// Reads the first stdout line of a running simulator: its base URL.
+async fn base_url_of(running: &mut Running) -> String {
+    let stdout = running.0.stdout.take().expect("stdout");
+    let first_line = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).map(|_| line)
+    })
+    .await
+    .expect("reader")
+    .unwrap_or_default();
+    first_line.trim().strip_prefix("listening on ").map(str::to_string).unwrap_or_else(|| panic!("{first_line:?}"))
+}
+
+async fn user_count(base_url: &str) -> Value {
+    let counters: Value =
+        http().get(format!("{base_url}/_sim/counters")).send().await.expect("counters").json().await.expect("JSON");
+    counters["user_count"].clone()
+}
+
+/// SPEC 9: the demo org is built into the binary, so `umapi-bulk sim` works from any directory.
+#[tokio::test]
+async fn sim_serves_the_built_in_demo_org_from_any_directory() {
+    let dir = harness::temp_dir();
+    let mut running = spawn_sim(dir.path(), &["--listen", "127.0.0.1:0"]);
+    let base_url = base_url_of(&mut running).await;
+    assert_eq!(user_count(&base_url).await, 20);
+}
+
+/// Issue 13: `--synthetic-users N` serves a generated org without a file; `--write-state` writes
+/// the same org as a state file that loads back.
+#[tokio::test]
+async fn synthetic_users_serve_a_generated_org_and_write_state_writes_it() {
+    let dir = harness::temp_dir();
+    let mut running = spawn_sim(dir.path(), &["--synthetic-users", "2500", "--seed", "4"]);
+    let base_url = base_url_of(&mut running).await;
+    assert_eq!(user_count(&base_url).await, 2500);
+    let output = harness::umapi_bulk(dir.path())
+        .args(["sim", "--synthetic-users", "40", "--seed", "4", "--write-state", "org40.json"])
+        .output()
+        .expect("ran");
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let state = umapi_bulk::sim::load_state(&dir.path().join("org40.json")).expect("loads back");
+    assert_eq!(state.users.len(), 40);
+    assert_eq!(state.product_configurations.len(), 30);
 }

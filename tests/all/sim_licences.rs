@@ -9,8 +9,9 @@ use crate::sim_support::{Api, ORG, names};
 
 const PHOTOSHOP: &str = "Photoshop%20-%20Default";
 
+/// Members with this licence status, direct and through user groups (`directOnly=false`).
 async fn members(api: &Api, status: &str) -> Vec<String> {
-    let (_, _, body) = api.get(&format!("/users/{ORG}/0/{PHOTOSHOP}?status={status}")).await;
+    let (_, _, body) = api.get(&format!("/users/{ORG}/0/{PHOTOSHOP}?status={status}&directOnly=false")).await;
     body["users"]
         .as_array()
         .map(|users| users.iter().filter_map(|user| user["email"].as_str().map(str::to_string)).collect())
@@ -24,11 +25,11 @@ fn add(user: &str, group: &str) -> Value {
 #[tokio::test]
 async fn the_first_quota_members_are_active_and_the_rest_inactive_in_order_of_arrival() {
     let api = Api::demo().await;
-    let order = [8, 3, 11, 1, 5, 2, 12, 7];
-    let commands: Vec<Value> =
-        order.iter().map(|number| add(&format!("user{number:02}@example.com"), "Photoshop - Default")).collect();
-    let (_, body) = api.action(&Value::Array(commands)).await;
-    assert_eq!(body["result"], "success", "adding beyond the quota succeeds: {body}");
+    // One request each: the order of commands inside one request is not guaranteed (UMAPI.md 2a).
+    for number in [8, 3, 11, 1, 5, 2, 12, 7] {
+        let body = api.command(add(&format!("user{number:02}@example.com"), "Photoshop - Default")).await;
+        assert_eq!(body["result"], "success", "adding beyond the quota succeeds: {body}");
+    }
     let active = members(&api, "active").await;
     let inactive = members(&api, "inactive").await;
     assert_eq!(active, ["08", "03", "11", "01", "05"].map(|number| format!("user{number}@example.com")));
@@ -91,10 +92,10 @@ async fn members_through_a_user_group_queue_with_direct_members_and_keep_their_p
     // Deleting a group that grants a profile frees its members' licences as well.
     let fill = json!({"usergroup": "Retouchers", "do": [{"add": {"productConfiguration": ["Photoshop - Default"], "user": ["user04@example.com", "user05@example.com"]}}]});
     api.command(fill).await;
-    // The group's members queue in their order of arrival in the org once the profile is back.
+    // The group's members queue in the order they joined the group once the profile is back.
     assert_eq!(
         members(&api, "inactive").await,
-        vec!["user05@example.com", "fed02@fed.example.org", "fed03@fed.example.org"]
+        vec!["fed03@fed.example.org", "user04@example.com", "user05@example.com"]
     );
     api.command(json!({"usergroup": "Retouchers", "do": [{"deleteUserGroup": {}}]})).await;
     assert_eq!(members(&api, "active").await.len(), 4);
@@ -114,6 +115,7 @@ async fn the_demo_org_starts_with_licences_through_its_user_groups() {
         .cloned()
         .unwrap_or_default();
     assert_eq!(names(&fed["licences"]), vec!["Acrobat Pro - Default"]);
-    let (_, _, body) = api.get(&format!("/users/{ORG}/0/Acrobat%20Pro%20-%20Default?status=inactive")).await;
+    let (_, _, body) =
+        api.get(&format!("/users/{ORG}/0/Acrobat%20Pro%20-%20Default?status=inactive&directOnly=false")).await;
     assert_eq!(body["users"], json!([]));
 }

@@ -144,11 +144,13 @@ async fn users_of_a_group_cover_user_groups_profiles_and_admin_groups() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!((body["groupName"].as_str(), emails(&body).len()), (Some("Designers"), 12));
     assert_eq!(header(&headers, "X-Total-Count"), "12");
-    let (_, _, body) = api.get(&format!("/users/{ORG}/0/Creative%20Cloud%20All%20Apps%20-%20Default")).await;
-    assert_eq!(emails(&body).len(), 12, "profile members include those reached through a user group");
     let (_, _, body) =
-        api.get(&format!("/users/{ORG}/0/Creative%20Cloud%20All%20Apps%20-%20Default?directOnly=true")).await;
-    assert_eq!(emails(&body).len(), 0);
+        api.get(&format!("/users/{ORG}/0/Creative%20Cloud%20All%20Apps%20-%20Default?directOnly=false")).await;
+    assert_eq!(emails(&body).len(), 12, "directOnly=false: members reached through a user group count too");
+    for query in ["", "?directOnly=true"] {
+        let (_, _, body) = api.get(&format!("/users/{ORG}/0/Creative%20Cloud%20All%20Apps%20-%20Default{query}")).await;
+        assert_eq!(emails(&body).len(), 0, "direct members only ({query:?}; UMAPI.md 5e: the default is true)");
+    }
     let (_, _, body) = api.get(&format!("/users/{ORG}/0/Finance?excludeGroups=true")).await;
     assert_eq!(emails(&body).len(), 5);
     assert!(body["users"][0].get("groups").is_none(), "excludeGroups omits groups");
@@ -206,6 +208,7 @@ async fn groups_pages_hold_400() {
             name: format!("Team {index:03}"),
             description: None,
             product_configurations: vec![],
+            read_only: false,
         });
     }
     let api = Api::with(SimOptions::unlimited(state)).await;

@@ -146,7 +146,12 @@ async fn a_bulk_run_against_the_demo_org_ends_in_the_expected_state() {
         .map(|users| users.iter().filter_map(|user| user["email"].as_str().map(str::to_string)).collect())
         .unwrap_or_default();
     assert_eq!(deficit.len(), 8, "13 asked for Photoshop, 5 got it: {deficit:?}");
-    assert_eq!(deficit[0], "new05@example.com", "licences go in order of arrival");
+    // Licences go in order of arrival: requests in the order sent, the commands of one request in
+    // an order Adobe does not promise (UMAPI.md 2a). new00-09 came in the first request, new10-12
+    // in the second, so all five licences went to the first request and its last three queue.
+    for late in ["new10@example.com", "new11@example.com", "new12@example.com"] {
+        assert!(deficit[5..].contains(&late.to_string()), "{late} queues last: {deficit:?}");
+    }
 
     let state: Value = http()
         .get(format!("{}/_sim/state", api.sim.base_url()))
@@ -160,7 +165,9 @@ async fn a_bulk_run_against_the_demo_org_ends_in_the_expected_state() {
     assert_eq!(users.len(), 20 + 50 - 4 - 3);
     let find = |email: &str| users.iter().find(|user| user["email"] == email).cloned().unwrap_or_default();
     assert_eq!(names(&find("new07@example.com")["groups"]), vec!["Finance", "Photoshop - Default", "_admin_Designers"]);
-    assert_eq!(names(&find("new07@example.com")["no_licence"]), vec!["Photoshop - Default"]);
+    let new07 = find("new07@example.com");
+    let held = [names(&new07["licences"]), names(&new07["no_licence"])].concat();
+    assert!(held.contains(&"Photoshop - Default".to_string()), "with or without a licence: {new07}");
     assert_eq!(names(&find("new20@example.com")["groups"]), vec!["Finance"], "edited: Designers -> Finance");
     assert_eq!(names(&find("new21@example.com")["groups"]), vec!["Contractors"], "edited: Finance -> Contractors");
     assert_eq!(find("new47@outlook.com")["type"], "adobeID");
@@ -183,7 +190,8 @@ async fn a_bulk_run_against_the_demo_org_ends_in_the_expected_state() {
 
 #[tokio::test]
 async fn the_same_run_with_faults_and_retries_ends_in_the_same_org() {
-    let clean = Api::demo().await;
+    // The same seed: the commands of a request run in the same (seeded) order in both runs.
+    let clean = Api::with(SimOptions { seed: 2024, ..SimOptions::unlimited(demo_state()) }).await;
     run(&clean).await;
     let options = SimOptions {
         fault_rate: 0.35,

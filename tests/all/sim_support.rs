@@ -7,7 +7,10 @@ use std::time::Duration;
 use reqwest::header::HeaderMap;
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
-use umapi_bulk::sim::{self, OrgState, SimHandle, SimOptions};
+use umapi_bulk::model::IdentityType;
+use umapi_bulk::sim::{
+    self, Directory, Login, OrgState, SimHandle, SimOptions, TrustedDomain, UserGroupSpec, UserSpec,
+};
 
 use crate::harness;
 
@@ -21,6 +24,48 @@ pub const CLIENT_SECRET: &str = "demo-secret";
 /// `samples/org.json`, loaded.
 pub fn demo_state() -> OrgState {
     sim::load_state(&harness::sample("org.json")).unwrap_or_else(|error| panic!("samples/org.json: {error:#}"))
+}
+
+/// The demo org plus what Adobe has and the demo leaves out (docs/simulator.md):
+/// - a username-login Federated directory `sso.example.net` with `jsmith` (email
+///   `john.smith@sso.example.net`, in Finance);
+/// - a trusted domain `partner.example` (another org's Federated directory) with
+///   `pat@partner.example` (in Contractors);
+/// - a read-only user group `Shared Brand` granting `Photoshop - Default`, with user01 in it.
+pub fn strict_state() -> OrgState {
+    let mut state = demo_state();
+    state.domains.push(sim::ClaimedDomain {
+        name: "sso.example.net".to_string(),
+        directory: Directory::Federated,
+        login: Login::Username,
+    });
+    state.trusted_domains.push(TrustedDomain {
+        name: "partner.example".to_string(),
+        directory: Directory::Federated,
+        owner_org: Some("PARTNER0000000000000000@AdobeOrg".to_string()),
+    });
+    state.user_groups.push(UserGroupSpec {
+        name: "Shared Brand".to_string(),
+        description: Some("shared from the parent org".to_string()),
+        product_configurations: vec!["Photoshop - Default".to_string()],
+        read_only: true,
+    });
+    for user in state.users.iter_mut().filter(|user| user.email == "user01@example.com") {
+        user.groups.push("Shared Brand".to_string());
+    }
+    let person = |email: &str, username: Option<&str>, domain: Option<&str>, group: &str| UserSpec {
+        identity_type: IdentityType::FederatedId,
+        email: email.to_string(),
+        username: username.map(str::to_string),
+        domain: domain.map(str::to_string),
+        firstname: Some("Test".to_string()),
+        lastname: Some("Person".to_string()),
+        country: Some("US".to_string()),
+        groups: vec![group.to_string()],
+    };
+    state.users.push(person("john.smith@sso.example.net", Some("jsmith"), Some("sso.example.net"), "Finance"));
+    state.users.push(person("pat@partner.example", None, None, "Contractors"));
+    state
 }
 
 /// A plain HTTP client for loopback.
@@ -134,9 +179,19 @@ impl Api {
         state["groups"].as_array()?.iter().find(|group| group["groupName"].as_str() == Some(name)).cloned()
     }
 
-    /// A counter of `/_sim/state` (an unknown name fails the test).
+    /// A counter of `/_sim/counters`, read in-process (an unknown name fails the test).
     pub fn counter(&self, name: &str) -> u64 {
-        harness::counter(&self.sim.snapshot(), name)
+        harness::counter(&self.sim.counters(), name)
+    }
+
+    /// The emails of a users page read at a UMAPI path.
+    pub async fn emails(&self, path: &str) -> Vec<String> {
+        let (status, _, body) = self.get(path).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {body}");
+        body["users"]
+            .as_array()
+            .map(|users| users.iter().filter_map(|user| user["email"].as_str().map(str::to_string)).collect())
+            .unwrap_or_default()
     }
 }
 
