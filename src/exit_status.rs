@@ -80,7 +80,21 @@ impl From<&ClientError> for ExitStatus {
     }
 }
 
-/// A command stopped by Ctrl-C before it could send anything (exit 130).
+/// An error of a run that has already sent requests (its reports could not be written): it keeps
+/// the run's own exit code, never 2, which says that nothing was sent.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct AfterSending {
+    /// What went wrong and how many requests went out.
+    pub message: String,
+    /// The exit status the run ends with.
+    pub status: ExitStatus,
+    /// The failure.
+    #[source]
+    pub source: Box<dyn std::error::Error + Send + Sync + 'static>,
+}
+
+/// A command stopped by Ctrl-C, SIGTERM or SIGHUP before it could send anything (exit 130).
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct Interrupted(pub String);
@@ -92,6 +106,8 @@ pub fn status_of(error: &anyhow::Error) -> ExitStatus {
         .find_map(|cause| {
             if let Some(error) = cause.downcast_ref::<ClientError>() {
                 Some(ExitStatus::from(error))
+            } else if let Some(error) = cause.downcast_ref::<AfterSending>() {
+                Some(error.status)
             } else if cause.is::<Interrupted>() {
                 Some(ExitStatus::Interrupted)
             } else {

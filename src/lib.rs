@@ -24,6 +24,7 @@ pub mod progress;
 pub mod report;
 pub mod secret;
 pub mod settings;
+pub mod signals;
 pub mod sim;
 pub mod text;
 pub mod umapi;

@@ -23,4 +23,4 @@ pub use outcome::{
     AbortKind, AbortReason, BatchResult, CommandOutcome, CommandWarning, NotAttemptedReason, RunEnd, RunReport,
     RunStatistics,
 };
-pub use resume::{ResumeState, read_journal};
+pub use resume::{ResumeState, Segment, read_journal};

@@ -25,6 +25,9 @@ pub enum RunStatus {
     Aborted,
     /// Refused before sending anything (invalid input).
     Refused,
+    /// A resume is sending the rest: the reports were rebuilt from the journal before it sent
+    /// anything. Left like this, the resume was killed; `apply --resume` continues.
+    Running,
 }
 
 impl RunStatus {
@@ -36,6 +39,7 @@ impl RunStatus {
             Self::Cancelled => "cancelled",
             Self::Aborted => "aborted",
             Self::Refused => "refused",
+            Self::Running => "running",
         }
     }
 }
@@ -181,10 +185,55 @@ pub struct Summary {
     /// Joins that got no licence, per product configuration.
     #[serde(default)]
     pub deficit: std::collections::BTreeMap<String, u64>,
-    /// The process exit code of the run.
+    /// The process exit code of the run (while `running`: the code it would have if it stopped now).
     pub exit_code: i32,
+    /// The run's segments, the first run and each resume (from the journal), oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub segments: Vec<SegmentSummary>,
     /// Configuration used, secrets redacted.
     pub config: serde_json::Value,
+}
+
+/// One segment of a run (the first run, or one resume) in `summary.json`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SegmentSummary {
+    /// When it began, RFC 3339.
+    pub started_at: String,
+    /// How it ended: `finished`, `parked`, `cancelled`, `aborted`, or `killed` when the journal has
+    /// no end for it (the process died), or `running` for the one still going.
+    pub status: String,
+    /// Action requests it sent (each batch once).
+    pub action_requests: u64,
+    /// HTTP attempts of those, retries included.
+    pub action_attempts: u64,
+    /// 429 answers to them.
+    pub throttled: u64,
+}
+
+/// What earlier segments of a run counted that the journal does not keep (reads, waits, wall time,
+/// the command's own start), carried from the `summary.json` they left. Empty for a fresh run.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Carried {
+    /// The run's start, as the first segment's summary has it.
+    pub started_at: Option<String>,
+    /// Read requests of earlier segments.
+    pub read_requests: u64,
+    /// Milliseconds earlier segments waited on the server.
+    pub waited_ms: u64,
+    /// Wall time of earlier segments, in seconds.
+    pub wall_time_secs: f64,
+}
+
+impl Carried {
+    /// What a run folder's previous `summary.json` carries into the next segment's.
+    pub fn from_summary(summary: &Summary) -> Self {
+        Self {
+            started_at: Some(summary.started_at.clone()),
+            read_requests: summary.requests.read_requests,
+            waited_ms: summary.requests.waited_ms,
+            wall_time_secs: summary.wall_time_secs,
+        }
+    }
 }
 
 /// Writes `summary.json` (pretty-printed), atomically: the old summary stays until the new one is
