@@ -105,20 +105,6 @@ impl Signals {
     }
 }
 
-#[cfg(not(any(unix, windows)))]
-struct Signals;
-
-#[cfg(not(any(unix, windows)))]
-impl Signals {
-    fn install() -> std::io::Result<Self> {
-        Ok(Self)
-    }
-
-    async fn next(&mut self) -> Option<Signal> {
-        tokio::signal::ctrl_c().await.ok().map(|()| Signal::Interrupt)
-    }
-}
-
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;

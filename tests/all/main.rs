@@ -24,6 +24,8 @@ mod notify_webhook;
 mod report_browser;
 mod report_html;
 mod report_support;
+mod run_signals;
+mod run_support;
 mod runs;
 mod sim_actions;
 mod sim_adobe;
