@@ -3,6 +3,7 @@
 //! they share.
 
 mod apply;
+mod answer_checks;
 mod apply_support;
 mod beyond;
 mod check_cli;
