@@ -23,7 +23,8 @@ pub struct AtomicFile {
 }
 
 impl AtomicFile {
-    /// Starts writing `path` (its folder must exist).
+    /// Starts writing `path` (its folder must exist). Errors from here on are the system's own (the
+    /// callers say which file they were writing), except this one, which names the folder.
     pub fn create(path: &Path) -> std::io::Result<Self> {
         let folder = match path.parent() {
             Some(folder) if !folder.as_os_str().is_empty() => folder,
@@ -34,48 +35,45 @@ impl AtomicFile {
             .prefix(&format!(".{name}."))
             .suffix(SUFFIX)
             .tempfile_in(folder)
-            .map_err(|error| named(error, path))?;
+            .map_err(|error| std::io::Error::new(error.kind(), format!("{}: {error}", folder.display())))?;
         Ok(Self { temporary, target: path.to_path_buf() })
     }
 
     /// Flushes the content to disk and renames it over the real name.
     pub fn commit(mut self) -> std::io::Result<()> {
-        let target = self.target;
-        self.temporary.flush().map_err(|error| named(error, &target))?;
-        self.temporary.as_file().sync_all().map_err(|error| named(error, &target))?;
-        self.temporary.persist(&target).map_err(|error| named(error.error, &target))?;
+        self.temporary.as_file_mut().flush()?;
+        self.temporary.as_file().sync_all()?;
+        self.temporary.persist(&self.target).map_err(|error| error.error)?;
         Ok(())
     }
 
     /// As [`commit`](Self::commit), but refuses (`AlreadyExists`) when the real name is taken.
     pub fn commit_new(mut self) -> std::io::Result<()> {
-        let target = self.target;
-        self.temporary.flush().map_err(|error| named(error, &target))?;
-        self.temporary.as_file().sync_all().map_err(|error| named(error, &target))?;
-        self.temporary.persist_noclobber(&target).map_err(|error| named(error.error, &target))?;
+        self.temporary.as_file_mut().flush()?;
+        self.temporary.as_file().sync_all()?;
+        self.temporary.persist_noclobber(&self.target).map_err(|error| error.error)?;
         Ok(())
     }
 }
 
 impl Write for AtomicFile {
+    // Straight to the file: the temporary name is of no use in a message.
     fn write(&mut self, buffer: &[u8]) -> std::io::Result<usize> {
-        self.temporary.write(buffer).map_err(|error| named(error, &self.target))
-    }
-
-    fn write_all(&mut self, buffer: &[u8]) -> std::io::Result<()> {
-        self.temporary.write_all(buffer).map_err(|error| named(error, &self.target))
+        self.temporary.as_file_mut().write(buffer)
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
-        self.temporary.flush().map_err(|error| named(error, &self.target))
+        self.temporary.as_file_mut().flush()
     }
 }
 
-/// Writes `bytes` to `path` atomically.
+/// Writes `bytes` to `path` atomically; an error names `path`.
 pub fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut file = AtomicFile::create(path)?;
-    file.write_all(bytes)?;
-    file.commit()
+    let written = AtomicFile::create(path).and_then(|mut file| {
+        file.write_all(bytes)?;
+        file.commit()
+    });
+    written.map_err(|error| named(error, path))
 }
 
 /// Removes the temporary files a killed writer left in `folder` (best effort; returns how many).
@@ -138,8 +136,10 @@ mod tests {
     }
 
     #[test]
-    fn errors_name_the_file() {
-        let error = AtomicFile::create(Path::new("/nonexistent-folder/results.csv")).err();
+    fn errors_name_the_file_or_its_folder() {
+        let error = write(Path::new("/nonexistent-folder/results.csv"), b"x").err();
         assert!(error.is_some_and(|error| error.to_string().contains("/nonexistent-folder/results.csv")));
+        let error = AtomicFile::create(Path::new("/nonexistent-folder/results.csv")).err();
+        assert!(error.is_some_and(|error| error.to_string().starts_with("/nonexistent-folder: ")));
     }
 }

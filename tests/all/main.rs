@@ -49,3 +49,4 @@ mod snapshots;
 mod soak;
 mod split_cli;
 mod template_cli;
+mod write_failures;
