@@ -170,7 +170,7 @@ impl Journal {
     /// Creates `journal.jsonl` in `run_dir` (which must exist) and writes the `start` line.
     pub fn create(run_dir: &Path, batches: &[Batch], test_mode: bool) -> Result<Self, JournalError> {
         let path = run_dir.join(JOURNAL_FILE);
-        let file = File::options().write(true).create_new(true).open(&path).map_err(|source| {
+        let file = File::options().append(true).create_new(true).open(&path).map_err(|source| {
             if source.kind() == std::io::ErrorKind::AlreadyExists {
                 JournalError::Exists { path: path.clone() }
             } else {
@@ -189,16 +189,20 @@ impl Journal {
 
     /// Opens an existing journal for appending after its first `valid_length` bytes (everything
     /// after, a torn last line, is cut off; a missing final newline is added).
+    ///
+    /// The file is opened in append mode, as [`Journal::create`] leaves it: every line lands at the
+    /// end of the file as it is when written, never over lines another writer added after we read
+    /// it. (The run folder's lock keeps a second `apply` out; append mode is what keeps the journal
+    /// whole should anything else ever write to it.)
     pub fn reopen(path: &Path, valid_length: u64) -> Result<Self, JournalError> {
         let io = |source| JournalError::Io { path: path.to_path_buf(), source };
-        let mut file = File::options().read(true).write(true).open(path).map_err(io)?;
+        let mut file = File::options().read(true).append(true).open(path).map_err(io)?;
         file.set_len(valid_length).map_err(io)?;
         let mut text_end = [0_u8; 1];
         if valid_length > 0 {
             file.seek(SeekFrom::Start(valid_length - 1)).map_err(io)?;
             file.read_exact(&mut text_end).map_err(io)?;
         }
-        file.seek(SeekFrom::End(0)).map_err(io)?;
         if valid_length > 0 && text_end[0] != b'\n' {
             file.write_all(b"\n").map_err(io)?;
         }
@@ -268,5 +272,29 @@ mod tests {
         journal.append(&Record::Resume { at: OffsetDateTime::UNIX_EPOCH }).unwrap_or_else(|error| panic!("{error}"));
         let text = std::fs::read_to_string(&path).unwrap_or_default();
         assert_eq!(text, "{\"a\":1}\n{\"b\":2}\n{\"type\":\"resume\",\"at\":\"1970-01-01T00:00:00Z\"}\n");
+    }
+
+    #[test]
+    fn two_writers_of_one_reopened_journal_never_overwrite_each_others_lines() {
+        let dir = tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"));
+        Journal::create(dir.path(), &sample_batches(), false).unwrap_or_else(|error| panic!("{error}"));
+        let path = dir.path().join(JOURNAL_FILE);
+        let length = std::fs::metadata(&path).map(|metadata| metadata.len()).unwrap_or_default();
+        // Two segments that both read the journal at the same length (as two resumes would).
+        let first = Journal::reopen(&path, length).unwrap_or_else(|error| panic!("{error}"));
+        let second = Journal::reopen(&path, length).unwrap_or_else(|error| panic!("{error}"));
+        for round in 0..20 {
+            let at = OffsetDateTime::UNIX_EPOCH + time::Duration::seconds(round);
+            first.append(&Record::Resume { at }).unwrap_or_else(|error| panic!("{error}"));
+            second
+                .append(&Record::End { end: RunEnd::Cancelled, statistics: RunStatistics::default(), at })
+                .unwrap_or_else(|error| panic!("{error}"));
+        }
+        let state = crate::execute::resume::read_journal(dir.path()).unwrap_or_else(|error| panic!("{error}"));
+        assert!(state.warnings.is_empty(), "{:?}", state.warnings);
+        assert_eq!(state.ends.len(), 20, "every line of both writers is whole and kept");
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        assert_eq!(text.lines().count(), 41);
+        assert_eq!(text.matches("\"type\":\"resume\"").count(), 20);
     }
 }

@@ -19,6 +19,7 @@ mod error_codes;
 mod execute;
 mod harness;
 mod interrupt;
+mod run_lock;
 mod runs;
 mod sim_actions;
 mod sim_cli;
