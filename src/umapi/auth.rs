@@ -27,7 +27,7 @@ use crate::settings::{AuthMethod, Config};
 use crate::umapi::cancel::CancelToken;
 use crate::umapi::error::{AuthError, ConfigError};
 use crate::umapi::observe::ClientObserver;
-use crate::umapi::retry::{AttemptResult, Decision, RetryPolicy, Verdict, classify};
+use crate::umapi::retry::{AttemptResult, Decision, RetryPolicy, Verdict, classify, instant_after, moment_after};
 use crate::umapi::stats::ClientStatistics;
 use crate::umapi::wire::{ImsError, JWT_METASCOPE, OAUTH_SCOPE, TokenResponse};
 
@@ -134,8 +134,11 @@ pub fn jwt_claims(
 
 /// When to renew a token of `lifetime` fetched at `fetched`: [`RENEW_BEFORE_EXPIRY`] early, or at
 /// half-life for short tokens; `margin` replaces the 5 minutes (tests use zero to provoke 401s).
+/// `lifetime` comes from IMS's `expires_in`, so the sum saturates (an absurd lifetime means "renew
+/// only when UMAPI refuses the token").
 pub fn renewal_moment(fetched: Instant, lifetime: Duration, margin: Option<Duration>) -> Instant {
-    fetched + lifetime - margin.unwrap_or(RENEW_BEFORE_EXPIRY.min(lifetime / 2)).min(lifetime)
+    let margin = margin.unwrap_or(RENEW_BEFORE_EXPIRY.min(lifetime / 2)).min(lifetime);
+    instant_after(fetched, lifetime - margin)
 }
 
 #[derive(Debug)]
@@ -332,7 +335,11 @@ impl Authenticator {
                         () = stop.cancelled() => return Err(AuthError::Cancelled),
                     }
                 }
-                Decision::Park { .. } | Decision::GiveUp => {
+                Decision::Park { wait } => {
+                    let resume_after = moment_after(time::OffsetDateTime::now_utc(), wait);
+                    return Err(AuthError::Parked { url, wait, resume_after });
+                }
+                Decision::GiveUp => {
                     return Err(AuthError::Unavailable { url, attempts: attempt, last: reason });
                 }
             }
@@ -384,6 +391,10 @@ mod tests {
             renewal_moment(fetched, Duration::from_secs(4), Some(Duration::ZERO)),
             fetched + Duration::from_secs(4)
         );
+        // IMS's `expires_in` is server text: an absurd lifetime saturates instead of overflowing.
+        for lifetime in [Duration::from_secs(u64::MAX), Duration::from_millis(u64::MAX), Duration::MAX] {
+            assert!(renewal_moment(fetched, lifetime, None) > fetched + Duration::from_secs(365 * 86_400));
+        }
     }
 
     #[test]

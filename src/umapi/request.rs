@@ -22,7 +22,7 @@ use crate::umapi::client::{UmapiClient, body_message};
 use crate::umapi::error::AuthError;
 use crate::umapi::observe::{Family, RequestInfo, RetryInfo, RetryReason};
 use crate::umapi::request_id::new_request_id;
-use crate::umapi::retry::{AttemptResult, Decision, Verdict, classify};
+use crate::umapi::retry::{AttemptResult, Decision, Verdict, classify, instant_after, moment_after};
 use crate::umapi::stats::ClientStatistics;
 use crate::umapi::throttle::Permit;
 use crate::umapi::wire::{PRAGMA_SYNC_END, PRAGMA_SYNC_START};
@@ -159,10 +159,10 @@ impl UmapiClient {
                 Ok(token) => token,
                 Err(error) => {
                     permit.release();
-                    return Err(if matches!(error, AuthError::Cancelled) {
-                        CallError::Stopped { sent }
-                    } else {
-                        CallError::Auth(error)
+                    return Err(match error {
+                        AuthError::Cancelled => CallError::Stopped { sent },
+                        AuthError::Parked { wait, resume_after, .. } => CallError::Parked { wait, resume_after },
+                        error => CallError::Auth(error),
                     });
                 }
             };
@@ -220,6 +220,9 @@ impl UmapiClient {
                     match renewed {
                         Ok(_) => continue,
                         Err(AuthError::Cancelled) => return Err(CallError::Stopped { sent: true }),
+                        Err(AuthError::Parked { wait, resume_after, .. }) => {
+                            return Err(CallError::Parked { wait, resume_after });
+                        }
                         Err(error) => return Err(CallError::Auth(error)),
                     }
                 }
@@ -241,7 +244,7 @@ impl UmapiClient {
             hook.after_failure(sends, &x_request_id, status, &reason).map_err(CallError::Hook)?;
             if status == Some(429) {
                 let wait = retry_after.filter(|wait| !wait.is_zero()).unwrap_or(self.policy.backoff(1, 1.0));
-                self.pause.extend(Instant::now() + wait);
+                self.pause.extend(instant_after(Instant::now(), wait));
             }
             match self.policy.decide(failures, retry_after, rand::random::<f64>()) {
                 Decision::GiveUp => {
@@ -255,6 +258,9 @@ impl UmapiClient {
                 }
                 Decision::Park { wait } => return Err(parked(wait)),
                 Decision::Retry { delay, server_requested } => {
+                    if server_requested {
+                        self.observer.server_wait_started(delay, &reason);
+                    }
                     self.observer.retry_scheduled(&RetryInfo {
                         label: request.label,
                         failed_attempt: failures,
@@ -263,9 +269,6 @@ impl UmapiClient {
                         delay,
                         server_requested,
                     });
-                    if server_requested {
-                        self.observer.server_wait_started(delay);
-                    }
                     let _waiting = self.statistics.waited.enter();
                     tokio::select! {
                         () = tokio::time::sleep(delay) => {}
@@ -368,9 +371,9 @@ impl UmapiClient {
     }
 }
 
+/// A park for a server-requested `wait` (saturating: any `Retry-After` gives a valid moment).
 fn parked(wait: Duration) -> CallError {
-    let resume_after = OffsetDateTime::now_utc() + wait;
-    CallError::Parked { wait, resume_after }
+    CallError::Parked { wait, resume_after: moment_after(OffsetDateTime::now_utc(), wait) }
 }
 
 /// A transport error as an attempt result: timeout, refused (nothing sent) or broken.

@@ -18,6 +18,7 @@ mod client_sim_reads;
 mod error_codes;
 mod execute;
 mod harness;
+mod hostile_server;
 mod interrupt;
 mod run_lock;
 mod runs;
