@@ -59,6 +59,20 @@ pub fn too_large(size: u64) -> Diagnostic {
     .with_hint(SPLIT_HINT)
 }
 
+/// E001 for an input whose size is not known in advance (a device, pipe or FIFO): more than the
+/// cap was read from it before we stopped reading.
+pub fn too_large_stream() -> Diagnostic {
+    Diagnostic::new(
+        Code::FileTooLarge,
+        format!(
+            "the input holds more than 10 MB (reading stopped after {} bytes); the Admin Console takes at most 10 MB \
+             ({MAX_BYTES} bytes) per file",
+            MAX_BYTES + 1
+        ),
+    )
+    .with_hint(SPLIT_HINT)
+}
+
 /// E002 for a file over the row cap.
 pub fn too_many_rows(rows: usize) -> Diagnostic {
     Diagnostic::new(

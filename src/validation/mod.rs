@@ -5,7 +5,8 @@
 //! all start here; [`render`] prints the diagnostics for people and machines.
 //!
 //! Order of work, and what stops it:
-//! 1. the 10 MB cap (before reading: a huge file is never loaded) — stops;
+//! 1. the 10 MB cap (a regular file over it is never read; a device, pipe or FIFO is read only up to
+//!    10 MB + 1 byte) — stops;
 //! 2. encoding, emptiness, separator and quote structure (`console_csv::RecordStream`) — stops;
 //! 3. the 5,000-row cap — stops (one clear error, not thousands of row errors; rows past the cap
 //!    are counted, not checked);
@@ -285,7 +286,7 @@ pub fn check_file(path: &Path, options: &CheckOptions) -> Result<CheckedFile, Ch
                 header: Vec::new(),
                 records: Vec::new(),
                 rows: Vec::new(),
-                diagnostics: vec![file_rules::too_large(size)],
+                diagnostics: vec![too_large(size)],
             });
         }
     };
@@ -325,7 +326,7 @@ pub fn check_file_report(path: &Path, options: &CheckOptions) -> Result<CheckRep
                 header: Vec::new(),
                 record_count: 0,
                 valid_row_count: 0,
-                diagnostics: vec![file_rules::too_large(size)],
+                diagnostics: vec![too_large(size)],
             });
         }
     };
@@ -350,19 +351,41 @@ pub fn check_bytes_report(name: &str, bytes: &[u8], options: &CheckOptions) -> C
     }
 }
 
-/// A file's bytes, or its size when it is over the byte cap (then it is not read).
+/// A file's bytes, or what is known of its size when it is over the byte cap (then it is not kept).
 enum Contents {
     Bytes(Vec<u8>),
-    TooLarge(u64),
+    /// Over the cap: the size of a regular file, `None` for a device, pipe or FIFO (or a file that
+    /// grew while it was read), of which only one byte more than the cap was read.
+    TooLarge(Option<u64>),
 }
 
+/// Reads at most [`MAX_BYTES`] + 1 bytes from `path`, whatever it is: a regular file over the cap
+/// is not read at all, and a device (`/dev/zero`), pipe or FIFO that says nothing of its size is
+/// read only until it has shown it is too large, so no input can make us read without end.
 fn read_capped(path: &Path) -> Result<Contents, CheckError> {
+    use std::io::Read as _;
+
     let read_error = |source| CheckError::Read { path: path.to_path_buf(), source };
-    let size = std::fs::metadata(path).map_err(read_error)?.len();
-    if size > MAX_BYTES {
-        return Ok(Contents::TooLarge(size));
+    let file = std::fs::File::open(path).map_err(read_error)?;
+    let metadata = file.metadata().map_err(read_error)?;
+    if metadata.is_file() && metadata.len() > MAX_BYTES {
+        return Ok(Contents::TooLarge(Some(metadata.len())));
     }
-    std::fs::read(path).map(Contents::Bytes).map_err(read_error)
+    let expected = if metadata.is_file() { metadata.len() } else { 0 };
+    let mut bytes = Vec::with_capacity(usize::try_from(expected.min(MAX_BYTES + 1)).unwrap_or_default());
+    file.take(MAX_BYTES + 1).read_to_end(&mut bytes).map_err(read_error)?;
+    if bytes.len() as u64 > MAX_BYTES {
+        return Ok(Contents::TooLarge(None));
+    }
+    Ok(Contents::Bytes(bytes))
+}
+
+/// E001 for an input over the byte cap, with its size when it is known.
+fn too_large(size: Option<u64>) -> Diagnostic {
+    match size {
+        Some(size) => file_rules::too_large(size),
+        None => file_rules::too_large_stream(),
+    }
 }
 
 /// Keeps every record and typed row (`check_bytes`).

@@ -19,6 +19,7 @@ mod error_codes;
 mod execute;
 mod harness;
 mod hostile_server;
+mod input_caps;
 mod interrupt;
 mod run_lock;
 mod runs;
