@@ -269,18 +269,12 @@ pub(crate) fn check(
     let options = CheckOptions { operation, claimed_domains: target.config.claimed_domains.clone() };
     let checked =
         validation::check_file(file, &options).map_err(|error| Failure::new(ExitStatus::InvalidInput, error))?;
-    let shown: Vec<validation::Diagnostic> = checked
-        .diagnostics
-        .iter()
-        .filter(|diagnostic| {
-            context.printer.verbosity() > crate::printer::Verbosity::Quiet
-                || diagnostic.severity == validation::Severity::Error
-        })
-        .cloned()
-        .collect();
-    if !shown.is_empty() {
-        eprint!("{}", render::human_diagnostics(&shown, context.printer.color()));
-    }
+    let shown = if context.printer.verbosity() > crate::printer::Verbosity::Quiet {
+        render::human_capped(&checked.diagnostics, &checked.omitted, context.printer.color())
+    } else {
+        render::human_errors(&checked, context.printer.color())
+    };
+    eprint!("{shown}");
     if checked.file_level_error() || (checked.has_errors() && !keep_going) {
         let (errors, _) = checked.counts();
         let hint = if checked.file_level_error() {

@@ -16,7 +16,7 @@ use crate::Context;
 use crate::cli::{CheckArgs, Format};
 use crate::exit_status::ExitStatus;
 use crate::printer::{Verbosity, with_hint};
-use crate::validation::{self, CheckOptions, Checked as _, Severity, render};
+use crate::validation::{self, CheckOptions, Checked as _, render};
 
 /// Runs `check`.
 pub fn run(context: &Context, args: CheckArgs) -> anyhow::Result<ExitStatus> {
@@ -28,13 +28,7 @@ pub fn run(context: &Context, args: CheckArgs) -> anyhow::Result<ExitStatus> {
     match args.format {
         Format::Json => printer.data(&render::json(&checked)).context("cannot write to stdout")?,
         Format::Human if printer.verbosity() == Verbosity::Quiet => {
-            let errors: Vec<_> = checked
-                .diagnostics
-                .iter()
-                .filter(|diagnostic| diagnostic.severity == Severity::Error)
-                .cloned()
-                .collect();
-            let _ = std::io::stderr().lock().write_all(render::human_diagnostics(&errors, printer.color()).as_bytes());
+            let _ = std::io::stderr().lock().write_all(render::human_errors(&checked, printer.color()).as_bytes());
         }
         Format::Human => {
             let _ = std::io::stderr().lock().write_all(render::human(&checked, printer.color()).as_bytes());

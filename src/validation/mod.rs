@@ -13,6 +13,9 @@
 //! 4. the header: missing or duplicate columns stop; unknown columns are warnings;
 //! 5. every row, then duplicate Email + Identity Type across rows.
 //!
+//! Diagnostics are kept up to caps (`collector`: 20 per line, 10,000 in all, a line's first error
+//! always) and counted beyond them; renderers print at most 1,000 and count the rest.
+//!
 //! "Stops" means a file-level error: the records read so far are kept, every row is `Invalid`.
 //!
 //! Two ways to run it, one code path (`pass`): [`check_file`]/[`check_bytes`] keep every record
@@ -27,6 +30,7 @@
 //! and only each row's Email + Identity Type is kept, for the duplicate rule. Everything runs on
 //! one thread: rayon over row chunks was measured slower on the shared 2-core machine.
 
+mod collector;
 pub mod country;
 mod country_table;
 pub mod diagnostic;
@@ -49,8 +53,9 @@ use crate::console_csv;
 use crate::model::{InvitationRow, Operation, UserRow};
 
 pub use crate::console_csv::SourceRecord;
+pub use collector::{MAX_KEPT, MAX_PER_LINE, MAX_PRINTED, Omitted};
 pub use diagnostic::{Code, Diagnostic, Severity};
-pub use file_rules::{MAX_BYTES, MAX_ROWS};
+pub use file_rules::{MAX_BYTES, MAX_COLUMNS, MAX_ROWS};
 
 /// What to check a file for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -114,14 +119,17 @@ pub struct CheckedFile {
     pub records: Vec<SourceRecord>,
     /// One status per record, same order.
     pub rows: Vec<RowStatus>,
-    /// Every diagnostic, sorted (file-level first, then line, column, code).
+    /// The diagnostics kept, sorted (file-level first, then line, column, code): all of them,
+    /// unless a line or the file asked for more than the caps allow (see `omitted`).
     pub diagnostics: Vec<Diagnostic>,
+    /// Diagnostics found beyond the caps and only counted ([`MAX_PER_LINE`], [`MAX_KEPT`]).
+    pub omitted: Omitted,
 }
 
 impl CheckedFile {
     /// Whether any diagnostic is an error.
     pub fn has_errors(&self) -> bool {
-        has_errors(&self.diagnostics)
+        has_errors(&self.diagnostics, &self.omitted)
     }
 
     /// Whether an error concerns the whole file: then no row is usable.
@@ -141,9 +149,9 @@ impl CheckedFile {
         self.rows.iter().filter(|row| matches!(row, RowStatus::Valid(_))).count()
     }
 
-    /// Counts of (errors, warnings).
+    /// Counts of (errors, warnings), those only counted included.
     pub fn counts(&self) -> (usize, usize) {
-        counts(&self.diagnostics)
+        counts(&self.diagnostics, &self.omitted)
     }
 
     /// The valid rows with their record, in input order.
@@ -172,8 +180,10 @@ pub struct CheckReport {
     pub record_count: usize,
     /// Number of records that are valid rows.
     pub valid_row_count: usize,
-    /// Every diagnostic, sorted (file-level first, then line, column, code).
+    /// The diagnostics kept, sorted (file-level first, then line, column, code).
     pub diagnostics: Vec<Diagnostic>,
+    /// Diagnostics found beyond the caps and only counted.
+    pub omitted: Omitted,
 }
 
 /// What the renderers need from a checked file; [`CheckedFile`] and [`CheckReport`] both have it.
@@ -188,12 +198,14 @@ pub trait Checked {
     fn record_count(&self) -> usize;
     /// Number of valid rows.
     fn valid_row_count(&self) -> usize;
-    /// Every diagnostic, sorted.
+    /// The diagnostics kept, sorted.
     fn diagnostics(&self) -> &[Diagnostic];
+    /// Diagnostics found beyond the caps and only counted.
+    fn omitted(&self) -> &Omitted;
 
     /// Whether any diagnostic is an error.
     fn has_errors(&self) -> bool {
-        has_errors(self.diagnostics())
+        has_errors(self.diagnostics(), self.omitted())
     }
 
     /// Whether an error concerns the whole file: then no row is usable.
@@ -201,9 +213,9 @@ pub trait Checked {
         file_level_error(self.diagnostics())
     }
 
-    /// Counts of (errors, warnings).
+    /// Counts of (errors, warnings), those only counted included.
     fn counts(&self) -> (usize, usize) {
-        counts(self.diagnostics())
+        counts(self.diagnostics(), self.omitted())
     }
 }
 
@@ -231,6 +243,10 @@ impl Checked for CheckedFile {
     fn diagnostics(&self) -> &[Diagnostic] {
         &self.diagnostics
     }
+
+    fn omitted(&self) -> &Omitted {
+        &self.omitted
+    }
 }
 
 impl Checked for CheckReport {
@@ -257,19 +273,24 @@ impl Checked for CheckReport {
     fn diagnostics(&self) -> &[Diagnostic] {
         &self.diagnostics
     }
+
+    fn omitted(&self) -> &Omitted {
+        &self.omitted
+    }
 }
 
-fn has_errors(diagnostics: &[Diagnostic]) -> bool {
-    diagnostics.iter().any(|diagnostic| diagnostic.severity == Severity::Error)
+fn has_errors(diagnostics: &[Diagnostic], omitted: &Omitted) -> bool {
+    diagnostics.iter().any(|diagnostic| diagnostic.severity == Severity::Error) || omitted.by_severity().0 > 0
 }
 
 fn file_level_error(diagnostics: &[Diagnostic]) -> bool {
     diagnostics.iter().any(|diagnostic| diagnostic.severity == Severity::Error && diagnostic.code.is_file_level())
 }
 
-fn counts(diagnostics: &[Diagnostic]) -> (usize, usize) {
+fn counts(diagnostics: &[Diagnostic], omitted: &Omitted) -> (usize, usize) {
     let errors = diagnostics.iter().filter(|diagnostic| diagnostic.severity == Severity::Error).count();
-    (errors, diagnostics.len() - errors)
+    let (omitted_errors, omitted_warnings) = omitted.by_severity();
+    (errors + omitted_errors, diagnostics.len() - errors + omitted_warnings)
 }
 
 /// Reads and validates a file. `Err` only when it cannot be read; a file over the byte cap is
@@ -287,6 +308,7 @@ pub fn check_file(path: &Path, options: &CheckOptions) -> Result<CheckedFile, Ch
                 records: Vec::new(),
                 rows: Vec::new(),
                 diagnostics: vec![too_large(size)],
+                omitted: Omitted::default(),
             });
         }
     };
@@ -308,6 +330,7 @@ pub fn check_bytes(name: &str, bytes: &[u8], options: &CheckOptions) -> CheckedF
         records: kept.records,
         rows: kept.rows,
         diagnostics: pass.diagnostics,
+        omitted: pass.omitted,
     }
 }
 
@@ -327,6 +350,7 @@ pub fn check_file_report(path: &Path, options: &CheckOptions) -> Result<CheckRep
                 record_count: 0,
                 valid_row_count: 0,
                 diagnostics: vec![too_large(size)],
+                omitted: Omitted::default(),
             });
         }
     };
@@ -348,6 +372,7 @@ pub fn check_bytes_report(name: &str, bytes: &[u8], options: &CheckOptions) -> C
         record_count: pass.records,
         valid_row_count: pass.valid_rows,
         diagnostics: pass.diagnostics,
+        omitted: pass.omitted,
     }
 }
 
