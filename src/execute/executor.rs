@@ -22,7 +22,7 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use crate::execute::batch::{Batch, PlanError, check_plan};
-use crate::execute::journal::{Journal, JournalError, Record};
+use crate::execute::journal::{Journal, JournalError, Record, answer_for_journal};
 use crate::execute::mapping::{fail_all, http_failure_code, map_answer};
 use crate::execute::observer::Observer;
 use crate::execute::outcome::{
@@ -339,6 +339,7 @@ impl AttemptHook for JournalHook<'_> {
             x_request_id: Some(x_request_id.to_string()),
             status,
             answer: None,
+            answer_truncated: false,
             error: Some(reason.to_string()),
             is_final: false,
             outcomes: Vec::new(),
@@ -373,12 +374,14 @@ async fn run_batch(shared: Arc<Shared>, batch: Arc<Batch>, sync_end: bool) -> Ta
     let (outcomes, record) = match result {
         Ok(answer) => {
             let outcomes = map_answer(count, &answer.body, &answer.x_request_id);
+            let (stored, answer_truncated) = answer_for_journal(answer.body);
             let record = Record::Outcome {
                 batch: batch.id.clone(),
                 attempt: answer.attempts,
                 x_request_id: Some(answer.x_request_id),
                 status: Some(answer.status),
-                answer: Some(answer.body),
+                answer: Some(stored),
+                answer_truncated,
                 error: None,
                 is_final: true,
                 outcomes: outcomes.clone(),
@@ -396,6 +399,7 @@ async fn run_batch(shared: Arc<Shared>, batch: Arc<Batch>, sync_end: bool) -> Ta
                 x_request_id: Some(x_request_id),
                 status: Some(status),
                 answer: None,
+                answer_truncated: false,
                 error: Some(format!("HTTP {status} {code}: {message}")),
                 is_final: true,
                 outcomes: outcomes.clone(),
@@ -423,6 +427,7 @@ async fn run_batch(shared: Arc<Shared>, batch: Arc<Batch>, sync_end: bool) -> Ta
                 x_request_id: Some(x_request_id),
                 status: last_status,
                 answer: None,
+                answer_truncated: false,
                 error: Some(message),
                 is_final: true,
                 outcomes: outcomes.clone(),

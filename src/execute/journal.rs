@@ -87,9 +87,12 @@ pub enum Record {
         /// The HTTP status, when an answer came.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         status: Option<u16>,
-        /// The parsed 200 answer.
+        /// The parsed 200 answer (its `errors` and `warnings` cut to fit [`MAX_STORED_ANSWER`]).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         answer: Option<ActionResponse>,
+        /// Whether `answer` was cut to fit (the outcomes below are always whole).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        answer_truncated: bool,
         /// The error, when there was no usable answer.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         error: Option<String>,
@@ -113,6 +116,33 @@ pub enum Record {
         #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
     },
+}
+
+/// Most bytes of one answer kept in the journal. Resume needs only the per-command outcomes
+/// (always kept whole); the answer is there for people and support, and a hostile or broken
+/// server's 10 MB answer must not become a 10 MB journal line per attempt.
+pub const MAX_STORED_ANSWER: usize = 64 * 1024;
+
+/// `answer` as the journal keeps it: whole when its JSON fits [`MAX_STORED_ANSWER`], else with
+/// its `errors` and `warnings` lists cut from the end until it fits (result and counts kept);
+/// the flag says whether it was cut.
+pub fn answer_for_journal(mut answer: ActionResponse) -> (ActionResponse, bool) {
+    let size = |answer: &ActionResponse| serde_json::to_vec(answer).map_or(usize::MAX, |json| json.len());
+    if size(&answer) <= MAX_STORED_ANSWER {
+        return (answer, false);
+    }
+    while size(&answer) > MAX_STORED_ANSWER && !(answer.errors.is_empty() && answer.warnings.is_empty()) {
+        if answer.errors.len() >= answer.warnings.len() {
+            answer.errors.truncate(answer.errors.len() / 2);
+        } else {
+            answer.warnings.truncate(answer.warnings.len() / 2);
+        }
+    }
+    if size(&answer) > MAX_STORED_ANSWER {
+        answer.message = None;
+        answer.result = answer.result.chars().take(100).collect();
+    }
+    (answer, true)
 }
 
 /// The journal cannot be written or read.
@@ -272,6 +302,32 @@ mod tests {
         journal.append(&Record::Resume { at: OffsetDateTime::UNIX_EPOCH }).unwrap_or_else(|error| panic!("{error}"));
         let text = std::fs::read_to_string(&path).unwrap_or_default();
         assert_eq!(text, "{\"a\":1}\n{\"b\":2}\n{\"type\":\"resume\",\"at\":\"1970-01-01T00:00:00Z\"}\n");
+    }
+
+    #[test]
+    fn a_huge_answer_is_cut_to_fit_and_a_normal_one_kept_whole() {
+        use crate::umapi::wire::ActionError;
+        let error = |index: usize| ActionError {
+            index,
+            error_code: "error.user.nonexistent".into(),
+            message: "x".repeat(900),
+            ..ActionError::default()
+        };
+        let normal = ActionResponse { result: "partial".into(), errors: vec![error(0)], ..ActionResponse::default() };
+        assert_eq!(answer_for_journal(normal.clone()), (normal, false));
+        let huge = ActionResponse {
+            result: "partial".into(),
+            completed: 3,
+            not_completed: 100_000,
+            errors: (0..100_000).map(error).collect(),
+            ..ActionResponse::default()
+        };
+        let (kept, cut) = answer_for_journal(huge);
+        assert!(cut);
+        let json = serde_json::to_vec(&kept).unwrap_or_default();
+        assert!(json.len() <= MAX_STORED_ANSWER && json.len() > MAX_STORED_ANSWER / 4, "{}", json.len());
+        assert_eq!((kept.result.as_str(), kept.completed, kept.not_completed), ("partial", 3, 100_000));
+        assert_eq!(kept.errors[0], error(0));
     }
 
     #[test]

@@ -18,7 +18,7 @@ use tokio::time::Instant;
 
 use crate::secret::Secret;
 use crate::umapi::cancel::CancelToken;
-use crate::umapi::client::{UmapiClient, body_message};
+use crate::umapi::client::{UmapiClient, body_message, clip_server_text};
 use crate::umapi::error::AuthError;
 use crate::umapi::observe::{Family, RequestInfo, RetryInfo, RetryReason};
 use crate::umapi::request_id::new_request_id;
@@ -182,6 +182,10 @@ impl UmapiClient {
             });
             let (result, headers, body) = self.send_once(request, &token, &x_request_id).await;
             drop(permit);
+            // An error body becomes our error text (messages, the journal, reports): scrub it of
+            // our secrets now. A success body is data; the parser cleans the text it keeps.
+            let success = matches!(result, AttemptResult::Status { status, .. } if (200..300).contains(&status));
+            let body = if success { body } else { self.auth.scrubber().scrub_bytes(body) };
             if !matches!(result, AttemptResult::Refused(_)) {
                 never_connected = false;
             }
@@ -197,7 +201,7 @@ impl UmapiClient {
                                 attempts: sends,
                             });
                         }
-                        Err(detail) => AttemptResult::BadBody(detail),
+                        Err(detail) => AttemptResult::BadBody(clip_server_text(&self.auth.scrubber().scrub(&detail))),
                     }
                 }
                 _ => result,

@@ -143,3 +143,71 @@ async fn a_read_told_to_wait_for_ever_ends_with_exit_3_and_the_time_to_try_again
         assert!(!stderr.contains("panicked") && !stderr.contains("IMS"), "{value}: {stderr}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ims_that_echoes_the_form_never_prints_the_secret() {
+    let mock = Mock::start().await;
+    *mock.state.token_reply.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) =
+        Some((400, r#"{"error":"invalid_request {form}","error_description":"cannot parse the form: {form}"}"#.into()));
+    let dir = configured_dir(&mock);
+    let (code, stdout, stderr) = umapi_bulk(dir.path(), &["export", "users", "-o", "users.csv"]).await;
+    assert_eq!(code, Some(3), "{stderr}");
+    assert!(stderr.contains("IMS refused the credentials") && stderr.contains("client_secret=[redacted]"), "{stderr}");
+    assert!(!stderr.contains(SECRET) && !stdout.contains(SECRET), "{stderr}");
+    // And the form really was echoed: the mock saw the secret we sent.
+    assert!(mock.seen().iter().any(|seen| seen.body.contains(SECRET)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn umapi_answers_that_echo_the_token_or_the_secret_are_scrubbed_everywhere() {
+    let mock = Mock::start().await;
+    let echo = format!("you sent {{authorization}} with secret {SECRET}");
+    // A refused request (its body becomes the rows' message), then a 200 whose error messages echo.
+    mock.push(Reply::Status(400, vec![], format!(r#"{{"result":"error.command.malformed","message":"{echo}"}}"#)));
+    let answer = serde_json::json!({"result": "partial", "completed": 1, "notCompleted": 1, "errors": [
+        {"index": 0, "step": 0, "errorCode": "error.user.nonexistent", "message": echo}]});
+    mock.push(Reply::Status(200, vec![], answer.to_string()));
+    let dir = harness::temp_dir();
+    let (report, recorder) = run(&mock.config(), dir.path()).await;
+    assert_eq!(report.counts(), (1, 3, 0));
+    let outcomes = format!("{:?}", report.batches);
+    assert!(outcomes.contains("you sent Bearer [redacted] with secret [redacted]"), "{outcomes}");
+    let journal = std::fs::read_to_string(dir.path().join("journal.jsonl")).unwrap_or_default();
+    for text in [outcomes.as_str(), journal.as_str(), &recorder.text()] {
+        assert!(!text.contains(SECRET) && !text.contains("eyMockToken"), "{text}");
+    }
+    assert!(
+        mock.actions().iter().all(|seen| seen.header("authorization").is_some_and(|value| value.contains("eyMock")))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_huge_answer_is_not_journaled_whole() {
+    let mock = Mock::start().await;
+    let errors: Vec<serde_json::Value> = (0..20_000)
+        .map(|index| serde_json::json!({"index": index % 2, "errorCode": "error.user.nonexistent", "message": "m".repeat(500)}))
+        .collect();
+    let huge = serde_json::json!({"result": "error", "completed": 0, "notCompleted": 2, "message": "x".repeat(5_000_000),
+        "errors": errors});
+    mock.push(Reply::Status(200, vec![], huge.to_string()));
+    let dir = harness::temp_dir();
+    let (report, _) = run(&mock.config(), dir.path()).await;
+    assert_eq!(report.counts(), (2, 2, 0));
+    let journal = std::fs::read_to_string(dir.path().join("journal.jsonl")).unwrap_or_default();
+    let longest = journal.lines().map(str::len).max().unwrap_or_default();
+    assert!(longest < 200_000, "a journal line of {longest} bytes");
+    assert!(journal.contains("\"answer_truncated\":true"));
+    let state = execute::read_journal(dir.path()).unwrap_or_else(|error| panic!("{error}"));
+    assert!(state.is_complete(), "resume still knows every outcome");
+    let messages: Vec<usize> = report
+        .batches
+        .iter()
+        .flat_map(|batch| &batch.outcomes)
+        .filter_map(|outcome| match outcome {
+            CommandOutcome::Failed { message, .. } => Some(message.len()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(messages.len(), 2);
+    assert!(messages.iter().all(|length| *length <= 4_000), "{messages:?}");
+}
