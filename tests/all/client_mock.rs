@@ -156,11 +156,25 @@ async fn handle(state: Arc<MockState>, method: Method, uri: Uri, headers: Header
         at: Instant::now(),
     };
     state.seen.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(seen.clone());
-    let scripted = seen.path.contains("/action/")
-        && !state.script.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).is_empty();
-    let latency = state.latency_ms.load(Ordering::SeqCst);
-    if latency > 0 && !scripted && !seen.path.starts_with("/ims/") {
+    // A scripted reply is taken the moment its request arrives (by a request with a valid token),
+    // so that of two requests arriving together exactly one gets it and the other the usual
+    // answer, after the latency.
+    let is_ims = seen.path.starts_with("/ims/");
+    let is_action = seen.path.contains("/action/");
+    let token = seen.header("authorization").unwrap_or_default().trim_start_matches("Bearer ").to_string();
+    let token_valid = || state.valid_tokens.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).contains(&token);
+    let scripted = if !is_ims && token_valid() {
+        let queue = if is_action { &state.script } else { &state.read_script };
+        queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).pop_front()
+    } else {
+        None
+    };
+    if let Some(reply) = scripted {
         // Scripted replies answer at once, so a test knows they arrive before any delayed answer.
+        return scripted_reply(reply, &seen).await;
+    }
+    let latency = state.latency_ms.load(Ordering::SeqCst);
+    if latency > 0 && !is_ims {
         tokio::time::sleep(Duration::from_millis(latency)).await;
     }
     if seen.path.starts_with("/ims/") {
@@ -187,15 +201,8 @@ async fn handle(state: Arc<MockState>, method: Method, uri: Uri, headers: Header
         let body = serde_json::json!({"access_token": token, "token_type": "bearer", "expires_in": expires_in});
         return axum::Json(body).into_response();
     }
-    let token = seen.header("authorization").unwrap_or_default().trim_start_matches("Bearer ").to_string();
-    if !state.valid_tokens.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).contains(&token) {
+    if !token_valid() {
         return (StatusCode::UNAUTHORIZED, [("WWW-Authenticate", "Bearer realm=\"JIL\"")]).into_response();
-    }
-    let is_action = seen.path.contains("/action/");
-    let queue = if is_action { &state.script } else { &state.read_script };
-    let scripted = queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).pop_front();
-    if let Some(reply) = scripted {
-        return scripted_reply(reply, &seen).await;
     }
     if is_action {
         let commands: Vec<Command> = serde_json::from_str(&seen.body).unwrap_or_default();
