@@ -34,6 +34,7 @@ use crate::exit_status::ExitStatus;
 use crate::settings::Limits;
 use crate::umapi::cancel::CancelToken;
 use crate::umapi::client::{AttemptHook, CallError, HookError, UmapiClient, body_code, body_message};
+use crate::umapi::error::AuthError;
 use crate::umapi::observe::RetryReason;
 
 /// How to run.
@@ -434,6 +435,11 @@ async fn run_batch(shared: Arc<Shared>, batch: Arc<Batch>, sync_end: bool) -> Ta
                 at,
             };
             (outcomes, record)
+        }
+        // IMS asked for a wait beyond max_wait: park like any server-requested wait, not an
+        // authentication failure.
+        Err(CallError::Auth(AuthError::Parked { wait, resume_after, .. })) => {
+            return TaskEnd::Unsettled { sent, cause: StopCause::Parked { wait, resume_after } };
         }
         Err(CallError::Auth(error)) => {
             let reason = AbortReason { kind: AbortKind::Auth, message: error.to_string(), hint: error.hint() };

@@ -159,10 +159,10 @@ impl UmapiClient {
                 Ok(token) => token,
                 Err(error) => {
                     permit.release();
-                    return Err(match error {
-                        AuthError::Cancelled => CallError::Stopped { sent },
-                        AuthError::Parked { wait, resume_after, .. } => CallError::Parked { wait, resume_after },
-                        error => CallError::Auth(error),
+                    return Err(if matches!(error, AuthError::Cancelled) {
+                        CallError::Stopped { sent }
+                    } else {
+                        CallError::Auth(error)
                     });
                 }
             };
@@ -224,9 +224,6 @@ impl UmapiClient {
                     match renewed {
                         Ok(_) => continue,
                         Err(AuthError::Cancelled) => return Err(CallError::Stopped { sent: true }),
-                        Err(AuthError::Parked { wait, resume_after, .. }) => {
-                            return Err(CallError::Parked { wait, resume_after });
-                        }
                         Err(error) => return Err(CallError::Auth(error)),
                     }
                 }

@@ -142,6 +142,18 @@ async fn a_read_told_to_wait_for_ever_ends_with_exit_3_and_the_time_to_try_again
         assert!(stderr.contains("hint:") && stderr.contains("--max-wait"), "{value}: {stderr}");
         assert!(!stderr.contains("panicked") && !stderr.contains("IMS"), "{value}: {stderr}");
     }
+    // IMS asking for such a wait before it issues a token: the same, naming IMS.
+    let mock = Mock::start().await;
+    *mock.state.token_reply.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) =
+        Some((429, r#"{"error":"too_many_requests"}"#.into()));
+    *mock.state.token_headers.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) =
+        vec![("Retry-After", ABSURD[0].to_string())];
+    let dir = configured_dir(&mock);
+    let (code, _, stderr) = umapi_bulk(dir.path(), &["export", "users", "-o", "users.csv"]).await;
+    assert_eq!(code, Some(3), "{stderr}");
+    assert!(stderr.contains("IMS at") && stderr.contains("asked to wait"), "{stderr}");
+    assert!(stderr.contains("try again after") && stderr.contains("--max-wait"), "{stderr}");
+    assert!(!stderr.contains("refused the credentials") && !stderr.contains("panicked"), "{stderr}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
