@@ -60,7 +60,14 @@ impl Proxy {
     }
 }
 
-async fn forward(http: &reqwest::Client, upstream: &str, method: Method, uri: &Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn forward(
+    http: &reqwest::Client,
+    upstream: &str,
+    method: Method,
+    uri: &Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let path = uri.path_and_query().map(|path| path.as_str()).unwrap_or("/");
     let mut request = http.request(method, format!("{upstream}{path}")).body(body);
     for (name, value) in &headers {
@@ -91,10 +98,9 @@ async fn hostile_org(body: &'static str, hostile_answers: usize) -> (Org, Proxy)
     let umapi = org.sim.umapi_url();
     let proxied = umapi.replace(&org.sim.base_url(), &proxy.base);
     org.edit_config(|config| {
-        config.replace(&format!("umapi_url = \"{umapi}\""), &format!("umapi_url = \"{proxied}\"")).replace(
-            "[limits]",
-            "[limits]\nmax_attempts = 2\nbackoff_base = \"10ms\"\nbackoff_cap = \"20ms\"",
-        )
+        config
+            .replace(&format!("umapi_url = \"{umapi}\""), &format!("umapi_url = \"{proxied}\""))
+            .replace("[limits]", "[limits]\nmax_attempts = 2\nbackoff_base = \"10ms\"\nbackoff_cap = \"20ms\"")
     });
     (org, proxy)
 }
@@ -112,7 +118,9 @@ async fn answers_that_fail_their_checks_leave_rows_unknown_never_success() {
         let results = read_csv(&run.join("results.csv"));
         assert!(column(&results, "Result").iter().all(|kind| kind == "Unknown"), "{what}: {results:?}");
         assert!(
-            column(&results, "Error Message").iter().all(|message| message.starts_with("may or may not have been applied")),
+            column(&results, "Error Message")
+                .iter()
+                .all(|message| message.starts_with("may or may not have been applied")),
             "{what}: {results:?}"
         );
         let retry = read_csv(&run.join("retry.csv"));

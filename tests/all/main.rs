@@ -2,8 +2,8 @@
 //! the simulator on an ephemeral loopback port. Each area has its own module; `harness` holds what
 //! they share.
 
-mod apply;
 mod answer_checks;
+mod apply;
 mod apply_support;
 mod beyond;
 mod check_cli;
@@ -19,12 +19,15 @@ mod client_sim_reads;
 mod error_codes;
 mod execute;
 mod harness;
+mod hostile_server;
+mod input_caps;
 mod interrupt;
 mod notify_email;
 mod notify_webhook;
 mod report_browser;
 mod report_html;
 mod report_support;
+mod run_lock;
 mod run_signals;
 mod run_support;
 mod runs;
