@@ -14,7 +14,7 @@
 //! journaled as sent without an answer, and resume sends them again. Either way the run returns
 //! normally and journals its end. This file must not print or know about CSV rows.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -80,7 +80,7 @@ pub async fn execute(
     check_plan(&batches)?;
     let journal = Journal::create(run_dir, &batches, options.test_mode)?;
     let plan: Vec<Arc<Batch>> = batches.into_iter().map(Arc::new).collect();
-    Ok(run(client, &plan, HashMap::new(), journal, options, observer, cancel).await)
+    Ok(run(client, &plan, Prior::default(), journal, options, observer, cancel).await)
 }
 
 /// Resumes the run journaled in `run_dir`: settled batches keep their outcomes, the rest are sent.
@@ -97,7 +97,8 @@ pub async fn resume(
     journal.append(&Record::Resume { at: OffsetDateTime::now_utc() })?;
     let options = ExecuteOptions { test_mode: state.test_mode, ..options };
     let plan: Vec<Arc<Batch>> = state.batches.iter().cloned().map(Arc::new).collect();
-    let mut report = run(client, &plan, state.settled, journal, options, observer, cancel).await;
+    let prior = Prior { settled: state.settled, in_doubt: state.in_doubt };
+    let mut report = run(client, &plan, prior, journal, options, observer, cancel).await;
     let mut warnings = state.warnings;
     warnings.append(&mut report.warnings);
     report.warnings = warnings;
@@ -141,10 +142,19 @@ enum StopReason {
     Aborted(AbortReason),
 }
 
+/// What earlier segments of a resumed run left: the settled batches' outcomes, and the unsettled
+/// batches that were sent and may have been applied (they stay Unknown unless this segment settles
+/// them).
+#[derive(Default)]
+struct Prior {
+    settled: HashMap<String, Vec<CommandOutcome>>,
+    in_doubt: HashSet<String>,
+}
+
 async fn run(
     client: Arc<UmapiClient>,
     plan: &[Arc<Batch>],
-    mut known: HashMap<String, Vec<CommandOutcome>>,
+    prior: Prior,
     journal: Journal,
     options: ExecuteOptions,
     observer: Arc<dyn Observer>,
@@ -157,6 +167,7 @@ async fn run(
     let shared = Arc::new(Shared { client, journal, test_mode: options.test_mode, stop: cancel.child() });
     let index_of: HashMap<&str, usize> =
         plan.iter().enumerate().map(|(index, batch)| (batch.id.as_str(), index)).collect();
+    let Prior { settled: mut known, in_doubt } = prior;
     let mut results: Vec<Option<Vec<CommandOutcome>>> = plan.iter().map(|batch| known.remove(&batch.id)).collect();
     let mut waiting_on = vec![0_usize; plan.len()];
     let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); plan.len()];
@@ -277,7 +288,7 @@ async fn run(
         .enumerate()
         .map(|(index, (batch, result))| {
             let outcomes = result.unwrap_or_else(|| {
-                let outcome = if sent_unsettled.contains(&index) {
+                let outcome = if sent_unsettled.contains(&index) || in_doubt.contains(&batch.id) {
                     CommandOutcome::Unknown { reason: UNANSWERED.to_string(), x_request_id: None }
                 } else {
                     CommandOutcome::NotAttempted { reason: not_attempted }

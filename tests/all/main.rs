@@ -27,6 +27,7 @@ mod notify_webhook;
 mod report_browser;
 mod report_html;
 mod report_support;
+mod resume_reports;
 mod run_lock;
 mod run_signals;
 mod run_support;
