@@ -6,6 +6,7 @@ mod answer_checks;
 mod apply;
 mod apply_support;
 mod beyond;
+mod chaos;
 mod check_cli;
 mod check_fixtures;
 mod check_properties;
