@@ -8,35 +8,33 @@
 //! idempotent. The run's last batch carries `Pragma: umapi-sync-end`.
 //!
 //! Stopping: cancellation, a park (a wait longer than `max_wait`) or an abort (authentication
-//! failure, UMAPI unreachable, journal unwritable) stops new sends; requests on the wire finish and
-//! are journaled; everything else ends `NotAttempted` with the reason, and resume sends it. A forced
-//! cancel (a second Ctrl-C) also abandons the requests on the wire: they end `NotAttempted` too,
-//! journaled as sent without an answer, and resume sends them again. Either way the run returns
-//! normally and journals its end. This file must not print or know about CSV rows.
+//! failure, UMAPI unreachable, journal unwritable) stops new sends; cancellation is checked before
+//! every batch is started, so a signal that came before the run starts nothing. Requests on the wire
+//! finish and are journaled; everything else ends `NotAttempted` with the reason, and resume sends
+//! it. A forced cancel (a second signal) also abandons the requests on the wire: they end `Unknown`
+//! (they may still be applied), journaled as sent without an answer, and resume sends them again.
+//! Either way the run returns normally and journals its end. One batch on the wire is
+//! `batch_task.rs`'s. This file must not print or know about CSV rows.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
 use time::OffsetDateTime;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use crate::execute::journal::{Journal, JournalError, Record, answer_for_journal};
-use crate::execute::mapping::{fail_all, http_failure_code, map_answer, unknown_all};
+use crate::execute::batch_task::{Shared, StopCause, TaskEnd, UNANSWERED, run_batch};
+use crate::execute::journal::{Journal, JournalError, Record};
 use crate::execute::observer::Observer;
 use crate::execute::outcome::{
-    AbortKind, AbortReason, BatchResult, CODE_TRANSIENT_EXHAUSTED, CommandOutcome, NotAttemptedReason, RunEnd,
-    RunReport, RunStatistics,
+    AbortKind, AbortReason, BatchResult, CommandOutcome, NotAttemptedReason, RunEnd, RunReport, RunStatistics,
 };
 use crate::execute::resume::read_journal;
 use crate::plan::PlanError;
 use crate::plan::batch::{Batch, check_plan};
 use crate::umapi::cancel::CancelToken;
-use crate::umapi::client::{AttemptHook, CallError, HookError, UmapiClient, body_code, body_message};
-use crate::umapi::error::AuthError;
-use crate::umapi::observe::RetryReason;
+use crate::umapi::client::UmapiClient;
 
 /// How to run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -103,37 +101,6 @@ pub async fn resume(
     warnings.append(&mut report.warnings);
     report.warnings = warnings;
     Ok(ResumedRun { batches: state.batches, report })
-}
-
-/// The reason of a batch that was sent but got no final answer before the run stopped.
-pub const UNANSWERED: &str = "sent, but the run stopped before a usable answer came (a resume sends it again)";
-
-struct Shared {
-    client: Arc<UmapiClient>,
-    journal: Journal,
-    test_mode: bool,
-    stop: CancelToken,
-}
-
-enum StopCause {
-    Stopped,
-    Parked { wait: Duration, resume_after: OffsetDateTime },
-    Aborted(AbortReason),
-}
-
-enum TaskEnd {
-    Settled {
-        outcomes: Vec<CommandOutcome>,
-        sent: bool,
-        abort: Option<AbortReason>,
-    },
-    /// No final answer. `in_doubt`: an attempt may have been applied (it was abandoned on the wire,
-    /// or failed in a way that does not rule it out); such a batch's commands end Unknown.
-    Unsettled {
-        sent: bool,
-        in_doubt: bool,
-        cause: StopCause,
-    },
 }
 
 enum StopReason {
@@ -338,184 +305,4 @@ fn stop(current: &mut Option<StopReason>, reason: StopReason, shared: &Shared, o
     observer.stopping(&why);
     *current = Some(reason);
     shared.stop.cancel();
-}
-
-/// Journals each attempt of one batch, and keeps track of whether one may have been applied.
-struct JournalHook<'a> {
-    shared: &'a Shared,
-    batch: &'a str,
-    /// An attempt went on the wire.
-    sent: bool,
-    /// The last attempt sent has not been heard of since (no failure reported).
-    open: bool,
-    /// A failed attempt may have been applied: anything but a 429 or a 401, which UMAPI answers
-    /// before doing anything. (A refused connection counts too: the hook cannot tell it from a
-    /// broken one, and the cautious answer is the safe one.)
-    in_doubt: bool,
-}
-
-impl AttemptHook for JournalHook<'_> {
-    fn before_send(&mut self, attempt: u32, x_request_id: &str) -> Result<(), HookError> {
-        self.shared.journal.append(&Record::Intent {
-            batch: self.batch.to_string(),
-            attempt,
-            x_request_id: x_request_id.to_string(),
-            test_mode: self.shared.test_mode,
-            at: OffsetDateTime::now_utc(),
-        })?;
-        self.sent = true;
-        self.open = true;
-        Ok(())
-    }
-
-    fn after_failure(
-        &mut self,
-        attempt: u32,
-        x_request_id: &str,
-        status: Option<u16>,
-        reason: &RetryReason,
-    ) -> Result<(), HookError> {
-        self.open = false;
-        self.in_doubt |= !matches!(status, Some(429 | 401));
-        self.shared.journal.append(&Record::Outcome {
-            batch: self.batch.to_string(),
-            attempt,
-            x_request_id: Some(x_request_id.to_string()),
-            status,
-            answer: None,
-            answer_truncated: false,
-            error: Some(reason.to_string()),
-            is_final: false,
-            outcomes: Vec::new(),
-            at: OffsetDateTime::now_utc(),
-        })?;
-        Ok(())
-    }
-}
-
-fn journal_abort(error: impl std::fmt::Display) -> AbortReason {
-    AbortReason {
-        kind: AbortKind::Journal,
-        message: format!("cannot write the journal: {error}"),
-        hint: Some("check that the run folder is writable and the disk has room; then resume the run".to_string()),
-    }
-}
-
-async fn run_batch(shared: Arc<Shared>, batch: Arc<Batch>, sync_end: bool) -> TaskEnd {
-    let count = batch.commands.len();
-    let body = match serde_json::to_vec(&batch.commands) {
-        Ok(body) => body,
-        Err(error) => {
-            let outcomes =
-                fail_all(count, "umapi-bulk.internal", &format!("cannot encode the request: {error}"), None, false);
-            return TaskEnd::Settled { outcomes, sent: false, abort: None };
-        }
-    };
-    let steps: Vec<usize> = batch.commands.iter().map(|command| command.steps.len()).collect();
-    let mut hook = JournalHook { shared: &shared, batch: &batch.id, sent: false, open: false, in_doubt: false };
-    let result =
-        shared.client.send_action(&batch.id, body, &steps, shared.test_mode, sync_end, &mut hook, &shared.stop).await;
-    let sent = hook.sent;
-    let at = OffsetDateTime::now_utc();
-    let (outcomes, record) = match result {
-        Ok(answer) => {
-            let outcomes = map_answer(count, &answer.body, &answer.x_request_id);
-            let (stored, answer_truncated) = answer_for_journal(answer.body);
-            let record = Record::Outcome {
-                batch: batch.id.clone(),
-                attempt: answer.attempts,
-                x_request_id: Some(answer.x_request_id),
-                status: Some(answer.status),
-                answer: Some(stored),
-                answer_truncated,
-                error: None,
-                is_final: true,
-                outcomes: outcomes.clone(),
-                at,
-            };
-            (outcomes, record)
-        }
-        Err(CallError::Fatal { status, body, x_request_id, attempts }) => {
-            let code = http_failure_code(status, body_code(&body));
-            let message = body_message(&body).unwrap_or_else(|| format!("HTTP {status}"));
-            // A 4xx refused the request; a 5xx failed while handling it, after an unknown part of it.
-            let outcomes = if status >= 500 {
-                let reason = format!("HTTP {status} ({code}: {message}): UMAPI failed while handling the request");
-                unknown_all(count, &reason, Some(&x_request_id))
-            } else {
-                fail_all(count, &code, &message, Some(&x_request_id), false)
-            };
-            let record = Record::Outcome {
-                batch: batch.id.clone(),
-                attempt: attempts,
-                x_request_id: Some(x_request_id),
-                status: Some(status),
-                answer: None,
-                answer_truncated: false,
-                error: Some(format!("HTTP {status} {code}: {message}")),
-                is_final: true,
-                outcomes: outcomes.clone(),
-                at,
-            };
-            (outcomes, record)
-        }
-        Err(CallError::Exhausted { attempts, last, never_connected: true, .. }) => {
-            let reason = AbortReason {
-                kind: AbortKind::Connection,
-                message: format!(
-                    "cannot connect to UMAPI at {} after {attempts} attempts: {last}",
-                    shared.client.base_url()
-                ),
-                hint: Some("check umapi_url in the configuration and the network; then resume the run".to_string()),
-            };
-            // Every attempt was refused at connect time: nothing reached UMAPI.
-            return TaskEnd::Unsettled { sent, in_doubt: false, cause: StopCause::Aborted(reason) };
-        }
-        Err(CallError::Exhausted { attempts, last, x_request_id, last_status, maybe_applied, .. }) => {
-            let message = format!("no usable answer after {attempts} attempts; last: {last}");
-            let outcomes = if maybe_applied {
-                unknown_all(count, &message, Some(&x_request_id))
-            } else {
-                fail_all(count, CODE_TRANSIENT_EXHAUSTED, &message, Some(&x_request_id), true)
-            };
-            let record = Record::Outcome {
-                batch: batch.id.clone(),
-                attempt: attempts,
-                x_request_id: Some(x_request_id),
-                status: last_status,
-                answer: None,
-                answer_truncated: false,
-                error: Some(message),
-                is_final: true,
-                outcomes: outcomes.clone(),
-                at,
-            };
-            (outcomes, record)
-        }
-        // IMS asked for a wait beyond max_wait: park like any server-requested wait, not an
-        // authentication failure.
-        Err(CallError::Auth(AuthError::Parked { wait, resume_after, .. })) => {
-            let cause = StopCause::Parked { wait, resume_after };
-            return TaskEnd::Unsettled { sent, in_doubt: hook.in_doubt, cause };
-        }
-        Err(CallError::Auth(error)) => {
-            let reason = AbortReason { kind: AbortKind::Auth, message: error.to_string(), hint: error.hint() };
-            // The last attempt was answered 401 or 403: only earlier failures can leave a doubt.
-            return TaskEnd::Unsettled { sent, in_doubt: hook.in_doubt, cause: StopCause::Aborted(reason) };
-        }
-        Err(CallError::Parked { wait, resume_after }) => {
-            let cause = StopCause::Parked { wait, resume_after };
-            return TaskEnd::Unsettled { sent, in_doubt: hook.in_doubt, cause };
-        }
-        Err(CallError::Stopped { .. }) => {
-            // Forced while on the wire (`open`): abandoned, perhaps applied.
-            return TaskEnd::Unsettled { sent, in_doubt: hook.in_doubt || hook.open, cause: StopCause::Stopped };
-        }
-        Err(CallError::Hook(error)) => {
-            let cause = StopCause::Aborted(journal_abort(error));
-            return TaskEnd::Unsettled { sent, in_doubt: hook.in_doubt, cause };
-        }
-    };
-    let abort = shared.journal.append(&record).err().map(journal_abort);
-    TaskEnd::Settled { outcomes, sent, abort }
 }

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use time::OffsetDateTime;
 
-use crate::execute::executor::UNANSWERED;
+use crate::execute::batch_task::UNANSWERED;
 use crate::execute::journal::{JOURNAL_FILE, JOURNAL_VERSION, JournalError, Record};
 use crate::execute::outcome::{BatchResult, CommandOutcome, NotAttemptedReason, RunEnd, RunReport, RunStatistics};
 use crate::plan::batch::Batch;
