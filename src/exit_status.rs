@@ -3,8 +3,9 @@
 //! Commands return `Ok(ExitStatus)` for outcomes that are not errors (clean, some rows failed; a
 //! run's [`Verdict`] maps here) and `Err` for everything else. An error's code is read from the
 //! typed errors in its chain ([`status_of`]): a UMAPI client error is 3 (authentication or
-//! connection), 2 (configuration) or 130 (cancelled); [`Interrupted`] is 130; anything else is a
-//! usage, input or configuration problem (2). No library module decides a code; only `main` turns
+//! connection), 2 (configuration) or 130 (cancelled); [`Interrupted`] is 130; [`AfterSending`] (a
+//! run that sent requests and then could not write its reports) carries its run's code, never 2;
+//! anything else is a usage, input or configuration problem (2). No library module decides a code; only `main` turns
 //! it into the process's (and ends quietly with 0 when stdout was closed: the reader had enough).
 //! `--help` lists the codes (`cli::EXIT_CODES_HELP`); a test holds the two together.
 
@@ -132,6 +133,13 @@ mod tests {
         assert_eq!(status_of(&ClientError::Cancelled.into_anyhow()), ExitStatus::Interrupted);
         assert_eq!(status_of(&anyhow::Error::new(Interrupted("stopped".into()))), ExitStatus::Interrupted);
         assert_eq!(status_of(&anyhow::anyhow!("plain")), ExitStatus::InvalidInput);
+        let unwritten = AfterSending {
+            message: "2 action requests went out".into(),
+            status: ExitStatus::RowsFailed,
+            source: Box::new(std::io::Error::other("No space left on device")),
+        };
+        let hinted = crate::hint::with_hint(unwritten, "resume it");
+        assert_eq!(status_of(&hinted.context("while writing")), ExitStatus::RowsFailed);
         assert_eq!(ExitStatus::Interrupted.code(), 130);
     }
 

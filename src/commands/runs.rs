@@ -161,6 +161,12 @@ fn show(printer: &Printer, folder: &Path) -> anyhow::Result<ExitStatus> {
             text.push_str(&format!("    {}\n", path.display()));
         }
     }
+    if summary.as_ref().is_some_and(|summary| summary.status == summary::RunStatus::Running) {
+        text.push_str(
+            "  note: a resume was sending when this summary was written; if no umapi-bulk apply is working on the \
+             folder now, it was killed\n",
+        );
+    }
     if summary.as_ref().is_none_or(|summary| summary.status != summary::RunStatus::Finished)
         && folder.join(run_folder::JOURNAL).is_file()
     {

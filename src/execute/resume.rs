@@ -386,4 +386,71 @@ mod tests {
             Err(JournalError::MissingStart { .. })
         ));
     }
+
+    #[test]
+    fn the_journal_tells_the_run_as_it_stands_segment_by_segment() {
+        // b00001 answered; b00002 sent and never answered (killed); b00003 only ever answered 429.
+        let at = OffsetDateTime::UNIX_EPOCH;
+        let full = journal_text(3);
+        let lines: Vec<&str> = full.lines().collect();
+        let head = lines[..3].join("\n") + "\n";
+        let mut text = head.clone();
+        text += &line(&Record::Intent {
+            batch: "b00002".into(),
+            attempt: 1,
+            x_request_id: "x2".into(),
+            test_mode: false,
+            at,
+        });
+        text += &line(&Record::Intent {
+            batch: "b00003".into(),
+            attempt: 1,
+            x_request_id: "x3".into(),
+            test_mode: false,
+            at,
+        });
+        text += &line(&Record::Outcome {
+            batch: "b00003".into(),
+            attempt: 1,
+            x_request_id: Some("x3".into()),
+            status: Some(429),
+            answer: None,
+            answer_truncated: false,
+            error: Some("HTTP 429".into()),
+            is_final: false,
+            outcomes: Vec::new(),
+            at,
+        });
+        text += &line(&Record::Resume { at: at + time::Duration::hours(1) });
+        text += &line(&Record::Intent {
+            batch: "b00003".into(),
+            attempt: 1,
+            x_request_id: "x4".into(),
+            test_mode: false,
+            at,
+        });
+        let state = parse_journal(Path::new("j"), text.as_bytes()).unwrap_or_else(|error| panic!("{error}"));
+        assert_eq!(state.in_doubt, HashSet::from(["b00002".to_string(), "b00003".to_string()]));
+        assert_eq!(state.segments.len(), 2);
+        assert_eq!(
+            (state.segments[0].batches_sent, state.segments[0].attempts, state.segments[0].throttled),
+            (3, 3, 1)
+        );
+        assert_eq!((state.segments[1].batches_sent, state.segments[1].attempts), (1, 1));
+        assert!(state.segments.iter().all(|segment| segment.end.is_none()), "both were killed");
+        assert_eq!(state.started_at(), Some(at));
+        assert_eq!(state.attempts(), 4);
+        let report = state.report();
+        assert_eq!(report.end, RunEnd::Cancelled);
+        assert!(report.batches[0].outcomes[0].is_success());
+        assert!(matches!(report.batches[1].outcomes[0], CommandOutcome::Unknown { .. }));
+        assert!(matches!(report.batches[2].outcomes[0], CommandOutcome::Unknown { .. }), "sent again, unanswered");
+
+        // Only 429s: nothing was applied, the request is simply not sent yet.
+        let throttled_only = head + &text.lines().skip(4).take(2).map(|line| format!("{line}\n")).collect::<String>();
+        let state = parse_journal(Path::new("j"), throttled_only.as_bytes()).unwrap_or_else(|error| panic!("{error}"));
+        assert!(state.in_doubt.is_empty(), "{:?}", state.in_doubt);
+        let report = state.report();
+        assert_eq!(report.batches[2].outcomes[0], CommandOutcome::NotAttempted { reason: NotAttemptedReason::Pending });
+    }
 }
