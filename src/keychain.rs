@@ -155,7 +155,15 @@ impl Store for KeyringStore {
     }
 
     fn set(&self, account: &str, secret: &str) -> Result<(), StoreError> {
-        (self.entry)(account).and_then(|entry| entry.set_password(secret)).map_err(store_error)
+        match (self.entry)(account).and_then(|entry| entry.set_password(secret)) {
+            Ok(()) => Ok(()),
+            // Keyutils says "no entry" when the process has no session keyring to add to (a
+            // service or container started without a login session): nothing can be stored there.
+            Err(keyring::Error::NoEntry) => {
+                Err(StoreError::Unavailable("no session keyring to store it in (no login session)".to_string()))
+            }
+            Err(error) => Err(store_error(error)),
+        }
     }
 
     fn delete(&self, account: &str) -> Result<bool, StoreError> {

@@ -49,7 +49,15 @@ impl Report<'_> {
 }
 
 fn failure(error: &anyhow::Error) -> Check {
-    Check::Fail { text: format!("{error:#}"), hint: hint_of(error).map(str::to_string) }
+    // The chain in one line, each cause once (a hint wrapper repeats its error's message).
+    let mut parts: Vec<String> = Vec::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if !parts.iter().any(|part| part.contains(&text)) {
+            parts.push(text);
+        }
+    }
+    Check::Fail { text: parts.join(": "), hint: hint_of(error).map(str::to_string) }
 }
 
 fn client_failure(error: ClientError) -> Check {

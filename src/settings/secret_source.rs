@@ -42,6 +42,8 @@ pub enum SecretSource {
     Keychain,
     /// `client_secret` in the configuration file.
     File,
+    /// The built-in simulator's demo credential (`--sim`).
+    Simulator,
 }
 
 impl SecretSource {
@@ -53,6 +55,7 @@ impl SecretSource {
             Self::Command => "client_secret_command",
             Self::Keychain => "the keychain (umapi-bulk secret set)",
             Self::File => "client_secret in the configuration file",
+            Self::Simulator => "the built-in simulator's demo credential",
         }
     }
 }

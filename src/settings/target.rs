@@ -40,6 +40,9 @@ impl Target {
 /// configuration file's attempts, longest wait and concurrency.
 pub fn simulator_config(client: crate::umapi::Config, claimed_domains: Vec<String>, file: &Limits) -> Config {
     let mut config = Config::from_client(client, claimed_domains, file.concurrency);
+    if config.client_secret_set {
+        config.secret_source = super::secret_source::SecretSource::Simulator;
+    }
     config.limits.max_attempts = file.max_attempts;
     config.limits.max_wait = file.max_wait;
     config
