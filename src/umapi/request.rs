@@ -18,11 +18,11 @@ use tokio::time::Instant;
 
 use crate::secret::Secret;
 use crate::umapi::cancel::CancelToken;
-use crate::umapi::client::{UmapiClient, body_message};
+use crate::umapi::client::{UmapiClient, body_message, clip_server_text};
 use crate::umapi::error::AuthError;
 use crate::umapi::observe::{Family, RequestInfo, RetryInfo, RetryReason};
 use crate::umapi::request_id::new_request_id;
-use crate::umapi::retry::{AttemptResult, Decision, Verdict, classify};
+use crate::umapi::retry::{AttemptResult, Decision, Verdict, classify, instant_after, moment_after};
 use crate::umapi::stats::ClientStatistics;
 use crate::umapi::throttle::Permit;
 use crate::umapi::wire::{PRAGMA_SYNC_END, PRAGMA_SYNC_START};
@@ -190,6 +190,10 @@ impl UmapiClient {
                 () = stop.forced() => return Err(CallError::Stopped { sent: true }),
             };
             drop(permit);
+            // An error body becomes our error text (messages, the journal, reports): scrub it of
+            // our secrets now. A success body is data; the parser cleans the text it keeps.
+            let success = matches!(result, AttemptResult::Status { status, .. } if (200..300).contains(&status));
+            let body = if success { body } else { self.auth.scrubber().scrub_bytes(body) };
             if !matches!(result, AttemptResult::Refused(_)) {
                 never_connected = false;
                 self.reached.store(true, Ordering::SeqCst);
@@ -210,7 +214,7 @@ impl UmapiClient {
                                 attempts: sends,
                             });
                         }
-                        Err(detail) => AttemptResult::BadBody(detail),
+                        Err(detail) => AttemptResult::BadBody(clip_server_text(&self.auth.scrubber().scrub(&detail))),
                     }
                 }
                 _ => result,
@@ -254,7 +258,7 @@ impl UmapiClient {
             hook.after_failure(sends, &x_request_id, status, &reason).map_err(CallError::Hook)?;
             if status == Some(429) {
                 let wait = retry_after.filter(|wait| !wait.is_zero()).unwrap_or(self.policy.backoff(1, 1.0));
-                self.pause.extend(Instant::now() + wait);
+                self.pause.extend(instant_after(Instant::now(), wait));
             }
             let decision = if unreachable {
                 Decision::GiveUp
@@ -273,6 +277,9 @@ impl UmapiClient {
                 }
                 Decision::Park { wait } => return Err(parked(wait)),
                 Decision::Retry { delay, server_requested } => {
+                    if server_requested {
+                        self.observer.server_wait_started(delay, &reason);
+                    }
                     self.observer.retry_scheduled(&RetryInfo {
                         label: request.label,
                         failed_attempt: failures,
@@ -281,9 +288,6 @@ impl UmapiClient {
                         delay,
                         server_requested,
                     });
-                    if server_requested {
-                        self.observer.server_wait_started(delay);
-                    }
                     let _waiting = self.statistics.waited.enter();
                     tokio::select! {
                         () = tokio::time::sleep(delay) => {}
@@ -386,9 +390,9 @@ impl UmapiClient {
     }
 }
 
+/// A park for a server-requested `wait` (saturating: any `Retry-After` gives a valid moment).
 fn parked(wait: Duration) -> CallError {
-    let resume_after = OffsetDateTime::now_utc() + wait;
-    CallError::Parked { wait, resume_after }
+    CallError::Parked { wait, resume_after: moment_after(OffsetDateTime::now_utc(), wait) }
 }
 
 /// A transport error as an attempt result: timeout, refused (nothing sent) or broken.
