@@ -24,8 +24,7 @@ pub fn run(printer: &Printer, settings: SecretSettings) -> anyhow::Result<ExitSt
             let found = keychain::set(&stores, client_id, &secret).map_err(|error| {
                 with_hint(
                     error,
-                    "keep the secret in UMAPI_CLIENT_SECRET or a client_secret_command instead (see README, \
-                     Connect your org)",
+                    "keep the secret in UMAPI_CLIENT_SECRET or a client_secret_command instead (docs/configuration.md)",
                 )
             })?;
             printer.info(&format!("stored the client secret of {client_id} in the {}", found.store));

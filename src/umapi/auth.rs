@@ -18,8 +18,8 @@
 //! authenticator's [`Scrubber`] knows them all (tokens as they are fetched) and removes them from
 //! whatever IMS or UMAPI sends back.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header};

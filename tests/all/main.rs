@@ -25,6 +25,8 @@ mod input_caps;
 mod interrupt;
 mod notify_email;
 mod notify_webhook;
+mod proxy_env;
+mod readme;
 mod report_browser;
 mod report_html;
 mod report_support;
