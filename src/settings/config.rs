@@ -16,8 +16,8 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 
+use super::secret_source::SecretSource;
 use crate::secret::Secret;
-use crate::settings::secret_source::SecretSource;
 use crate::text::{format_duration, parse_duration};
 pub use crate::umapi::config::{AuthMethod, DEFAULT_IMS_URL, DEFAULT_UMAPI_URL};
 
@@ -131,7 +131,9 @@ pub struct Config {
     pub claimed_domains: Vec<String>,
     /// Rate limits and retry policy.
     pub limits: Limits,
-    /// `client_secret_command`: a command that prints the client secret.
+    /// `client_secret_command`: a command that prints the client secret (not recorded in
+    /// `summary.json`: only where the secret came from is).
+    #[serde(skip)]
     pub client_secret_command: Option<String>,
     /// Where the client secret in force came from.
     pub secret_source: SecretSource,

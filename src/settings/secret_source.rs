@@ -19,10 +19,10 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use super::Config;
 use crate::hint::with_hint;
 use crate::keychain;
 use crate::secret::Secret;
-use crate::settings::Config;
 
 /// Longest time `client_secret_command` may take (a password manager may wait to be unlocked).
 pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
