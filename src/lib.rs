@@ -15,6 +15,7 @@ pub mod console_csv;
 pub mod execute;
 pub mod exit_status;
 pub mod hint;
+pub mod keychain;
 pub mod model;
 pub mod notify;
 pub mod org;
@@ -27,6 +28,7 @@ pub mod settings;
 pub mod signals;
 pub mod sim;
 pub mod text;
+pub mod tls;
 pub mod umapi;
 pub mod validation;
 

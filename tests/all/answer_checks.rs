@@ -41,7 +41,7 @@ impl Proxy {
     async fn start(upstream: String, body: &'static str, hostile_answers: usize) -> Self {
         let actions = Arc::new(AtomicUsize::new(0));
         let counter = actions.clone();
-        let http = reqwest::Client::builder().no_proxy().build().unwrap_or_else(|error| panic!("{error}"));
+        let http = crate::sim_support::http();
         let app = axum::Router::new().fallback(move |method: Method, uri: Uri, headers: HeaderMap, bytes: Bytes| {
             let (http, upstream, counter) = (http.clone(), upstream.clone(), counter.clone());
             async move {
