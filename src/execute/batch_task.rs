@@ -9,6 +9,7 @@
 //! only 429s and refused connections); never connected → the run aborts (exit 3); 401/403 → the
 //! run aborts; a wait beyond `max_wait` → the run parks; a signal → stopped. Must not print.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -26,12 +27,14 @@ use crate::umapi::observe::RetryReason;
 /// The reason of a batch that was sent but got no final answer before the run stopped.
 pub const UNANSWERED: &str = "sent, but the run stopped before a usable answer came (a resume sends it again)";
 
-/// What every batch task shares: the client, the journal, the mode and the executor's stop.
+/// What every batch task shares: the client, the journal, the mode, the executor's stop, and the
+/// batches an earlier segment sent without an answer (they may have been applied).
 pub(super) struct Shared {
     pub(super) client: Arc<UmapiClient>,
     pub(super) journal: Journal,
     pub(super) test_mode: bool,
     pub(super) stop: CancelToken,
+    pub(super) in_doubt_before: HashSet<String>,
 }
 
 /// Why a batch task ended without a final answer.
@@ -47,14 +50,13 @@ pub(super) enum TaskEnd {
         outcomes: Vec<CommandOutcome>,
         sent: bool,
         abort: Option<AbortReason>,
+        /// An attempt before the final answer may have been applied (this segment's, or an earlier
+        /// segment's that went unanswered): a refusal in the answer may be that attempt's work.
+        after_doubt: bool,
     },
     /// No final answer. `in_doubt`: an attempt may have been applied (it was abandoned on the wire,
     /// or failed in a way that does not rule it out); such a batch's commands end Unknown.
-    Unsettled {
-        sent: bool,
-        in_doubt: bool,
-        cause: StopCause,
-    },
+    Unsettled { sent: bool, in_doubt: bool, cause: StopCause },
 }
 
 /// Journals each attempt of one batch, and keeps track of whether one may have been applied.
@@ -110,7 +112,8 @@ impl AttemptHook for JournalHook<'_> {
     }
 }
 
-fn journal_abort(error: impl std::fmt::Display) -> AbortReason {
+/// A run stopped because the journal cannot be written.
+pub(super) fn journal_abort(error: impl std::fmt::Display) -> AbortReason {
     AbortReason {
         kind: AbortKind::Journal,
         message: format!("cannot write the journal: {error}"),
@@ -126,7 +129,7 @@ pub(super) async fn run_batch(shared: Arc<Shared>, batch: Arc<Batch>, sync_end: 
         Err(error) => {
             let outcomes =
                 fail_all(count, "umapi-bulk.internal", &format!("cannot encode the request: {error}"), None, false);
-            return TaskEnd::Settled { outcomes, sent: false, abort: None };
+            return TaskEnd::Settled { outcomes, sent: false, abort: None, after_doubt: false };
         }
     };
     let steps: Vec<usize> = batch.commands.iter().map(|command| command.steps.len()).collect();
@@ -235,5 +238,6 @@ pub(super) async fn run_batch(shared: Arc<Shared>, batch: Arc<Batch>, sync_end: 
         }
     };
     let abort = shared.journal.append(&record).err().map(journal_abort);
-    TaskEnd::Settled { outcomes, sent, abort }
+    let after_doubt = hook.in_doubt || shared.in_doubt_before.contains(&batch.id);
+    TaskEnd::Settled { outcomes, sent, abort, after_doubt }
 }

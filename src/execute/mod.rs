@@ -13,9 +13,11 @@ pub mod journal;
 pub mod mapping;
 pub mod observer;
 pub mod outcome;
+pub mod packed;
+mod resolution;
 pub mod resume;
 
-pub use crate::plan::batch::{Batch, CommandSource, batch_id, check_plan};
+pub use crate::plan::batch::{Batch, CommandSource, MemberSource, batch_id, check_plan};
 pub use crate::umapi::cancel::CancelToken;
 pub use executor::{ExecuteError, ExecuteOptions, ResumedRun, execute, resume};
 pub use journal::{JOURNAL_FILE, JournalError};
@@ -24,4 +26,5 @@ pub use outcome::{
     AbortKind, AbortReason, BatchResult, CommandOutcome, CommandWarning, NotAttemptedReason, RunEnd, RunReport,
     RunStatistics,
 };
+pub use packed::{MemberRef, MemberSettlement, Settled};
 pub use resume::{ResumeState, Segment, read_journal};

@@ -168,6 +168,7 @@ pub fn document(
         before,
         fingerprint: snapshot.fingerprint(&referenced_groups(plan, snapshot)),
         licences: plan.licences.clone(),
+        packing: plan.packing,
     }
 }
 

@@ -171,6 +171,11 @@ impl UmapiClient {
         self.statistics.snapshot()
     }
 
+    /// The configured limit of a family: requests per window (0: none).
+    pub fn limit(&self, family: Family) -> usize {
+        self.window(family).limit()
+    }
+
     pub(super) fn window(&self, family: Family) -> &Arc<SlidingWindow> {
         match family {
             Family::Action => &self.action,
