@@ -239,6 +239,19 @@ impl Observer for Progress {
         });
     }
 
+    fn settling(&self, what: &str) {
+        self.line(&format!("packed steps: {what}"));
+    }
+
+    fn batches_added(&self, batches: usize, commands: usize) {
+        // Follow-ups join the run: the totals grow by what they carry.
+        self.batches_total.fetch_add(batches as u64, Ordering::Relaxed);
+        let total = self.commands_total.fetch_add(commands as u64, Ordering::Relaxed) + commands as u64;
+        if let Some(bar) = self.phase_bar() {
+            bar.set_length(total);
+        }
+    }
+
     fn stopping(&self, why: &str) {
         self.line(&format!("stopping: {why}"));
     }

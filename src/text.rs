@@ -20,6 +20,19 @@ pub fn plural(count: usize, one: &str, many: &str) -> String {
     if count == 1 { format!("1 {one}") } else { format!("{count} {many}") }
 }
 
+/// A count with thousands separators, as people read large numbers: `10,000`.
+pub fn thousands(count: usize) -> String {
+    let digits = count.to_string();
+    let mut text = String::with_capacity(digits.len() + digits.len() / 3);
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            text.push(',');
+        }
+        text.push(digit);
+    }
+    text
+}
+
 /// Parses `90d`, `15m`, `30s`, `2h`, `500ms` or a bare number of seconds.
 pub fn parse_duration(text: &str) -> anyhow::Result<Duration> {
     let text = text.trim();
@@ -58,6 +71,14 @@ pub fn format_duration(duration: Duration) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn thousands_are_separated_by_commas() {
+        assert_eq!(super::thousands(0), "0");
+        assert_eq!(super::thousands(999), "999");
+        assert_eq!(super::thousands(10_000), "10,000");
+        assert_eq!(super::thousands(1_234_567), "1,234,567");
+    }
+
     use super::*;
 
     #[test]

@@ -1,0 +1,166 @@
+//! Packed `usergroup` commands through the binary, against the simulator: a move of 300 users is
+//! one request instead of 30 and `undo.csv` moves them back exactly; a packed step that fails for
+//! one of its users fails that row alone, with its own error and request id; a packed request that
+//! was applied but whose answer was lost is re-sent, refused as a no-op and confirmed by a read of
+//! the group, never sent again user by user; under 20 % faults the org ends exact; test mode
+//! changes nothing and says what would happen. (Resume after kill -9: `packing_resume.rs`.)
+
+use umapi_bulk::sim::SimOptions;
+
+use crate::apply_support::{Org, column, read_csv, summary, texts};
+use crate::packing_support::{Proxy, Twist, memberships, move_file, mover, movers_state};
+
+fn finance_only(org: &Org, range: std::ops::Range<usize>) -> bool {
+    let now = memberships(org);
+    range.into_iter().all(|index| now.get(&mover(index)).is_some_and(|groups| groups == &["Finance".to_string()]))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_packed_move_is_one_request_instead_of_thirty_and_undo_moves_it_back_exactly() {
+    let org = Org::with(SimOptions::unlimited(movers_state(300, "Designers")), true).await;
+    // Adobe's 10 action requests a minute, for the plan's minutes (the simulator has no limit).
+    org.edit_config(|config| config.replace("action_rpm = 0", "action_rpm = 10"));
+    let before = memberships(&org);
+    let file = org.write("move.csv", &move_file(0..300, "Finance")).display().to_string();
+
+    let plan = org.run(&["plan", &file, "--op", "edit"]).await;
+    let (stdout, stderr) = texts(&plan);
+    assert_eq!(plan.status.code(), Some(0), "{stderr}");
+    assert!(
+        stdout.contains("600 membership changes in 1 request (per-user commands: 30; lower bound: 1); 600 of them in 6 usergroup commands"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("about 1 min sending, against 3 min with per-user commands"), "{stdout}");
+    let json = org.run(&["plan", &file, "--op", "edit", "--json"]).await;
+    let document: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap_or_default();
+    assert_eq!(document["packing"]["per_user_requests"], 30, "{document}");
+    assert_eq!(document["packing"]["lower_bound"]["requests"], 1);
+    let body = &document["requests"][0]["body"];
+    assert_eq!(body.as_array().map(Vec::len), Some(6));
+    assert_eq!(body[0]["usergroup"], "Designers");
+    assert_eq!(body[0]["do"][0]["remove"]["user"][0], mover(0));
+    assert_eq!(document["requests"][0]["lines"][0][0][0], 2, "the line of each user of each step");
+    // The removals guard counts memberships, not commands.
+    let guarded = org.run(&["plan", &file, "--op", "edit", "--max-removals", "299"]).await;
+    assert_eq!(guarded.status.code(), Some(2));
+    assert!(texts(&guarded).1.contains("the plan removes 300 memberships"), "{}", texts(&guarded).1);
+
+    let output = org.run(&["apply", &file, "--op", "edit"]).await;
+    let (_, stderr) = texts(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert_eq!(org.counter("action_requests"), 1);
+    assert!(finance_only(&org, 0..300));
+    let run = org.last_run();
+    let results = read_csv(&run.join("results.csv"));
+    assert_eq!(results.len(), 301);
+    assert!(column(&results, "Result").iter().all(|result| result == "Success"), "{results:?}");
+    assert!(column(&results, "Request ID").iter().all(|id| !id.is_empty()));
+    // Finance grants Acrobat Pro - Default (quota 20, 5 used): the licence report still sees each row.
+    let deficit = read_csv(&run.join("deficit.csv"));
+    let acrobat = deficit.iter().find(|line| line[0] == "Acrobat Pro - Default").cloned().unwrap_or_default();
+    assert_eq!(acrobat.get(2).map(String::as_str), Some("300"), "requested: {deficit:?}");
+    let without = column(&results, "No Licence").iter().filter(|cell| cell.contains("Acrobat Pro")).count();
+    assert_eq!(without.to_string(), acrobat.get(4).cloned().unwrap_or_default(), "deficit: {deficit:?}");
+    assert_eq!(summary(&run)["results"]["Success"], 300);
+
+    let undo = run.join("undo.csv").display().to_string();
+    let output = org.run(&["apply", &undo, "--op", "edit"]).await;
+    assert_eq!(output.status.code(), Some(0), "{}", texts(&output).1);
+    assert_eq!(memberships(&org), before, "undo.csv restores the packed move exactly");
+    assert_eq!(org.counter("action_requests"), 2, "the undo is packed too");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_packed_step_that_fails_for_one_user_fails_that_row_alone() {
+    let org = Org::with(SimOptions::unlimited(movers_state(40, "Designers")), true).await;
+    // Another admin removes mover 13 from the org after the plan read it, before the request lands.
+    let proxy = Proxy::between(&org, Twist::RemoveFirst(mover(13))).await;
+    let file = org.write("move.csv", &move_file(0..40, "Finance")).display().to_string();
+    let output = org.run(&["apply", &file, "--op", "edit"]).await;
+    let (_, stderr) = texts(&output);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let run = org.last_run();
+    let results = read_csv(&run.join("results.csv"));
+    let (kinds, codes, ids) =
+        (column(&results, "Result"), column(&results, "Error Code"), column(&results, "Request ID"));
+    for (index, kind) in kinds.iter().enumerate() {
+        if index == 13 {
+            assert_eq!((kind.as_str(), codes[index].as_str()), ("Failed", "error.user.nonexistent"));
+            assert!(column(&results, "Error Message")[index].contains(&mover(13)));
+        } else {
+            assert_eq!(kind, "Success", "row {index}: {:?}", results[index + 1]);
+        }
+        assert!(!ids[index].is_empty());
+    }
+    assert!(finance_only(&org, 0..13) && finance_only(&org, 14..40), "nothing applied is reported Failed");
+    // One packed request (two commands, each failing at its second step); then the failed steps'
+    // users as user commands (10, each with both of its changes) and the steps that did not run
+    // packed again (two commands): 12 commands, two requests.
+    assert_eq!(proxy.actions.load(std::sync::atomic::Ordering::SeqCst), 3);
+    let journal = std::fs::read_to_string(run.join("journal.jsonl")).unwrap_or_default();
+    assert!(journal.contains("\"type\":\"resolution\"") && journal.contains("\"by\":\"follow_up\""));
+    assert_eq!(summary(&run)["results"]["Failed"], 1);
+    let retry = read_csv(&run.join("retry.csv"));
+    assert_eq!(retry.len(), 2, "only the failed row is worth running again: {retry:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_packed_request_applied_but_unanswered_is_confirmed_by_a_read_not_sent_again() {
+    let org = Org::with(SimOptions::unlimited(movers_state(40, "Designers")), true).await;
+    let proxy = Proxy::between(&org, Twist::LoseAnswers(1)).await;
+    let file = org.write("move.csv", &move_file(0..40, "Finance")).display().to_string();
+    let reads_before = org.counter("read_requests");
+    let output = org.run(&["apply", &file, "--op", "edit"]).await;
+    let (_, stderr) = texts(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(finance_only(&org, 0..40));
+    let results = read_csv(&org.last_run().join("results.csv"));
+    assert!(column(&results, "Result").iter().all(|result| result == "Success"), "{results:?}");
+    assert!(
+        column(&results, "Error Message").iter().all(|message| message.contains("umapi-bulk.confirmed_by_read")),
+        "{results:?}"
+    );
+    // The request and its retry (refused: the work was done); the two groups read; nothing re-sent.
+    assert_eq!(proxy.actions.load(std::sync::atomic::Ordering::SeqCst), 2);
+    assert_eq!(org.counter("commands_applied"), 2);
+    let reads = org.counter("read_requests") - reads_before;
+    assert!(reads >= 2 + 2, "the plan's reads and one page of each group: {reads}");
+    assert!(stderr.contains("reading the members of \"Designers\""), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_twenty_percent_faults_a_packed_move_ends_exact_and_every_row_succeeds() {
+    for seed in [3, 11] {
+        let options = SimOptions { fault_rate: 0.2, seed, ..SimOptions::unlimited(movers_state(500, "Designers")) };
+        let org = Org::with(options, true).await;
+        org.edit_config(|config| {
+            config.replace("[limits]", "[limits]\nmax_attempts = 8\nbackoff_base = \"10ms\"\nbackoff_cap = \"40ms\"")
+        });
+        let file = org.write("move.csv", &move_file(0..500, "Finance, Contractors")).display().to_string();
+        let output = org.run(&["apply", &file, "--op", "edit"]).await;
+        let (_, stderr) = texts(&output);
+        assert_eq!(output.status.code(), Some(0), "seed {seed}:\n{stderr}");
+        let now = memberships(&org);
+        for index in 0..500 {
+            assert_eq!(now.get(&mover(index)), Some(&vec!["Contractors".to_string(), "Finance".to_string()]));
+        }
+        let results = read_csv(&org.last_run().join("results.csv"));
+        assert!(column(&results, "Result").iter().all(|result| result == "Success"), "seed {seed}");
+        assert!(org.counter("faults") > 0, "seed {seed}: faults struck");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_mode_sends_the_packed_commands_with_test_only_and_changes_nothing() {
+    let org = Org::with(SimOptions::unlimited(movers_state(120, "Designers")), true).await;
+    let before = memberships(&org);
+    let file = org.write("move.csv", &move_file(0..120, "Finance")).display().to_string();
+    let output = org.run(&["apply", &file, "--op", "edit", "--test-mode"]).await;
+    assert_eq!(output.status.code(), Some(0), "{}", texts(&output).1);
+    assert_eq!(memberships(&org), before);
+    assert_eq!(org.counter("action_requests"), 1);
+    assert_eq!(org.counter("commands_test_mode"), 4, "two commands a group, each checked");
+    let results = read_csv(&org.last_run().join("results.csv"));
+    assert!(column(&results, "Result").iter().all(|result| result == "Success"));
+    assert!(column(&results, "Error Message").iter().all(|message| message == "test mode: would succeed"));
+}
