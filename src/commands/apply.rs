@@ -8,7 +8,8 @@
 //!
 //! Ctrl-C lets the requests in flight finish and starts nothing new; a second Ctrl-C abandons them
 //! too. Either way the run returns through the same path: the journal's end, the reports and the
-//! summary are written, and the exit code is 130.
+//! summary are written, and the exit code is 130. The sync session ends after the last request on
+//! every path but a park (docs/sessions.md).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -18,7 +19,7 @@ use std::time::Instant;
 use anyhow::Context as _;
 use time::OffsetDateTime;
 
-use super::{Org, print_issues, progress, validate};
+use super::{Org, end_session, print_issues, progress, validate, watch_interrupts};
 use crate::execute::{self, ExecuteOptions, RunReport};
 use crate::exit_status::{ExitStatus, Interrupted};
 use crate::hint::with_hint;
@@ -30,7 +31,7 @@ use crate::plan::snapshot::Lookup;
 use crate::plan::{self, PlanError};
 use crate::printer::Printer;
 use crate::progress::Progress;
-use crate::report::finish::{Finish, LicenceReads, Line, RunFacts, verdict};
+use crate::report::finish::{Finish, LicenceReads, Line, RunFacts, may_read_licences, verdict};
 use crate::report::outcomes::LicenceStatus;
 use crate::report::run_folder::{self, RunLock};
 use crate::report::summary;
@@ -55,38 +56,31 @@ pub async fn run(printer: &Printer, settings: ApplySettings) -> anyhow::Result<E
     let started_at = OffsetDateTime::now_utc();
     let clock = Instant::now();
     let org = Org::connect(printer, &settings.target).await?;
-    let result = async {
-        let progress = progress(printer);
-        let client = org.client(&progress)?;
-        let run =
-            Run { printer, settings: &settings, org: &org, client, progress, cancel: CancelToken::new(), started_at };
-        watch_ctrl_c(run.cancel.clone(), run.progress.clone());
-        let (document, run_dir, report, _lock) = match &settings.input {
-            ApplyInput::Resume(run_dir) => resume(&run, run_dir).await?,
-            ApplyInput::Plan(path) => send(&run, saved_plan(&run, path).await?).await?,
-            ApplyInput::File { file, operation } => send(&run, prepare_file(&run, file, *operation).await?).await?,
-        };
-        finish(&run, &document, &run_dir, &report, clock).await
-    }
-    .await;
+    let progress = progress(printer);
+    let result = match org.client(&progress) {
+        Ok(client) => {
+            let cancel = CancelToken::new();
+            let run = Run { printer, settings: &settings, org: &org, client, progress, cancel, started_at };
+            watch_interrupts(run.cancel.clone(), run.progress.clone());
+            let result = async {
+                let (document, run_dir, report, _lock) = match &settings.input {
+                    ApplyInput::Resume(run_dir) => resume(&run, run_dir).await?,
+                    ApplyInput::Plan(path) => send(&run, saved_plan(&run, path).await?).await?,
+                    ApplyInput::File { file, operation } => {
+                        send(&run, prepare_file(&run, file, *operation).await?).await?
+                    }
+                };
+                finish(&run, &document, &run_dir, &report, clock).await
+            }
+            .await;
+            // After the last request, on every path (a refusal after the reads, Ctrl-C, an error).
+            end_session(printer, &run.client, &run.cancel).await;
+            result
+        }
+        Err(error) => Err(error),
+    };
     org.shutdown().await;
     result
-}
-
-/// Ctrl-C cancels (requests in flight finish); a second Ctrl-C forces (they are abandoned).
-fn watch_ctrl_c(cancel: CancelToken, progress: Arc<Progress>) {
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            progress
-                .line("interrupted: letting requests in flight finish, starting nothing new (Ctrl-C again to force)");
-            cancel.cancel();
-            if tokio::signal::ctrl_c().await.is_ok() {
-                progress
-                    .line("forced: abandoning the requests in flight (resume sends them again); writing the reports");
-                cancel.force();
-            }
-        }
-    });
 }
 
 /// Validates the file, reads the org and plans; refuses when rows are invalid (unless
@@ -96,7 +90,8 @@ async fn prepare_file(run: &Run<'_>, file: &Path, operation: Operation) -> anyho
     let checked = validate(run.printer, &run.org.config, file, operation)?;
     run.progress.start_phase("reading the org");
     let lookups = if org::reads::reads_users(operation) { assemble::lookups(&checked) } else { Vec::new() };
-    let snapshot = org::reads::read(&run.client, &lookups, &run.cancel).await.map_err(|error| error.into_anyhow())?;
+    let snapshot =
+        org::reads::read(&run.client, &lookups, false, &run.cancel).await.map_err(|error| error.into_anyhow())?;
     run.progress.finish_phase();
     let plan = assemble::plan_rows(&checked, operation, &settings.planning, &snapshot).map_err(refusal)?;
     print_issues(run.printer, &plan.issues);
@@ -136,7 +131,8 @@ async fn saved_plan(run: &Run<'_>, path: &Path) -> anyhow::Result<PlanDocument> 
     check_same_org(run, &document, path)?;
     run.progress.start_phase("checking the org has not changed since the plan");
     let lookups: Vec<Lookup> = document.fingerprint.users.keys().map(Lookup::from).collect();
-    let snapshot = org::reads::read(&run.client, &lookups, &run.cancel).await.map_err(|error| error.into_anyhow())?;
+    let snapshot =
+        org::reads::read(&run.client, &lookups, false, &run.cancel).await.map_err(|error| error.into_anyhow())?;
     run.progress.finish_phase();
     let now = snapshot.fingerprint(&document.fingerprint.group_names());
     if now.sha256 != document.fingerprint.sha256 {
@@ -195,8 +191,9 @@ async fn send(run: &Run<'_>, document: PlanDocument) -> anyhow::Result<Sent> {
         );
     }
     let batches = document.batches.clone();
+    let options = options(run, &document, settings.test_mode);
     let report =
-        execute::execute(run.client.clone(), batches, &run_dir, options(run), run.progress.clone(), run.cancel.clone())
+        execute::execute(run.client.clone(), batches, &run_dir, options, run.progress.clone(), run.cancel.clone())
             .await?;
     Ok((document, run_dir, report, lock))
 }
@@ -228,13 +225,20 @@ async fn resume(run: &Run<'_>, run_dir: &Path) -> anyhow::Result<Sent> {
             document.batches.len()
         ));
     }
+    let options = options(run, &document, journal.test_mode);
     let resumed =
-        execute::resume(run.client.clone(), run_dir, options(run), run.progress.clone(), run.cancel.clone()).await?;
+        execute::resume(run.client.clone(), run_dir, options, run.progress.clone(), run.cancel.clone()).await?;
     Ok((document, run_dir.to_path_buf(), resumed.report, lock))
 }
 
-fn options(run: &Run<'_>) -> ExecuteOptions {
-    ExecuteOptions { test_mode: run.settings.test_mode, concurrency: run.org.config.limits.concurrency.max(1) }
+/// How to execute: the last action request ends the sync session unless licence reads follow it
+/// (then the command ends it after them).
+fn options(run: &Run<'_>, document: &PlanDocument, test_mode: bool) -> ExecuteOptions {
+    ExecuteOptions {
+        test_mode,
+        concurrency: run.org.config.limits.concurrency.max(1),
+        ends_session: !may_read_licences(document, test_mode),
+    }
 }
 
 /// Before resuming a parked run: waits for the time UMAPI asked for when that is within

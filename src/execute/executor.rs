@@ -5,7 +5,9 @@
 //! start in plan order, at most `concurrency` at a time (the client's limiters pace the sends).
 //! A batch whose predecessor failed still runs: its own answer (say `error.user.nonexistent`
 //! after a failed create) tells the admin more than a "skipped" would, and every command is
-//! idempotent. The run's last batch carries `Pragma: umapi-sync-end`.
+//! idempotent. With [`ExecuteOptions::ends_session`], the last batch goes out alone once every
+//! other batch is settled and carries `Pragma: umapi-sync-end`; otherwise the caller ends the
+//! session after its own last request.
 //!
 //! Stopping: cancellation, a park (a wait longer than `max_wait`) or an abort (authentication
 //! failure, UMAPI unreachable, journal unwritable) stops new sends; requests on the wire finish and
@@ -45,6 +47,10 @@ pub struct ExecuteOptions {
     pub test_mode: bool,
     /// Most batches in progress at once (≥ 1).
     pub concurrency: usize,
+    /// The run's last action request is the command's last request: it carries the end of the sync
+    /// session (UMAPI.md 4b), and goes out alone once every other batch is settled, so that nothing
+    /// (no retry of another batch) follows it.
+    pub ends_session: bool,
 }
 
 /// Why a run could not start (nothing was sent).
@@ -170,12 +176,18 @@ async fn run(
     loop {
         if stop_reason.is_none() {
             while tasks.len() < concurrency
-                && let Some(index) = ready.pop_first()
+                && let Some(&index) = ready.first()
             {
+                let last = undispatched == 1;
+                if last && options.ends_session && !tasks.is_empty() {
+                    // The session's last request goes alone, after every other batch is settled.
+                    break;
+                }
+                ready.pop_first();
                 undispatched -= 1;
                 let batch = Arc::clone(&plan[index]);
                 observer.batch_started(&batch);
-                let handle = tasks.spawn(run_batch(Arc::clone(&shared), batch, undispatched == 0));
+                let handle = tasks.spawn(run_batch(Arc::clone(&shared), batch, last && options.ends_session));
                 in_flight.insert(handle.id(), index);
             }
         }
@@ -303,7 +315,8 @@ fn stop(current: &mut Option<StopReason>, reason: StopReason, shared: &Shared, o
 struct JournalHook<'a> {
     shared: &'a Shared,
     batch: &'a str,
-    sent: bool,
+    /// Attempts that went on the wire (journaled and not withdrawn).
+    sent: u32,
 }
 
 impl AttemptHook for JournalHook<'_> {
@@ -315,7 +328,23 @@ impl AttemptHook for JournalHook<'_> {
             test_mode: self.shared.test_mode,
             at: OffsetDateTime::now_utc(),
         })?;
-        self.sent = true;
+        self.sent += 1;
+        Ok(())
+    }
+
+    fn withdrawn(&mut self, attempt: u32, x_request_id: &str) -> Result<(), HookError> {
+        self.sent = self.sent.saturating_sub(1);
+        self.shared.journal.append(&Record::Outcome {
+            batch: self.batch.to_string(),
+            attempt,
+            x_request_id: Some(x_request_id.to_string()),
+            status: None,
+            answer: None,
+            error: Some("not sent: a 429 paused every request first".to_string()),
+            is_final: false,
+            outcomes: Vec::new(),
+            at: OffsetDateTime::now_utc(),
+        })?;
         Ok(())
     }
 
@@ -359,9 +388,9 @@ async fn run_batch(shared: Arc<Shared>, batch: Arc<Batch>, sync_end: bool) -> Ta
             return TaskEnd::Settled { outcomes, sent: false, abort: None };
         }
     };
-    let mut hook = JournalHook { shared: &shared, batch: &batch.id, sent: false };
+    let mut hook = JournalHook { shared: &shared, batch: &batch.id, sent: 0 };
     let result = shared.client.send_action(&batch.id, body, shared.test_mode, sync_end, &mut hook, &shared.stop).await;
-    let sent = hook.sent;
+    let sent = hook.sent > 0;
     let at = OffsetDateTime::now_utc();
     let (outcomes, record) = match result {
         Ok(answer) => {

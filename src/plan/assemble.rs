@@ -23,9 +23,11 @@ pub fn lookups(checked: &CheckedFile) -> Vec<Lookup> {
     checked
         .valid()
         .map(|(_, row)| match row {
-            ValidRow::User(user) => Lookup { email: user.email.clone(), identity_type: user.identity_type },
+            ValidRow::User(user) => {
+                Lookup { email: user.email.clone(), identity_type: user.identity_type, login: user.login() }
+            }
             ValidRow::Invitation(invitation) => {
-                Lookup { email: invitation.email.clone(), identity_type: Some(IdentityType::AdobeId) }
+                Lookup { email: invitation.email.clone(), identity_type: Some(IdentityType::AdobeId), login: None }
             }
         })
         .collect()

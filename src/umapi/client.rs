@@ -9,7 +9,6 @@
 //! batches, journals or outcomes.
 
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
@@ -21,6 +20,7 @@ use crate::umapi::config::{Config, Limits};
 use crate::umapi::error::{ClientError, ConfigError};
 use crate::umapi::observe::{ClientObserver, Family, NoObserver};
 use crate::umapi::retry::RetryPolicy;
+use crate::umapi::session::{Parking, Session, SessionPhase};
 use crate::umapi::stats::{ClientStatistics, StatisticsSnapshot};
 use crate::umapi::throttle::{Pause, SlidingWindow};
 use crate::umapi::wire::ActionResponse;
@@ -74,7 +74,8 @@ pub struct UmapiClient {
     pub(super) timeout: Duration,
     pub(super) observer: Arc<dyn ClientObserver>,
     pub(super) statistics: ClientStatistics,
-    pub(super) sync_start_pending: AtomicBool,
+    pub(super) session: Session,
+    pub(super) parking: Parking,
 }
 
 impl std::fmt::Debug for UmapiClient {
@@ -134,7 +135,8 @@ impl UmapiClient {
             timeout: limits.request_timeout,
             observer: options.observer,
             statistics: ClientStatistics::default(),
-            sync_start_pending: AtomicBool::new(true),
+            session: Session::default(),
+            parking: Parking::default(),
         })
     }
 
@@ -168,6 +170,17 @@ impl UmapiClient {
         self.statistics.snapshot()
     }
 
+    /// Where the client's sync session is (UMAPI.md 4b).
+    pub fn session_phase(&self) -> SessionPhase {
+        self.session.phase()
+    }
+
+    /// When the client may send again, once it parked (a server asked for a wait longer than
+    /// `max_wait`); from then on it sends nothing.
+    pub fn parked_until(&self) -> Option<time::OffsetDateTime> {
+        self.parking.resume_after()
+    }
+
     pub(super) fn window(&self, family: Family) -> &Arc<SlidingWindow> {
         match family {
             Family::Action => &self.action,
@@ -177,7 +190,8 @@ impl UmapiClient {
     }
 
     /// Sends one action request (`POST /action/{orgId}[?testOnly=true]`) with retries. `body` is the
-    /// JSON array of commands, re-sent verbatim. The hook journals each attempt.
+    /// JSON array of commands, re-sent verbatim. The hook journals each attempt. `sync_end`: this is
+    /// the command's last request, so it carries `Pragma: umapi-sync-end`.
     pub async fn send_action(
         &self,
         label: &str,

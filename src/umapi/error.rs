@@ -196,6 +196,14 @@ pub enum ClientError {
         /// When requests may be sent again.
         resume_after: OffsetDateTime,
     },
+    /// A paged read never reached its last page.
+    #[error("UMAPI listed {what} for {pages} pages without a last page")]
+    EndlessListing {
+        /// What was listed.
+        what: String,
+        /// Pages read.
+        pages: u32,
+    },
     /// Stopped by the cancel token.
     #[error("cancelled")]
     Cancelled,
@@ -214,7 +222,13 @@ impl ClientError {
             Self::Auth(error) => error.hint(),
             Self::Unreachable { .. } => Some("check umapi_url in the configuration and the network".to_string()),
             Self::Exhausted { .. } => Some("UMAPI is having trouble; run again later".to_string()),
-            Self::Parked { .. } | Self::Http { .. } | Self::Cancelled => None,
+            Self::Parked { .. } => Some(
+                "nothing more was sent; run the command again after that time (docs/sessions.md: Adobe's \
+                 session rule)"
+                    .to_string(),
+            ),
+            Self::EndlessListing { .. } => Some("UMAPI is misbehaving; run again later".to_string()),
+            Self::Http { .. } | Self::Cancelled => None,
         }
     }
 

@@ -4,11 +4,11 @@
 //! result with the one retry policy, and retries, parks or gives up ([`CallError`]).
 //!
 //! A 401 renews the token once and re-sends; a second 401 or a 403 is an authentication failure.
-//! `Pragma: umapi-sync-start` goes on the client's first request, `umapi-sync-end` on a request the
-//! caller marks as the run's last. This file must not know about batches, journals or outcomes
-//! beyond the hook it calls.
+//! A 429 pauses every worker before anything else is done with it, and each attempt looks at the
+//! pause once more just before it goes on the wire. The `Pragma` sync signals are the session's
+//! (`session.rs`); once the client parks it sends nothing more. This file must not know about
+//! batches, journals or outcomes beyond the hook it calls.
 
-use std::sync::atomic::Ordering;
 use std::time::{Duration, SystemTime};
 
 use reqwest::Method;
@@ -23,9 +23,9 @@ use crate::umapi::error::AuthError;
 use crate::umapi::observe::{Family, RequestInfo, RetryInfo, RetryReason};
 use crate::umapi::request_id::new_request_id;
 use crate::umapi::retry::{AttemptResult, Decision, Verdict, classify};
+use crate::umapi::session::{Parking, Signals};
 use crate::umapi::stats::ClientStatistics;
 use crate::umapi::throttle::Permit;
-use crate::umapi::wire::{PRAGMA_SYNC_END, PRAGMA_SYNC_START};
 
 /// Called by the request loop around each attempt; the executor journals through it.
 pub trait AttemptHook: Send {
@@ -42,6 +42,13 @@ pub trait AttemptHook: Send {
         status: Option<u16>,
         reason: &RetryReason,
     ) -> Result<(), HookError>;
+
+    /// Attempt `attempt`, journaled by [`before_send`](Self::before_send), was not sent after all:
+    /// a 429 paused every request (or the client parked) in the meantime. The next attempt gets a
+    /// new number.
+    fn withdrawn(&mut self, _attempt: u32, _x_request_id: &str) -> Result<(), HookError> {
+        Ok(())
+    }
 }
 
 /// An error from an [`AttemptHook`] (the journal could not be written).
@@ -75,7 +82,7 @@ pub(crate) struct Request<'a> {
     pub query: Vec<(&'static str, String)>,
     /// JSON body, re-sent verbatim on every attempt.
     pub body: Option<Vec<u8>>,
-    /// Send `Pragma: umapi-sync-end` (the run's last request).
+    /// The command's last request: it carries `Pragma: umapi-sync-end` (see `session.rs`).
     pub sync_end: bool,
 }
 
@@ -92,6 +99,9 @@ pub struct Answer<T> {
     pub x_request_id: String,
     /// Sends it took (retries and a 401 replay included).
     pub attempts: u32,
+    /// Whether an earlier attempt reached the server without a usable answer (a timeout, a broken
+    /// connection, a 5xx): it may have been applied, so this answer may report work as already done.
+    pub earlier_attempt_unanswered: bool,
 }
 
 /// How a call ended without a successful answer.
@@ -140,7 +150,8 @@ pub enum CallError {
 }
 
 impl UmapiClient {
-    /// The request loop: pause, slot, token, hook, send, classify, and retry, park or give up.
+    /// The request loop: session turn, pause, slot, token, hook, send, classify, and retry, park or
+    /// give up.
     pub(crate) async fn call<T>(
         &self,
         request: &Request<'_>,
@@ -152,9 +163,17 @@ impl UmapiClient {
         let mut failures = 0_u32;
         let mut replayed_401 = false;
         let mut never_connected = true;
+        let mut went_out = false;
+        let mut maybe_applied = false;
         loop {
-            let sent = sends > 0;
-            let permit = self.wait_for_slot(request.family, stop, sent).await?;
+            // Parked: nothing more is sent, not even into a window that may have passed meanwhile.
+            if let Some(resume_after) = self.parking.resume_after() {
+                return Err(parked_until(resume_after));
+            }
+            let Some(signals) = self.session.admit(request.sync_end, stop).await else {
+                return Err(CallError::Stopped { sent: went_out });
+            };
+            let permit = self.wait_for_slot(request.family, stop, went_out).await?;
             let token = tokio::select! {
                 token = self.auth.token(stop, self.observer.as_ref(), &self.statistics) => token,
                 () = stop.forced() => Err(AuthError::Cancelled),
@@ -164,7 +183,7 @@ impl UmapiClient {
                 Err(error) => {
                     permit.release();
                     return Err(if matches!(error, AuthError::Cancelled) {
-                        CallError::Stopped { sent }
+                        CallError::Stopped { sent: went_out }
                     } else {
                         CallError::Auth(error)
                     });
@@ -176,6 +195,13 @@ impl UmapiClient {
                 permit.release();
                 return Err(CallError::Hook(error));
             }
+            // The last look before the wire: a 429 (or a park) of another request may have paused
+            // everyone while this attempt was journaled. It is then withdrawn, not sent.
+            if self.parking.resume_after().is_some() || self.pause.remaining(Instant::now()).is_some() {
+                permit.release();
+                hook.withdrawn(sends, &x_request_id).map_err(CallError::Hook)?;
+                continue;
+            }
             self.observer.request_sent(&RequestInfo {
                 label: request.label,
                 family: request.family,
@@ -184,9 +210,10 @@ impl UmapiClient {
                 x_request_id: &x_request_id,
                 attempt: sends,
             });
+            went_out = true;
             // Forced (a second Ctrl-C), the request is abandoned: its answer is never read.
             let (result, headers, body) = tokio::select! {
-                answer = self.send_once(request, &token, &x_request_id) => answer,
+                answer = self.send_once(request, &token, &x_request_id, &signals) => answer,
                 () = stop.forced() => return Err(CallError::Stopped { sent: true }),
             };
             drop(permit);
@@ -197,12 +224,14 @@ impl UmapiClient {
                 (AttemptResult::Status { status, .. }, Some(headers)) if (200..300).contains(status) => {
                     match parse(&body) {
                         Ok(parsed) => {
+                            self.session.answered(&signals);
                             return Ok(Answer {
                                 status: *status,
                                 headers,
                                 body: parsed,
                                 x_request_id,
                                 attempts: sends,
+                                earlier_attempt_unanswered: maybe_applied,
                             });
                         }
                         Err(detail) => AttemptResult::BadBody(detail),
@@ -210,6 +239,9 @@ impl UmapiClient {
                 }
                 _ => result,
             };
+            // No answer opened or closed anything: the next attempt carries the signals again, and
+            // the turn passes on before any wait.
+            drop(signals);
             let (reason, retry_after) = match classify(&result, SystemTime::now()) {
                 // Only a 2xx is a success, and those returned above or became BadBody.
                 Verdict::Success => (RetryReason::BadBody("answer without headers".to_string()), None),
@@ -236,10 +268,26 @@ impl UmapiClient {
                 }
                 Verdict::Transient { reason, retry_after } => (reason, retry_after),
             };
-            failures += 1;
             let status = match &result {
                 AttemptResult::Status { status, .. } => Some(*status),
                 _ => None,
+            };
+            // A 429 stops every worker before anything else happens (journal, counters, events):
+            // a request of another worker must not reach the server in the meantime.
+            let decision = self.policy.decide(failures + 1, retry_after, rand::random::<f64>());
+            if status == Some(429) {
+                let wait = retry_after.filter(|wait| !wait.is_zero()).unwrap_or(self.policy.backoff(1, 1.0));
+                self.pause.extend(Instant::now() + wait);
+            }
+            if let Decision::Park { wait } = decision {
+                self.park(wait);
+            }
+            failures += 1;
+            // A request that reached the server and got no usable answer may have been applied.
+            maybe_applied |= match &result {
+                AttemptResult::Refused(_) => false,
+                AttemptResult::Status { status, .. } => *status != 429,
+                _ => true,
             };
             if status == Some(429) {
                 ClientStatistics::bump(&self.statistics.throttled);
@@ -247,11 +295,7 @@ impl UmapiClient {
                 ClientStatistics::bump(&self.statistics.transient_failures);
             }
             hook.after_failure(sends, &x_request_id, status, &reason).map_err(CallError::Hook)?;
-            if status == Some(429) {
-                let wait = retry_after.filter(|wait| !wait.is_zero()).unwrap_or(self.policy.backoff(1, 1.0));
-                self.pause.extend(Instant::now() + wait);
-            }
-            match self.policy.decide(failures, retry_after, rand::random::<f64>()) {
+            match decision {
                 Decision::GiveUp => {
                     return Err(CallError::Exhausted {
                         attempts: sends,
@@ -261,7 +305,10 @@ impl UmapiClient {
                         last_status: status,
                     });
                 }
-                Decision::Park { wait } => return Err(parked(wait)),
+                Decision::Park { .. } => {
+                    let resume_after = self.parking.resume_after().unwrap_or_else(OffsetDateTime::now_utc);
+                    return Err(parked_until(resume_after));
+                }
                 Decision::Retry { delay, server_requested } => {
                     self.observer.retry_scheduled(&RetryInfo {
                         label: request.label,
@@ -284,6 +331,12 @@ impl UmapiClient {
         }
     }
 
+    /// Parks the client for `wait`: every worker stops, and nothing more is sent by this process.
+    fn park(&self, wait: Duration) -> OffsetDateTime {
+        self.pause.extend(Instant::now() + wait);
+        self.parking.park(OffsetDateTime::now_utc() + wait)
+    }
+
     /// Waits out the shared pause, then takes a slot of the family's window; parks when the pause
     /// is longer than `max_wait`.
     pub(super) async fn wait_for_slot(
@@ -298,7 +351,7 @@ impl UmapiClient {
             }
             if let Some(left) = self.pause.remaining(Instant::now()) {
                 if left > self.policy.max_wait {
-                    return Err(parked(left));
+                    return Err(parked_until(self.park(left)));
                 }
                 let _waiting = self.statistics.waited.enter();
                 tokio::select! {
@@ -327,6 +380,7 @@ impl UmapiClient {
         request: &Request<'_>,
         token: &Secret,
         x_request_id: &str,
+        signals: &Signals,
     ) -> (AttemptResult, Option<HeaderMap>, Vec<u8>) {
         let url = format!("{}{}", self.base, request.path);
         let mut builder = self
@@ -341,11 +395,8 @@ impl UmapiClient {
         if !request.query.is_empty() {
             builder = builder.query(&request.query);
         }
-        let sync_start = self.sync_start_pending.swap(false, Ordering::SeqCst);
-        if sync_start {
-            builder = builder.header(reqwest::header::PRAGMA, HeaderValue::from_static(PRAGMA_SYNC_START));
-        } else if request.sync_end {
-            builder = builder.header(reqwest::header::PRAGMA, HeaderValue::from_static(PRAGMA_SYNC_END));
+        if let Some(pragma) = signals.pragma() {
+            builder = builder.header(reqwest::header::PRAGMA, HeaderValue::from_static(pragma));
         }
         if let Some(body) = &request.body {
             builder = builder.body(body.clone());
@@ -356,13 +407,7 @@ impl UmapiClient {
         }
         let response = match builder.send().await {
             Ok(response) => response,
-            Err(error) => {
-                let result = transport_failure(&error);
-                if sync_start && matches!(result, AttemptResult::Refused(_)) {
-                    self.sync_start_pending.store(true, Ordering::SeqCst);
-                }
-                return (result, None, Vec::new());
-            }
+            Err(error) => return (transport_failure(&error), None, Vec::new()),
         };
         let status = response.status().as_u16();
         let headers = response.headers().clone();
@@ -376,9 +421,9 @@ impl UmapiClient {
     }
 }
 
-fn parked(wait: Duration) -> CallError {
-    let resume_after = OffsetDateTime::now_utc() + wait;
-    CallError::Parked { wait, resume_after }
+/// The error of a parked client: the wait left until `resume_after`.
+fn parked_until(resume_after: OffsetDateTime) -> CallError {
+    CallError::Parked { wait: Parking::wait_left(resume_after), resume_after }
 }
 
 /// A transport error as an attempt result: timeout, refused (nothing sent) or broken.

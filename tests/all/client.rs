@@ -35,7 +35,7 @@ async fn client_sends_umapi_headers_and_caches_the_token() {
     let client = client_for(&mock.config(), &recorder);
     let dir = crate::harness::temp_dir();
     let batches = vec![batch(1, 2, &[]), batch(2, 1, &[]), batch(3, 3, &[])];
-    let options = ExecuteOptions { test_mode: true, concurrency: 1 };
+    let options = ExecuteOptions { test_mode: true, concurrency: 1, ends_session: true };
     let report = execute::execute(client, batches, dir.path(), options, recorder.clone(), CancelToken::new())
         .await
         .unwrap_or_else(|error| panic!("{error}"));
@@ -105,7 +105,7 @@ async fn a_second_401_aborts_the_run_as_an_authentication_failure() {
     mock.push(refused());
     let dir = crate::harness::temp_dir();
     let batches = vec![batch(1, 2, &[]), batch(2, 2, &[])];
-    let options = ExecuteOptions { test_mode: false, concurrency: 1 };
+    let options = ExecuteOptions { test_mode: false, concurrency: 1, ends_session: true };
     let report = execute::execute(client, batches, dir.path(), options, recorder.clone(), CancelToken::new())
         .await
         .unwrap_or_else(|error| panic!("{error}"));
@@ -166,7 +166,7 @@ async fn the_limiter_never_lets_more_than_n_requests_into_a_window() {
     let client = client_for(&config, &recorder);
     let dir = crate::harness::temp_dir();
     let batches: Vec<_> = (1..=7).map(|number| batch(number, 1, &[])).collect();
-    let options = ExecuteOptions { test_mode: false, concurrency: 4 };
+    let options = ExecuteOptions { test_mode: false, concurrency: 4, ends_session: true };
     let report = execute::execute(client, batches, dir.path(), options, recorder.clone(), CancelToken::new())
         .await
         .unwrap_or_else(|error| panic!("{error}"));

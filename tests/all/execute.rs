@@ -42,7 +42,7 @@ async fn run(
 ) -> (RunReport, Arc<Recorder>) {
     let recorder = Arc::new(Recorder::default());
     let client = client_for(config, &recorder);
-    let options = ExecuteOptions { test_mode: false, concurrency };
+    let options = ExecuteOptions { test_mode: false, concurrency, ends_session: true };
     let report = execute::execute(client, batches, dir, options, recorder.clone(), cancel)
         .await
         .unwrap_or_else(|error| panic!("{error}"));
@@ -52,7 +52,7 @@ async fn run(
 async fn resume(config: &Config, dir: &std::path::Path) -> (execute::ResumedRun, Arc<Recorder>) {
     let recorder = Arc::new(Recorder::default());
     let client = client_for(config, &recorder);
-    let options = ExecuteOptions { test_mode: false, concurrency: 2 };
+    let options = ExecuteOptions { test_mode: false, concurrency: 2, ends_session: true };
     let resumed = execute::resume(client, dir, options, recorder.clone(), CancelToken::new())
         .await
         .unwrap_or_else(|error| panic!("{error}"));
