@@ -334,6 +334,9 @@ async fn finish(
             }
         }
     };
+    // The licence reads were the run's last requests: end the session now, so that the summary
+    // counts the closing read too.
+    end_session(run.printer, &run.client, &run.cancel).await;
     let rows = finish.rows(&licences);
     let deficit_lines = finish.deficit_lines(&rows, &licences);
     finish.write(run_dir, &rows, &deficit_lines)?;

@@ -159,6 +159,10 @@ pub struct RowEntry {
     pub fields: Vec<String>,
     /// The row's email (empty when unreadable).
     pub user: String,
+    /// The username and domain the commands name the user by (a Federated ID that signs in with a
+    /// username); absent when they name the user by email.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub login: Option<Login>,
     /// What happens.
     #[serde(flatten)]
     pub fate: RowFate,

@@ -67,11 +67,23 @@ pub fn human(document: &PlanDocument, pace: &Pace, reads_done: u64) -> String {
                 format!("INVALID [{code}] {message}")
             }
         };
+        // Which form the commands name the user by: the email shown, or username + domain.
+        let what = match &row.login {
+            Some(login) => format!("[as {login}] {what}"),
+            None => what,
+        };
         text.push_str(&format!(
             "  line {:<5} {:<width$}  {}\n",
             row.line,
             terminal_safe(&row.user),
             terminal_safe(&what)
+        ));
+    }
+    let by_login = document.rows.iter().filter(|row| row.login.is_some()).count();
+    if by_login > 0 {
+        text.push_str(&format!(
+            "\n{} named by username + domain (Federated IDs that sign in with a username); the others by email\n",
+            plural(by_login, "row is", "rows are")
         ));
     }
     let commands = document.command_count();

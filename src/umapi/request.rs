@@ -305,9 +305,9 @@ impl UmapiClient {
                         last_status: status,
                     });
                 }
-                Decision::Park { .. } => {
+                Decision::Park { wait } => {
                     let resume_after = self.parking.resume_after().unwrap_or_else(OffsetDateTime::now_utc);
-                    return Err(parked_until(resume_after));
+                    return Err(CallError::Parked { wait, resume_after });
                 }
                 Decision::Retry { delay, server_requested } => {
                     self.observer.retry_scheduled(&RetryInfo {
@@ -351,7 +351,7 @@ impl UmapiClient {
             }
             if let Some(left) = self.pause.remaining(Instant::now()) {
                 if left > self.policy.max_wait {
-                    return Err(parked_until(self.park(left)));
+                    return Err(CallError::Parked { wait: left, resume_after: self.park(left) });
                 }
                 let _waiting = self.statistics.waited.enter();
                 tokio::select! {
