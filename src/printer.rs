@@ -15,7 +15,7 @@
 use std::io::{self, IsTerminal, Write};
 
 use crate::hint::hint_of;
-use crate::validation::{Diagnostic, Severity, render};
+use crate::validation::{Diagnostic, Omitted, render};
 
 /// How chatty the people channel is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -106,14 +106,13 @@ impl Printer {
         }
     }
 
-    /// Diagnostics in the concise form: every one, or with `--quiet` the errors only.
-    pub fn diagnostics(&self, diagnostics: &[Diagnostic]) {
+    /// Diagnostics in the concise form, at most [`crate::validation::MAX_PRINTED`] of them and a
+    /// count of the rest and of `omitted` (those never kept); with `--quiet` the errors only.
+    pub fn diagnostics(&self, diagnostics: &[Diagnostic], omitted: &Omitted) {
         let text = if self.verbosity == Verbosity::Quiet {
-            let errors: Vec<Diagnostic> =
-                diagnostics.iter().filter(|diagnostic| diagnostic.severity == Severity::Error).cloned().collect();
-            render::human_diagnostics(&errors, self.color)
+            render::human_errors_of(diagnostics, omitted, self.color)
         } else {
-            render::human_diagnostics(diagnostics, self.color)
+            render::human_capped(diagnostics, omitted, self.color)
         };
         if !text.is_empty() {
             self.people(&text);

@@ -13,7 +13,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use time::OffsetDateTime;
 
 use crate::execute::{Batch, CommandOutcome, Observer};
-use crate::umapi::observe::{ClientObserver, ReadProgress, RetryInfo};
+use crate::umapi::observe::{ClientObserver, ReadProgress, RetryInfo, RetryReason};
 
 /// How progress is shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -161,8 +161,8 @@ impl ClientObserver for Progress {
         }
     }
 
-    fn server_wait_started(&self, wait: Duration) {
-        self.countdown(wait, "UMAPI asked to wait (HTTP 429)");
+    fn server_wait_started(&self, wait: Duration, reason: &RetryReason) {
+        self.countdown(wait, &server_wait_text(reason));
     }
 
     fn read_progress(&self, progress: &ReadProgress<'_>) {
@@ -243,5 +243,21 @@ impl Drop for Progress {
     fn drop(&mut self) {
         self.replace_phase(None);
         let _ = self.multi.clear();
+    }
+}
+
+/// What the countdown of a server-requested wait says: the real answer that asked for it.
+fn server_wait_text(reason: &RetryReason) -> String {
+    format!("UMAPI asked to wait ({reason})")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_server_wait_names_the_status_that_asked_for_it() {
+        assert_eq!(server_wait_text(&RetryReason::Status(503)), "UMAPI asked to wait (HTTP 503)");
+        assert_eq!(server_wait_text(&RetryReason::Status(429)), "UMAPI asked to wait (HTTP 429 (throttled))");
     }
 }

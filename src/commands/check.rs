@@ -22,7 +22,7 @@ pub fn run(printer: &Printer, settings: CheckSettings) -> anyhow::Result<ExitSta
     match settings.format {
         CheckFormat::Json => printer.data(&render::json(&checked))?,
         CheckFormat::Human => {
-            printer.diagnostics(&checked.diagnostics);
+            printer.diagnostics(&checked.diagnostics, checked.omitted());
             printer.info(&render::summary(&checked));
         }
     }

@@ -33,7 +33,7 @@ use crate::sim::{SimHandle, SimOptions};
 use crate::text::plural;
 use crate::umapi::CancelToken;
 use crate::umapi::client::{ClientOptions, UmapiClient};
-use crate::validation::{self, CheckOptions, CheckedFile};
+use crate::validation::{self, CheckOptions, CheckedFile, Omitted};
 
 /// Runs one command.
 pub fn run(printer: &Printer, settings: Settings) -> anyhow::Result<ExitStatus> {
@@ -161,7 +161,7 @@ fn validate(
 ) -> anyhow::Result<CheckedFile> {
     let options = CheckOptions { operation, claimed_domains: config.claimed_domains.clone() };
     let checked = validation::check_file(file, &options)?;
-    printer.diagnostics(&checked.diagnostics);
+    printer.diagnostics(&checked.diagnostics, &checked.omitted);
     if checked.file_level_error() {
         let (errors, _) = checked.counts();
         return Err(with_hint(
@@ -175,5 +175,5 @@ fn validate(
 /// Plan-time issues, in the same form as `check`'s diagnostics.
 fn print_issues(printer: &Printer, issues: &[PlanIssue]) {
     let diagnostics: Vec<_> = issues.iter().map(PlanIssue::diagnostic).collect();
-    printer.diagnostics(&diagnostics);
+    printer.diagnostics(&diagnostics, &Omitted::default());
 }

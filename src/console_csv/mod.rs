@@ -18,6 +18,6 @@ pub mod stream;
 
 pub use columns::{Column, HeaderMap};
 pub use encoding::EncodingProblem;
-pub use reader::{FileProblem, ParsedCsv, RecordProblem, SourceRecord, parse};
+pub use reader::{FileProblem, MAX_COLUMNS, ParsedCsv, RecordProblem, SourceRecord, parse};
 pub use splitter::{SplitError, SplitOptions, SplitPart, split_file};
 pub use stream::{Fields, Item, RecordStream};

@@ -19,6 +19,13 @@ pub struct SourceRecord {
     pub fields: Vec<String>,
 }
 
+/// Most columns a header may have. The Console's user file has 13 and its invitation file 6; files
+/// exported from other tools carry a few dozen more, and Excel stops at 16,384. A thousand is far
+/// beyond any real bulk file, and refusing a wider header before its cells become strings keeps a
+/// 10 MB header of a million one-letter columns (which once took 570–720 MB and printed a warning
+/// per column) to a few megabytes and one clear error.
+pub const MAX_COLUMNS: usize = 1_000;
+
 /// A problem that makes the whole file unusable.
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
 pub enum FileProblem {
@@ -38,6 +45,14 @@ pub enum FileProblem {
         line: u64,
         /// Last line of the file.
         last_line: u64,
+    },
+    /// The header has more than [`MAX_COLUMNS`] columns.
+    #[error("the header on line {line} has {columns} columns")]
+    TooManyColumns {
+        /// Line of the header.
+        line: u64,
+        /// Columns found.
+        columns: usize,
     },
     /// A record spans several lines and has the wrong number of fields: quotes are out of step.
     #[error("the record starting on line {line} spans lines {line}–{last_line} and has {found} fields")]
@@ -132,10 +147,14 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedCsv, FileProblem> {
 }
 
 impl SourceRecord {
-    /// Owns a streamed record's fields (`capacity`: the header's width, to allocate once).
+    /// Owns a streamed record's fields (`capacity`: the header's width, to allocate once). At most
+    /// [`MAX_COLUMNS`] are kept: a record with more has more fields than any header may have (the
+    /// field-count error says how many), and five million one-letter fields of a 10 MB line would
+    /// otherwise become five million strings (over 500 MB).
     pub fn from_fields(fields: &Fields<'_>, capacity: usize) -> Self {
-        let mut owned = Vec::with_capacity(capacity.max(fields.len()));
-        owned.extend(fields.iter().map(str::to_owned));
+        let kept = fields.len().min(MAX_COLUMNS);
+        let mut owned = Vec::with_capacity(capacity.max(kept));
+        owned.extend(fields.iter().take(kept).map(str::to_owned));
         Self { line: fields.line, fields: owned }
     }
 }

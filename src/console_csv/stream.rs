@@ -18,7 +18,7 @@ use csv_core::ReadRecordResult;
 
 use super::delimiter;
 use super::encoding;
-use super::reader::FileProblem;
+use super::reader::{FileProblem, MAX_COLUMNS};
 
 /// First sizes of the reused buffers; they double when a record needs more.
 const OUTPUT_START: usize = 1 << 12;
@@ -144,6 +144,10 @@ impl<'a> RecordStream<'a> {
         let placement = place(body, &stream.lines, 0, end, first_line);
         if placement.odd_quotes && end >= body.len() {
             return Err(FileProblem::UnclosedQuote { line: placement.line, last_line: stream.last_line() });
+        }
+        if field_count > MAX_COLUMNS {
+            // Refused before its cells become strings: a wide header costs only the read buffers.
+            return Err(FileProblem::TooManyColumns { line: placement.line, columns: field_count });
         }
         let header = stream.fields(field_count, placement.line, false);
         stream.header = header.iter().map(str::to_owned).collect();

@@ -25,7 +25,7 @@ use time::OffsetDateTime;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use crate::execute::journal::{Journal, JournalError, Record};
+use crate::execute::journal::{Journal, JournalError, Record, answer_for_journal};
 use crate::execute::mapping::{fail_all, http_failure_code, map_answer};
 use crate::execute::observer::Observer;
 use crate::execute::outcome::{
@@ -37,6 +37,7 @@ use crate::plan::PlanError;
 use crate::plan::batch::{Batch, check_plan};
 use crate::umapi::cancel::CancelToken;
 use crate::umapi::client::{AttemptHook, CallError, HookError, UmapiClient, body_code, body_message};
+use crate::umapi::error::AuthError;
 use crate::umapi::observe::RetryReason;
 
 /// How to run.
@@ -340,6 +341,7 @@ impl AttemptHook for JournalHook<'_> {
             x_request_id: Some(x_request_id.to_string()),
             status: None,
             answer: None,
+            answer_truncated: false,
             error: Some("not sent: a 429 paused every request first".to_string()),
             is_final: false,
             outcomes: Vec::new(),
@@ -361,6 +363,7 @@ impl AttemptHook for JournalHook<'_> {
             x_request_id: Some(x_request_id.to_string()),
             status,
             answer: None,
+            answer_truncated: false,
             error: Some(reason.to_string()),
             is_final: false,
             outcomes: Vec::new(),
@@ -395,12 +398,14 @@ async fn run_batch(shared: Arc<Shared>, batch: Arc<Batch>, sync_end: bool) -> Ta
     let (outcomes, record) = match result {
         Ok(answer) => {
             let outcomes = map_answer(count, &answer.body, &answer.x_request_id);
+            let (stored, answer_truncated) = answer_for_journal(answer.body);
             let record = Record::Outcome {
                 batch: batch.id.clone(),
                 attempt: answer.attempts,
                 x_request_id: Some(answer.x_request_id),
                 status: Some(answer.status),
-                answer: Some(answer.body),
+                answer: Some(stored),
+                answer_truncated,
                 error: None,
                 is_final: true,
                 outcomes: outcomes.clone(),
@@ -418,6 +423,7 @@ async fn run_batch(shared: Arc<Shared>, batch: Arc<Batch>, sync_end: bool) -> Ta
                 x_request_id: Some(x_request_id),
                 status: Some(status),
                 answer: None,
+                answer_truncated: false,
                 error: Some(format!("HTTP {status} {code}: {message}")),
                 is_final: true,
                 outcomes: outcomes.clone(),
@@ -445,12 +451,18 @@ async fn run_batch(shared: Arc<Shared>, batch: Arc<Batch>, sync_end: bool) -> Ta
                 x_request_id: Some(x_request_id),
                 status: last_status,
                 answer: None,
+                answer_truncated: false,
                 error: Some(message),
                 is_final: true,
                 outcomes: outcomes.clone(),
                 at,
             };
             (outcomes, record)
+        }
+        // IMS asked for a wait beyond max_wait: park like any server-requested wait, not an
+        // authentication failure.
+        Err(CallError::Auth(AuthError::Parked { wait, resume_after, .. })) => {
+            return TaskEnd::Unsettled { sent, cause: StopCause::Parked { wait, resume_after } };
         }
         Err(CallError::Auth(error)) => {
             let reason = AbortReason { kind: AbortKind::Auth, message: error.to_string(), hint: error.hint() };

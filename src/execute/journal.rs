@@ -87,9 +87,12 @@ pub enum Record {
         /// The HTTP status, when an answer came.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         status: Option<u16>,
-        /// The parsed 200 answer.
+        /// The parsed 200 answer (its `errors` and `warnings` cut to fit [`MAX_STORED_ANSWER`]).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         answer: Option<ActionResponse>,
+        /// Whether `answer` was cut to fit (the outcomes below are always whole).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        answer_truncated: bool,
         /// The error, when there was no usable answer.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         error: Option<String>,
@@ -113,6 +116,33 @@ pub enum Record {
         #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
     },
+}
+
+/// Most bytes of one answer kept in the journal. Resume needs only the per-command outcomes
+/// (always kept whole); the answer is there for people and support, and a hostile or broken
+/// server's 10 MB answer must not become a 10 MB journal line per attempt.
+pub const MAX_STORED_ANSWER: usize = 64 * 1024;
+
+/// `answer` as the journal keeps it: whole when its JSON fits [`MAX_STORED_ANSWER`], else with
+/// its `errors` and `warnings` lists cut from the end until it fits (result and counts kept);
+/// the flag says whether it was cut.
+pub fn answer_for_journal(mut answer: ActionResponse) -> (ActionResponse, bool) {
+    let size = |answer: &ActionResponse| serde_json::to_vec(answer).map_or(usize::MAX, |json| json.len());
+    if size(&answer) <= MAX_STORED_ANSWER {
+        return (answer, false);
+    }
+    while size(&answer) > MAX_STORED_ANSWER && !(answer.errors.is_empty() && answer.warnings.is_empty()) {
+        if answer.errors.len() >= answer.warnings.len() {
+            answer.errors.truncate(answer.errors.len() / 2);
+        } else {
+            answer.warnings.truncate(answer.warnings.len() / 2);
+        }
+    }
+    if size(&answer) > MAX_STORED_ANSWER {
+        answer.message = None;
+        answer.result = answer.result.chars().take(100).collect();
+    }
+    (answer, true)
 }
 
 /// The journal cannot be written or read.
@@ -170,7 +200,7 @@ impl Journal {
     /// Creates `journal.jsonl` in `run_dir` (which must exist) and writes the `start` line.
     pub fn create(run_dir: &Path, batches: &[Batch], test_mode: bool) -> Result<Self, JournalError> {
         let path = run_dir.join(JOURNAL_FILE);
-        let file = File::options().write(true).create_new(true).open(&path).map_err(|source| {
+        let file = File::options().append(true).create_new(true).open(&path).map_err(|source| {
             if source.kind() == std::io::ErrorKind::AlreadyExists {
                 JournalError::Exists { path: path.clone() }
             } else {
@@ -189,16 +219,20 @@ impl Journal {
 
     /// Opens an existing journal for appending after its first `valid_length` bytes (everything
     /// after, a torn last line, is cut off; a missing final newline is added).
+    ///
+    /// The file is opened in append mode, as [`Journal::create`] leaves it: every line lands at the
+    /// end of the file as it is when written, never over lines another writer added after we read
+    /// it. (The run folder's lock keeps a second `apply` out; append mode is what keeps the journal
+    /// whole should anything else ever write to it.)
     pub fn reopen(path: &Path, valid_length: u64) -> Result<Self, JournalError> {
         let io = |source| JournalError::Io { path: path.to_path_buf(), source };
-        let mut file = File::options().read(true).write(true).open(path).map_err(io)?;
+        let mut file = File::options().read(true).append(true).open(path).map_err(io)?;
         file.set_len(valid_length).map_err(io)?;
         let mut text_end = [0_u8; 1];
         if valid_length > 0 {
             file.seek(SeekFrom::Start(valid_length - 1)).map_err(io)?;
             file.read_exact(&mut text_end).map_err(io)?;
         }
-        file.seek(SeekFrom::End(0)).map_err(io)?;
         if valid_length > 0 && text_end[0] != b'\n' {
             file.write_all(b"\n").map_err(io)?;
         }
@@ -268,5 +302,55 @@ mod tests {
         journal.append(&Record::Resume { at: OffsetDateTime::UNIX_EPOCH }).unwrap_or_else(|error| panic!("{error}"));
         let text = std::fs::read_to_string(&path).unwrap_or_default();
         assert_eq!(text, "{\"a\":1}\n{\"b\":2}\n{\"type\":\"resume\",\"at\":\"1970-01-01T00:00:00Z\"}\n");
+    }
+
+    #[test]
+    fn a_huge_answer_is_cut_to_fit_and_a_normal_one_kept_whole() {
+        use crate::umapi::wire::ActionError;
+        let error = |index: usize| ActionError {
+            index,
+            error_code: "error.user.nonexistent".into(),
+            message: "x".repeat(900),
+            ..ActionError::default()
+        };
+        let normal = ActionResponse { result: "partial".into(), errors: vec![error(0)], ..ActionResponse::default() };
+        assert_eq!(answer_for_journal(normal.clone()), (normal, false));
+        let huge = ActionResponse {
+            result: "partial".into(),
+            completed: 3,
+            not_completed: 100_000,
+            errors: (0..100_000).map(error).collect(),
+            ..ActionResponse::default()
+        };
+        let (kept, cut) = answer_for_journal(huge);
+        assert!(cut);
+        let json = serde_json::to_vec(&kept).unwrap_or_default();
+        assert!(json.len() <= MAX_STORED_ANSWER && json.len() > MAX_STORED_ANSWER / 4, "{}", json.len());
+        assert_eq!((kept.result.as_str(), kept.completed, kept.not_completed), ("partial", 3, 100_000));
+        assert_eq!(kept.errors[0], error(0));
+    }
+
+    #[test]
+    fn two_writers_of_one_reopened_journal_never_overwrite_each_others_lines() {
+        let dir = tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"));
+        Journal::create(dir.path(), &sample_batches(), false).unwrap_or_else(|error| panic!("{error}"));
+        let path = dir.path().join(JOURNAL_FILE);
+        let length = std::fs::metadata(&path).map(|metadata| metadata.len()).unwrap_or_default();
+        // Two segments that both read the journal at the same length (as two resumes would).
+        let first = Journal::reopen(&path, length).unwrap_or_else(|error| panic!("{error}"));
+        let second = Journal::reopen(&path, length).unwrap_or_else(|error| panic!("{error}"));
+        for round in 0..20 {
+            let at = OffsetDateTime::UNIX_EPOCH + time::Duration::seconds(round);
+            first.append(&Record::Resume { at }).unwrap_or_else(|error| panic!("{error}"));
+            second
+                .append(&Record::End { end: RunEnd::Cancelled, statistics: RunStatistics::default(), at })
+                .unwrap_or_else(|error| panic!("{error}"));
+        }
+        let state = crate::execute::resume::read_journal(dir.path()).unwrap_or_else(|error| panic!("{error}"));
+        assert!(state.warnings.is_empty(), "{:?}", state.warnings);
+        assert_eq!(state.ends.len(), 20, "every line of both writers is whole and kept");
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        assert_eq!(text.lines().count(), 41);
+        assert_eq!(text.matches("\"type\":\"resume\"").count(), 20);
     }
 }

@@ -9,6 +9,7 @@
 //! ignored (a later command cannot be blamed for them). This file is pure: no I/O.
 
 use crate::execute::outcome::{CODE_HTTP_PREFIX, CommandOutcome, CommandWarning};
+use crate::umapi::client::clip_server_text;
 use crate::umapi::wire::ActionResponse;
 
 /// One outcome per command (`command_count` of them) from a 200 answer.
@@ -18,14 +19,18 @@ pub fn map_answer(command_count: usize, answer: &ActionResponse, x_request_id: &
         .map(|index| {
             let errors: Vec<_> = answer.errors.iter().filter(|error| error.index == index).collect();
             if let Some(first) = errors.first() {
+                // Each message is already cut; their join is cut again (a broken server can list
+                // thousands of errors for one command).
                 let message = if errors.len() == 1 {
                     first.message.clone()
                 } else {
-                    errors
-                        .iter()
-                        .map(|error| format!("{}: {}", error.error_code, error.message))
-                        .collect::<Vec<_>>()
-                        .join("; ")
+                    clip_server_text(
+                        &errors
+                            .iter()
+                            .map(|error| format!("{}: {}", error.error_code, error.message))
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                    )
                 };
                 return CommandOutcome::Failed {
                     code: first.error_code.clone(),

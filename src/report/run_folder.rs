@@ -25,52 +25,66 @@ pub const PLAN: &str = "plan.json";
 /// `run.lock`: held while an `apply` works on the folder.
 pub const LOCK: &str = "run.lock";
 
-/// Exclusive use of a run folder by one `apply` process (a fresh run or a resume), released when
-/// dropped. A lock left by a process that no longer runs (a crash) is taken over.
+/// Exclusive use of a run folder by one `apply` process (a fresh run or a resume), held for as long
+/// as the value lives.
+///
+/// The operating system arbitrates: the lock is an advisory whole-file lock (`flock` on Unix,
+/// `LockFileEx` on Windows, through `fs4`) on `run.lock`, taken without waiting. Two processes can
+/// never both hold it, whatever the timing, and the system drops it when its holder ends, however it
+/// ends (a crash or `kill -9` included), so a lock left behind is simply taken over: no stale-lock
+/// guessing, no delete-then-create race. The file itself is never deleted (deleting it while another
+/// process has it open would let a third lock a fresh file beside the second); a later holder
+/// overwrites it. Our process id is written inside only so that a refused process can name the
+/// holder; a process id that the system reused for an unrelated process therefore blocks nothing.
 #[derive(Debug)]
 pub struct RunLock {
-    path: PathBuf,
+    /// The open, locked file; closing it (on drop) releases the lock.
+    _file: std::fs::File,
 }
 
 impl RunLock {
-    /// Takes the folder's lock, or explains which process holds it.
+    /// Takes the folder's lock, or explains which process holds it and how to check on it.
     pub fn acquire(folder: &Path) -> anyhow::Result<Self> {
+        use fs4::fs_std::FileExt as _;
+        use std::io::Write as _;
+
         let path = folder.join(LOCK);
-        let pid = std::process::id();
-        for _ in 0..2 {
-            match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
-                Ok(mut file) => {
-                    use std::io::Write as _;
-                    file.write_all(pid.to_string().as_bytes())?;
-                    return Ok(Self { path });
-                }
-                Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let holder: Option<u32> =
-                        std::fs::read_to_string(&path).ok().and_then(|text| text.trim().parse().ok());
-                    let alive =
-                        holder.is_some_and(|holder| holder != pid && Path::new(&format!("/proc/{holder}")).exists());
-                    if alive {
-                        anyhow::bail!(
-                            "another umapi-bulk apply (process {}) is working on {}; wait for it to end",
-                            holder.unwrap_or_default(),
-                            folder.display()
-                        );
-                    }
-                    // The holder is gone: the lock is stale.
-                    std::fs::remove_file(&path)
-                        .with_context(|| format!("cannot remove the stale lock {}", path.display()))?;
-                }
-                Err(error) => return Err(error).with_context(|| format!("cannot lock {}", folder.display())),
-            }
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .with_context(|| format!("cannot open the lock file {}", path.display()))?;
+        let locked = file
+            .try_lock_exclusive()
+            .with_context(|| format!("cannot lock {} ({})", folder.display(), path.display()))?;
+        if !locked {
+            let holder = std::fs::read_to_string(&path).ok().and_then(|text| text.trim().parse::<u32>().ok());
+            return Err(held_by(folder, holder));
         }
-        anyhow::bail!("cannot lock {}", folder.display())
+        // Ours now: replace whatever an earlier holder wrote with our process id (for messages only).
+        file.set_len(0)
+            .and_then(|()| file.write_all(std::process::id().to_string().as_bytes()))
+            .with_context(|| format!("cannot write the lock file {}", path.display()))?;
+        Ok(Self { _file: file })
     }
 }
 
-impl Drop for RunLock {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
-    }
+/// The error for a folder whose lock another process holds: who, and how to check on it.
+fn held_by(folder: &Path, holder: Option<u32>) -> anyhow::Error {
+    let Some(pid) = holder else {
+        return anyhow::anyhow!(
+            "another umapi-bulk apply is working on {}; nothing was sent (run the command again once it has ended)",
+            folder.display()
+        );
+    };
+    let check = if cfg!(windows) { format!("tasklist /FI \"PID eq {pid}\"") } else { format!("ps -p {pid}") };
+    anyhow::anyhow!(
+        "another umapi-bulk apply (process {pid}) is working on {}; nothing was sent (check it with `{check}`; run \
+         the command again once it has ended)",
+        folder.display()
+    )
 }
 
 const STAMP: &[time::format_description::BorrowedFormatItem<'static>] =
@@ -151,18 +165,34 @@ mod tests {
     }
 
     #[test]
-    fn a_held_lock_refuses_a_second_holder_and_a_stale_one_is_taken_over() {
+    fn a_held_lock_refuses_every_other_holder_even_in_the_same_process() {
         let directory = tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"));
-        let first = RunLock::acquire(directory.path());
-        assert!(first.is_ok());
-        // Same process: a live pid that is ours counts as stale, so simulate another live process
-        // with pid 1 (init always runs).
-        std::fs::write(directory.path().join(LOCK), "1").unwrap_or_else(|error| panic!("{error}"));
-        let refused = RunLock::acquire(directory.path());
-        assert!(refused.is_err() || !Path::new("/proc/1").exists());
-        std::fs::write(directory.path().join(LOCK), "999999999").unwrap_or_else(|error| panic!("{error}"));
-        assert!(RunLock::acquire(directory.path()).is_ok(), "a lock of a dead process is taken over");
+        let first = RunLock::acquire(directory.path()).unwrap_or_else(|error| panic!("{error:#}"));
+        for _ in 0..3 {
+            let refused =
+                RunLock::acquire(directory.path()).err().map(|error| format!("{error:#}")).unwrap_or_default();
+            let pid = std::process::id();
+            assert!(refused.contains(&format!("(process {pid}) is working on")), "{refused}");
+            assert!(cfg!(windows) || refused.contains(&format!("`ps -p {pid}`")), "{refused}");
+        }
         drop(first);
+        assert!(directory.path().join(LOCK).is_file(), "the lock file is never deleted");
+        let again = RunLock::acquire(directory.path());
+        assert!(again.is_ok(), "released on drop: {again:?}");
+    }
+
+    #[test]
+    fn a_lock_file_naming_a_dead_reused_or_unreadable_process_does_not_block() {
+        let directory = tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"));
+        let path = directory.path().join(LOCK);
+        // A dead process, init (alive and unrelated: a reused PID), ourselves, an empty and a garbled file.
+        let own = std::process::id().to_string();
+        for text in ["999999999", "1", own.as_str(), "", "not a pid\n"] {
+            std::fs::write(&path, text).unwrap_or_else(|error| panic!("{error}"));
+            let lock = RunLock::acquire(directory.path());
+            assert!(lock.is_ok(), "{text:?}: {lock:?}");
+            assert_eq!(std::fs::read_to_string(&path).unwrap_or_default(), own, "{text:?}");
+        }
     }
 
     #[test]

@@ -14,20 +14,24 @@
 //! renewal ([`Authenticator::renew_after_rejection`]); concurrent 401s for the same token share one
 //! fetch. IMS 429/5xx, timeouts and connection errors are retried by the one retry policy; any other
 //! IMS answer is a rejection. Secrets (client secret, private key, token) are held in
-//! [`Secret`]/opaque types and leave this file only as request bodies and the bearer header.
+//! [`Secret`]/opaque types and leave this file only as request bodies and the bearer header; the
+//! authenticator's [`Scrubber`] knows them all (tokens as they are fetched) and removes them from
+//! whatever IMS or UMAPI sends back.
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
-use crate::secret::Secret;
+use crate::secret::{Scrubber, Secret};
 use crate::umapi::cancel::CancelToken;
+use crate::umapi::client::clip_server_text;
 use crate::umapi::config::{AuthMethod, Config};
 use crate::umapi::error::{AuthError, ConfigError};
 use crate::umapi::observe::ClientObserver;
-use crate::umapi::retry::{AttemptResult, Decision, RetryPolicy, Verdict, classify};
+use crate::umapi::retry::{AttemptResult, Decision, RetryPolicy, Verdict, classify, instant_after, moment_after};
 use crate::umapi::stats::ClientStatistics;
 use crate::umapi::wire::{ImsError, JWT_METASCOPE, OAUTH_SCOPE, TokenResponse};
 
@@ -36,9 +40,9 @@ pub const RENEW_BEFORE_EXPIRY: Duration = Duration::from_secs(5 * 60);
 /// Lifetime written into the JWT's `exp` claim.
 pub const JWT_LIFETIME: Duration = Duration::from_secs(3600);
 
-/// A JWT signing key; never printed.
+/// A JWT signing key and its PEM text (kept only to scrub it from server text); never printed.
 #[derive(Clone)]
-pub struct SigningKey(EncodingKey);
+pub struct SigningKey(EncodingKey, Secret);
 
 impl std::fmt::Debug for SigningKey {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -100,7 +104,7 @@ impl Credentials {
                     client_secret,
                     org_id: config.org_id.clone(),
                     tech_account_id,
-                    key: SigningKey(key),
+                    key: SigningKey(key, pem),
                 })
             }
         }
@@ -134,8 +138,11 @@ pub fn jwt_claims(
 
 /// When to renew a token of `lifetime` fetched at `fetched`: [`RENEW_BEFORE_EXPIRY`] early, or at
 /// half-life for short tokens; `margin` replaces the 5 minutes (tests use zero to provoke 401s).
+/// `lifetime` comes from IMS's `expires_in`, so the sum saturates (an absurd lifetime means "renew
+/// only when UMAPI refuses the token").
 pub fn renewal_moment(fetched: Instant, lifetime: Duration, margin: Option<Duration>) -> Instant {
-    fetched + lifetime - margin.unwrap_or(RENEW_BEFORE_EXPIRY.min(lifetime / 2)).min(lifetime)
+    let margin = margin.unwrap_or(RENEW_BEFORE_EXPIRY.min(lifetime / 2)).min(lifetime);
+    instant_after(fetched, lifetime - margin)
 }
 
 #[derive(Debug)]
@@ -154,6 +161,7 @@ pub struct Authenticator {
     timeout: Duration,
     renew_margin: Option<Duration>,
     cache: Mutex<Option<CachedToken>>,
+    scrubber: Arc<Scrubber>,
 }
 
 impl Authenticator {
@@ -167,6 +175,14 @@ impl Authenticator {
         timeout: Duration,
         renew_margin: Option<Duration>,
     ) -> Self {
+        let scrubber = Arc::new(Scrubber::new());
+        match &credentials {
+            Credentials::OAuth { client_secret, .. } => scrubber.add(client_secret),
+            Credentials::Jwt { client_secret, key, .. } => {
+                scrubber.add(client_secret);
+                scrubber.add_private_key(&key.1);
+            }
+        }
         Self {
             http,
             ims_url: ims_url.trim_end_matches('/').to_string(),
@@ -175,7 +191,14 @@ impl Authenticator {
             timeout,
             renew_margin,
             cache: Mutex::new(None),
+            scrubber,
         }
+    }
+
+    /// What removes this run's secrets (client secret, private key, tokens fetched so far) from
+    /// server text.
+    pub fn scrubber(&self) -> &Arc<Scrubber> {
+        &self.scrubber
     }
 
     /// The client id (the `X-Api-Key`).
@@ -244,12 +267,16 @@ impl Authenticator {
             ],
             Credentials::Jwt { client_id, client_secret, org_id, tech_account_id, key } => {
                 let claims = jwt_claims(&self.ims_url, client_id, org_id, tech_account_id, SystemTime::now());
-                let jwt = jsonwebtoken::encode(&Header::new(Algorithm::RS256), &claims, &key.0)
-                    .map_err(|error| AuthError::Signing(error.to_string()))?;
+                let jwt = Secret::new(
+                    jsonwebtoken::encode(&Header::new(Algorithm::RS256), &claims, &key.0)
+                        .map_err(|error| AuthError::Signing(error.to_string()))?,
+                );
+                // The signed assertion is a credential for its hour: never echo it either.
+                self.scrubber.add_token(&jwt);
                 vec![
                     ("client_id", Secret::new(client_id.clone())),
                     ("client_secret", client_secret.clone()),
-                    ("jwt_token", Secret::new(jwt)),
+                    ("jwt_token", jwt),
                 ]
             }
         })
@@ -297,19 +324,24 @@ impl Authenticator {
                             match serde_json::from_slice::<TokenResponse>(&body) {
                                 Ok(answer) => {
                                     let lifetime = self.lifetime(answer.expires_in);
+                                    let token = Secret::new(answer.access_token);
+                                    self.scrubber.add_token(&token);
                                     return Ok(CachedToken {
-                                        token: Secret::new(answer.access_token),
+                                        token,
                                         renew_at: renewal_moment(fetched, lifetime, self.renew_margin),
                                     });
                                 }
-                                Err(error) => AttemptResult::BadBody(error.to_string()),
+                                Err(error) => {
+                                    AttemptResult::BadBody(self.scrubber.scrub(&error.to_string()).into_owned())
+                                }
                             }
                         }
                         Ok(body) => {
                             let result = AttemptResult::Status { status, retry_after };
                             if let Verdict::Fatal { .. } | Verdict::Unauthorized = classify(&result, SystemTime::now())
                             {
-                                return Err(rejection(&url, status, &body));
+                                // IMS's error text is shown: it must not echo the form we sent.
+                                return Err(rejection(&url, status, &self.scrubber.scrub_bytes(body.to_vec())));
                             }
                             result
                         }
@@ -332,7 +364,11 @@ impl Authenticator {
                         () = stop.cancelled() => return Err(AuthError::Cancelled),
                     }
                 }
-                Decision::Park { .. } | Decision::GiveUp => {
+                Decision::Park { wait } => {
+                    let resume_after = moment_after(time::OffsetDateTime::now_utc(), wait);
+                    return Err(AuthError::Parked { url, wait, resume_after });
+                }
+                Decision::GiveUp => {
                     return Err(AuthError::Unavailable { url, attempts: attempt, last: reason });
                 }
             }
@@ -345,8 +381,8 @@ fn rejection(url: &str, status: u16, body: &[u8]) -> AuthError {
         Ok(error) => AuthError::Rejected {
             url: url.to_string(),
             status,
-            error: error.error,
-            description: error.error_description,
+            error: clip_server_text(&error.error),
+            description: error.error_description.as_deref().map(clip_server_text),
         },
         Err(_) => {
             let text: String = String::from_utf8_lossy(body).chars().take(200).collect();
@@ -384,6 +420,10 @@ mod tests {
             renewal_moment(fetched, Duration::from_secs(4), Some(Duration::ZERO)),
             fetched + Duration::from_secs(4)
         );
+        // IMS's `expires_in` is server text: an absurd lifetime saturates instead of overflowing.
+        for lifetime in [Duration::from_secs(u64::MAX), Duration::from_millis(u64::MAX), Duration::MAX] {
+            assert!(renewal_moment(fetched, lifetime, None) > fetched + Duration::from_secs(365 * 86_400));
+        }
     }
 
     #[test]

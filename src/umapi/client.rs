@@ -14,6 +14,7 @@ use std::time::Duration;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use reqwest::Method;
 
+use crate::secret::Scrubber;
 use crate::umapi::auth::{Authenticator, Credentials};
 use crate::umapi::cancel::CancelToken;
 use crate::umapi::config::{Config, Limits};
@@ -210,8 +211,47 @@ impl UmapiClient {
             body: Some(body),
             sync_end,
         };
-        self.call(&request, hook, stop, |body| serde_json::from_slice(body).map_err(|error| error.to_string())).await
+        let scrubber = Arc::clone(self.auth.scrubber());
+        let parse = move |body: &[u8]| {
+            serde_json::from_slice::<ActionResponse>(body)
+                .map(|answer| clean_answer(answer, &scrubber))
+                .map_err(|error| error.to_string())
+        };
+        self.call(&request, hook, stop, parse).await
     }
+}
+
+/// Longest server text (a message, a code) kept from an answer, in characters: enough for any
+/// message UMAPI writes, and a 10 MB message cannot fill the journal and every row of a report.
+pub const MAX_SERVER_TEXT: usize = 1_000;
+
+/// Server text cut at [`MAX_SERVER_TEXT`] characters (with `…` when cut).
+pub(crate) fn clip_server_text(text: &str) -> String {
+    match text.char_indices().nth(MAX_SERVER_TEXT) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
+    }
+}
+
+/// An action answer's text as we keep it: secrets scrubbed from the messages, every string cut at
+/// [`MAX_SERVER_TEXT`]. Counts and indexes are untouched.
+fn clean_answer(mut answer: ActionResponse, scrubber: &Scrubber) -> ActionResponse {
+    let clean = |text: &str| clip_server_text(&scrubber.scrub(text));
+    answer.result = clip_server_text(&answer.result);
+    answer.message = answer.message.as_deref().map(clean);
+    for error in &mut answer.errors {
+        error.error_code = clip_server_text(&error.error_code);
+        error.message = clean(&error.message);
+        error.user = error.user.as_deref().map(clean);
+        error.request_id = error.request_id.as_deref().map(clean);
+    }
+    for warning in &mut answer.warnings {
+        warning.warning_code = clip_server_text(&warning.warning_code);
+        warning.message = clean(&warning.message);
+        warning.user = warning.user.as_deref().map(clean);
+        warning.request_id = warning.request_id.as_deref().map(clean);
+    }
+    answer
 }
 
 fn is_loopback(url: &str) -> bool {
@@ -223,7 +263,8 @@ fn is_loopback(url: &str) -> bool {
     })
 }
 
-/// UMAPI's message from an error body (`message`, `result`, or the text itself), short.
+/// UMAPI's message from an error body (`message`, `result`, or the text itself), short (at most
+/// [`MAX_SERVER_TEXT`] characters of a message, 200 of raw text).
 pub(crate) fn body_message(body: &[u8]) -> Option<String> {
     if body.is_empty() {
         return None;
@@ -231,7 +272,7 @@ pub(crate) fn body_message(body: &[u8]) -> Option<String> {
     if let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) {
         for key in ["message", "errorMessage", "result", "error_code"] {
             if let Some(text) = value.get(key).and_then(|value| value.as_str()) {
-                return Some(text.to_string());
+                return Some(clip_server_text(text));
             }
         }
     }
@@ -242,7 +283,7 @@ pub(crate) fn body_message(body: &[u8]) -> Option<String> {
 /// UMAPI's `result` code from an error body, when it has one.
 pub(crate) fn body_code(body: &[u8]) -> Option<String> {
     let value = serde_json::from_slice::<serde_json::Value>(body).ok()?;
-    value.get("result").or_else(|| value.get("errorCode")).and_then(|code| code.as_str()).map(str::to_string)
+    value.get("result").or_else(|| value.get("errorCode")).and_then(|code| code.as_str()).map(clip_server_text)
 }
 
 #[cfg(test)]

@@ -13,8 +13,12 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 use crate::hint::with_optional_hint;
-use crate::text::format_duration;
+use crate::text::{format_duration, rfc3339};
 use crate::umapi::observe::RetryReason;
+
+/// What to do when the server asked for a longer wait than `max_wait`.
+const PARKED_HINT: &str = "nothing more was sent; run the command again after that time, or give --max-wait a longer \
+                           duration to wait for it (docs/sessions.md: Adobe's session rule)";
 
 /// The configuration cannot reach an org.
 #[derive(Debug, thiserror::Error)]
@@ -118,9 +122,24 @@ pub enum AuthError {
         /// The body's message, if any.
         detail: Option<String>,
     },
+    /// IMS asked for a wait longer than `max_wait` (its `Retry-After`) before it issues a token.
+    #[error("IMS at {url} asked to wait {} before issuing an access token (longer than max_wait); try again after {}", format_wait(*wait), rfc3339(*resume_after))]
+    Parked {
+        /// The token endpoint.
+        url: String,
+        /// The wait asked for.
+        wait: Duration,
+        /// When a token may be asked for again.
+        resume_after: OffsetDateTime,
+    },
     /// Stopped (cancelled) while fetching a token.
     #[error("cancelled while fetching an access token")]
     Cancelled,
+}
+
+/// A wait in whole seconds, as `format_duration` writes it (`15m`, `36600d`).
+fn format_wait(wait: Duration) -> String {
+    format_duration(Duration::from_secs(wait.as_secs()))
 }
 
 impl AuthError {
@@ -138,6 +157,7 @@ impl AuthError {
                  migrated refuses changes until the migration ends"
                     .to_string(),
             ),
+            Self::Parked { .. } => Some(PARKED_HINT.to_string()),
             Self::Signing(_) | Self::Cancelled => None,
         }
     }
@@ -187,7 +207,7 @@ pub enum ClientError {
         message: String,
     },
     /// UMAPI asked for a wait longer than `max_wait`.
-    #[error("UMAPI asked to wait {} before {what} (longer than max_wait); try again after {resume_after}", format_duration(Duration::from_secs(wait.as_secs())))]
+    #[error("UMAPI asked to wait {} before {what} (longer than max_wait); try again after {}", format_wait(*wait), rfc3339(*resume_after))]
     Parked {
         /// The request's label.
         what: String,
@@ -222,11 +242,7 @@ impl ClientError {
             Self::Auth(error) => error.hint(),
             Self::Unreachable { .. } => Some("check umapi_url in the configuration and the network".to_string()),
             Self::Exhausted { .. } => Some("UMAPI is having trouble; run again later".to_string()),
-            Self::Parked { .. } => Some(
-                "nothing more was sent; run the command again after that time (docs/sessions.md: Adobe's \
-                 session rule)"
-                    .to_string(),
-            ),
+            Self::Parked { .. } => Some(PARKED_HINT.to_string()),
             Self::EndlessListing { .. } => Some("UMAPI is misbehaving; run again later".to_string()),
             Self::Http { .. } | Self::Cancelled => None,
         }

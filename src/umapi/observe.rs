@@ -111,9 +111,10 @@ pub trait ClientObserver: Send + Sync {
     /// An attempt failed transiently and another is scheduled after `retry.delay`.
     fn retry_scheduled(&self, _retry: &RetryInfo<'_>) {}
 
-    /// Every worker pauses for a server-requested wait (429 `Retry-After`) of `wait`; draw a
-    /// countdown. Called once per 429, by the request that received it.
-    fn server_wait_started(&self, _wait: Duration) {}
+    /// A request waits `wait` because the server asked (its `Retry-After`); draw a countdown.
+    /// `reason` is the answer that asked (`HTTP 429 (throttled)` pauses every worker; a 503 with
+    /// `Retry-After` only that request). Called once per such answer, by the request that got it.
+    fn server_wait_started(&self, _wait: Duration, _reason: &RetryReason) {}
 
     /// An access token was fetched from IMS (`renewal` is false for the first one).
     fn token_fetched(&self, _renewal: bool) {}

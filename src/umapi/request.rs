@@ -18,11 +18,11 @@ use tokio::time::Instant;
 
 use crate::secret::Secret;
 use crate::umapi::cancel::CancelToken;
-use crate::umapi::client::{UmapiClient, body_message};
+use crate::umapi::client::{UmapiClient, body_message, clip_server_text};
 use crate::umapi::error::AuthError;
 use crate::umapi::observe::{Family, RequestInfo, RetryInfo, RetryReason};
 use crate::umapi::request_id::new_request_id;
-use crate::umapi::retry::{AttemptResult, Decision, Verdict, classify};
+use crate::umapi::retry::{AttemptResult, Decision, Verdict, classify, instant_after, moment_after};
 use crate::umapi::session::{Parking, Signals};
 use crate::umapi::stats::ClientStatistics;
 use crate::umapi::throttle::Permit;
@@ -182,6 +182,10 @@ impl UmapiClient {
                 Ok(token) => token,
                 Err(error) => {
                     permit.release();
+                    if let AuthError::Parked { resume_after, .. } = &error {
+                        // IMS asked for a long wait: the client sends nothing more either.
+                        self.parking.park(*resume_after);
+                    }
                     return Err(if matches!(error, AuthError::Cancelled) {
                         CallError::Stopped { sent: went_out }
                     } else {
@@ -217,6 +221,10 @@ impl UmapiClient {
                 () = stop.forced() => return Err(CallError::Stopped { sent: true }),
             };
             drop(permit);
+            // An error body becomes our error text (messages, the journal, reports): scrub it of
+            // our secrets now. A success body is data; the parser cleans the text it keeps.
+            let success = matches!(result, AttemptResult::Status { status, .. } if (200..300).contains(&status));
+            let body = if success { body } else { self.auth.scrubber().scrub_bytes(body) };
             if !matches!(result, AttemptResult::Refused(_)) {
                 never_connected = false;
             }
@@ -234,7 +242,7 @@ impl UmapiClient {
                                 earlier_attempt_unanswered: maybe_applied,
                             });
                         }
-                        Err(detail) => AttemptResult::BadBody(detail),
+                        Err(detail) => AttemptResult::BadBody(clip_server_text(&self.auth.scrubber().scrub(&detail))),
                     }
                 }
                 _ => result,
@@ -277,7 +285,7 @@ impl UmapiClient {
             let decision = self.policy.decide(failures + 1, retry_after, rand::random::<f64>());
             if status == Some(429) {
                 let wait = retry_after.filter(|wait| !wait.is_zero()).unwrap_or(self.policy.backoff(1, 1.0));
-                self.pause.extend(Instant::now() + wait);
+                self.pause.extend(instant_after(Instant::now(), wait));
             }
             if let Decision::Park { wait } = decision {
                 self.park(wait);
@@ -310,6 +318,9 @@ impl UmapiClient {
                     return Err(CallError::Parked { wait, resume_after });
                 }
                 Decision::Retry { delay, server_requested } => {
+                    if server_requested {
+                        self.observer.server_wait_started(delay, &reason);
+                    }
                     self.observer.retry_scheduled(&RetryInfo {
                         label: request.label,
                         failed_attempt: failures,
@@ -318,9 +329,6 @@ impl UmapiClient {
                         delay,
                         server_requested,
                     });
-                    if server_requested {
-                        self.observer.server_wait_started(delay);
-                    }
                     let _waiting = self.statistics.waited.enter();
                     tokio::select! {
                         () = tokio::time::sleep(delay) => {}
@@ -333,8 +341,8 @@ impl UmapiClient {
 
     /// Parks the client for `wait`: every worker stops, and nothing more is sent by this process.
     fn park(&self, wait: Duration) -> OffsetDateTime {
-        self.pause.extend(Instant::now() + wait);
-        self.parking.park(OffsetDateTime::now_utc() + wait)
+        self.pause.extend(instant_after(Instant::now(), wait));
+        self.parking.park(moment_after(OffsetDateTime::now_utc(), wait))
     }
 
     /// Waits out the shared pause, then takes a slot of the family's window; parks when the pause

@@ -91,23 +91,54 @@ pub fn classify(result: &AttemptResult, now: SystemTime) -> Verdict {
     }
 }
 
+/// The longest wait a server can ask for, as far as this client is concerned: a longer
+/// `Retry-After` (`18446744073709551615`, `1e19`, a date in the year 9999) is read as this. It is
+/// far beyond any sensible `max_wait`, so such a wait always parks the run, and small enough that
+/// adding it to any clock reading ([`instant_after`], [`moment_after`]) cannot overflow.
+pub const MAX_SERVER_WAIT: Duration = Duration::from_secs(100 * 366 * 24 * 3600);
+
 /// Parses a `Retry-After` value: delta-seconds (`"38"`) or an HTTP date
 /// (`"Tue, 24 Nov 2026 10:15:00 GMT"`). A date in the past gives zero. An HTTP date has one-second
 /// resolution, so one second is added to a date in the future (never retry before the server's
-/// moment because the fraction was cut off). `None` for anything unreadable.
+/// moment because the fraction was cut off). Every wait saturates at [`MAX_SERVER_WAIT`], however
+/// many digits the server sent. `None` for anything unreadable, negative or not a number.
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
+    if !value.is_empty() && value.bytes().all(|byte| byte.is_ascii_digit()) {
+        // Delta-seconds; more digits than a u64 holds is simply "very long".
+        let seconds = value.parse::<u64>().unwrap_or(u64::MAX);
+        return Some(Duration::from_secs(seconds).min(MAX_SERVER_WAIT));
     }
     if let Ok(seconds) = value.parse::<f64>() {
-        return Duration::try_from_secs_f64(seconds).ok();
+        if seconds.is_nan() || seconds < 0.0 {
+            return None;
+        }
+        // Too large for a Duration (1e300, inf) saturates like a long delta-seconds.
+        return Some(Duration::try_from_secs_f64(seconds).unwrap_or(MAX_SERVER_WAIT).min(MAX_SERVER_WAIT));
     }
     let date = httpdate::parse_http_date(value).ok()?;
     Some(match date.duration_since(now) {
-        Ok(ahead) => ahead + Duration::from_secs(1),
+        Ok(ahead) => ahead.saturating_add(Duration::from_secs(1)).min(MAX_SERVER_WAIT),
         Err(_) => Duration::ZERO,
     })
+}
+
+/// `now + wait` on the monotonic clock, saturating: a wait too long to add (only possible for a
+/// wait beyond [`MAX_SERVER_WAIT`]) gives `now` plus [`MAX_SERVER_WAIT`], never a panic.
+pub fn instant_after(now: tokio::time::Instant, wait: Duration) -> tokio::time::Instant {
+    now.checked_add(wait)
+        .or_else(|| now.checked_add(MAX_SERVER_WAIT))
+        .or_else(|| now.checked_add(Duration::from_secs(365 * 24 * 3600)))
+        .unwrap_or(now)
+}
+
+/// `now + wait` on the wall clock, saturating at the latest moment `time` represents (the end of
+/// the year 9999), never a panic.
+pub fn moment_after(now: time::OffsetDateTime, wait: Duration) -> time::OffsetDateTime {
+    time::Duration::try_from(wait)
+        .ok()
+        .and_then(|wait| now.checked_add(wait))
+        .unwrap_or_else(|| time::PrimitiveDateTime::MAX.assume_offset(now.offset()))
 }
 
 /// What to do after a transient failure.
@@ -247,6 +278,44 @@ mod tests {
             verdict,
             Verdict::Transient { reason: RetryReason::Status(429), retry_after: Some(Duration::from_secs(7)) }
         );
+    }
+
+    #[test]
+    fn absurd_retry_after_values_saturate_and_garbage_is_ignored() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        for value in [
+            "18446744073709551615",
+            "18446744073709551616",
+            "99999999999999999999999999999999",
+            "1e19",
+            "1e300",
+            "inf",
+            "Fri, 31 Dec 9999 23:59:59 GMT",
+        ] {
+            assert_eq!(parse_retry_after(value, now), Some(MAX_SERVER_WAIT), "{value}");
+        }
+        assert_eq!(parse_retry_after("300000000000", now), Some(MAX_SERVER_WAIT));
+        assert_eq!(parse_retry_after("3000000000", now), Some(Duration::from_secs(3_000_000_000)));
+        assert_eq!(parse_retry_after("2.5", now), Some(Duration::from_millis(2500)));
+        for value in ["-3", "-1e19", "NaN", "", "   ", "soon", "12 s", "0x10", "Fri, 31 Dec 99999 23:59:59 GMT"] {
+            assert_eq!(parse_retry_after(value, now), None, "{value:?}");
+        }
+    }
+
+    #[test]
+    fn clock_arithmetic_on_server_waits_saturates_instead_of_panicking() {
+        let now = tokio::time::Instant::now();
+        for wait in
+            [Duration::MAX, Duration::from_secs(u64::MAX), MAX_SERVER_WAIT, Duration::from_secs(300_000_000_000)]
+        {
+            assert!(instant_after(now, wait) > now + Duration::from_secs(3600), "{wait:?}");
+            let moment = moment_after(time::OffsetDateTime::now_utc(), wait);
+            assert!(moment.year() >= 2100, "{wait:?}: {moment}");
+        }
+        assert_eq!(instant_after(now, Duration::from_secs(5)), now + Duration::from_secs(5));
+        let start = time::macros::datetime!(2026-11-24 10:15:00 UTC);
+        assert_eq!(moment_after(start, Duration::from_secs(60)), time::macros::datetime!(2026-11-24 10:16:00 UTC));
+        assert_eq!(moment_after(start, Duration::MAX).year(), 9999);
     }
 
     #[test]

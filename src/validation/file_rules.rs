@@ -20,6 +20,8 @@ use super::suggest;
 pub const MAX_ROWS: usize = 5_000;
 /// Most bytes the Console takes in one file (10 MB).
 pub const MAX_BYTES: u64 = 10_485_760;
+/// Most columns a header may have (see [`crate::console_csv::MAX_COLUMNS`] for why).
+pub use crate::console_csv::MAX_COLUMNS;
 
 const SPLIT_HINT: &str = "cut it into compliant parts with `umapi-bulk split FILE` and check each part";
 const SAVE_AS_HINT: &str = "in Excel, use File > Save As > \"CSV UTF-8 (Comma delimited) (*.csv)\"";
@@ -54,6 +56,20 @@ pub fn too_large(size: u64) -> Diagnostic {
         format!(
             "the file is {size} bytes ({:.1} MB); the Admin Console takes at most 10 MB ({MAX_BYTES} bytes) per file",
             size as f64 / 1_048_576.0
+        ),
+    )
+    .with_hint(SPLIT_HINT)
+}
+
+/// E001 for an input whose size is not known in advance (a device, pipe or FIFO): more than the
+/// cap was read from it before we stopped reading.
+pub fn too_large_stream() -> Diagnostic {
+    Diagnostic::new(
+        Code::FileTooLarge,
+        format!(
+            "the input holds more than 10 MB (reading stopped after {} bytes); the Admin Console takes at most 10 MB \
+             ({MAX_BYTES} bytes) per file",
+            MAX_BYTES + 1
         ),
     )
     .with_hint(SPLIT_HINT)
@@ -124,6 +140,17 @@ pub fn file_problem(problem: &FileProblem) -> Diagnostic {
         .with_hint(format!(
             "look for a missing closing quote on line {line}; values with commas or line breaks must be wrapped in quotes"
         )),
+        FileProblem::TooManyColumns { line, columns } => Diagnostic::new(
+            Code::TooManyColumns,
+            format!(
+                "the header has {columns} columns; at most {MAX_COLUMNS} are read (the Console's user file has 13)"
+            ),
+        )
+        .at_line(*line)
+        .with_hint(
+            "delete the unused columns at the end of the header (in Excel: select them, right-click > Delete), or check \
+             that the file's first line is its header",
+        ),
     }
 }
 

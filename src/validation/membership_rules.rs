@@ -12,7 +12,8 @@ use crate::console_csv::{Column, multi_value};
 use crate::model::{AdminRole, Operation};
 use crate::umapi::wire::MAX_STRING_CHARS;
 
-use super::diagnostic::{Code, Diagnostic};
+use super::collector::Collector;
+use super::diagnostic::Code;
 use super::names::slot;
 use super::row_view::RowView;
 use super::suggest;
@@ -21,7 +22,7 @@ use super::user_rules::{RowRules, control_characters, printable_ascii, too_long}
 impl RowRules<'_> {
     /// Splits the row's multi-valued cells into `self.names` (absent columns stay absent) and
     /// checks them, roles included (into `self.roles`), with the cross-field rules.
-    pub(super) fn memberships(&mut self, view: &RowView<'_>, out: &mut Vec<Diagnostic>) {
+    pub(super) fn memberships(&mut self, view: &RowView<'_>, out: &mut Collector) {
         for column in [
             Column::ProductConfigurations,
             Column::ProductConfigurationsAdministered,
@@ -79,7 +80,7 @@ impl RowRules<'_> {
     /// Splits a multi-valued cell into its list, reporting control characters, over-long names
     /// and names listed twice (W002, the later copies, last first); nothing when the column is
     /// absent.
-    fn names_cell(&mut self, view: &RowView<'_>, column: Column, out: &mut Vec<Diagnostic>) {
+    fn names_cell(&mut self, view: &RowView<'_>, column: Column, out: &mut Collector) {
         let Some(list) = slot(column).filter(|_| self.map.has(column)) else {
             return;
         };
@@ -106,7 +107,7 @@ impl RowRules<'_> {
     }
 
     /// Parses the Admin Roles names kept into `self.roles` (empty when the column is absent).
-    fn roles(&mut self, view: &RowView<'_>, out: &mut Vec<Diagnostic>) {
+    fn roles(&mut self, view: &RowView<'_>, out: &mut Collector) {
         let mut roles = std::mem::take(&mut self.roles);
         roles.clear();
         let line = view.line;

@@ -5,12 +5,16 @@
 //! all start here; [`render`] prints the diagnostics for people and machines.
 //!
 //! Order of work, and what stops it:
-//! 1. the 10 MB cap (before reading: a huge file is never loaded) — stops;
+//! 1. the 10 MB cap (a regular file over it is never read; a device, pipe or FIFO is read only up to
+//!    10 MB + 1 byte) — stops;
 //! 2. encoding, emptiness, separator and quote structure (`console_csv::RecordStream`) — stops;
 //! 3. the 5,000-row cap — stops (one clear error, not thousands of row errors; rows past the cap
 //!    are counted, not checked);
 //! 4. the header: missing or duplicate columns stop; unknown columns are warnings;
 //! 5. every row, then duplicate Email + Identity Type across rows.
+//!
+//! Diagnostics are kept up to caps (`collector`: 20 per line, 10,000 in all, a line's first error
+//! always) and counted beyond them; renderers print at most 1,000 and count the rest.
 //!
 //! "Stops" means a file-level error: the records read so far are kept, every row is `Invalid`.
 //!
@@ -26,6 +30,7 @@
 //! and only each row's Email + Identity Type is kept, for the duplicate rule. Everything runs on
 //! one thread: rayon over row chunks was measured slower on the shared 2-core machine.
 
+mod collector;
 pub mod country;
 mod country_table;
 pub mod diagnostic;
@@ -48,8 +53,9 @@ use crate::console_csv;
 use crate::model::{InvitationRow, Operation, UserRow};
 
 pub use crate::console_csv::SourceRecord;
+pub use collector::{MAX_KEPT, MAX_PER_LINE, MAX_PRINTED, Omitted};
 pub use diagnostic::{Code, Diagnostic, Severity};
-pub use file_rules::{MAX_BYTES, MAX_ROWS};
+pub use file_rules::{MAX_BYTES, MAX_COLUMNS, MAX_ROWS};
 
 /// What to check a file for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -113,14 +119,17 @@ pub struct CheckedFile {
     pub records: Vec<SourceRecord>,
     /// One status per record, same order.
     pub rows: Vec<RowStatus>,
-    /// Every diagnostic, sorted (file-level first, then line, column, code).
+    /// The diagnostics kept, sorted (file-level first, then line, column, code): all of them,
+    /// unless a line or the file asked for more than the caps allow (see `omitted`).
     pub diagnostics: Vec<Diagnostic>,
+    /// Diagnostics found beyond the caps and only counted ([`MAX_PER_LINE`], [`MAX_KEPT`]).
+    pub omitted: Omitted,
 }
 
 impl CheckedFile {
     /// Whether any diagnostic is an error.
     pub fn has_errors(&self) -> bool {
-        has_errors(&self.diagnostics)
+        has_errors(&self.diagnostics, &self.omitted)
     }
 
     /// Whether an error concerns the whole file: then no row is usable.
@@ -140,9 +149,9 @@ impl CheckedFile {
         self.rows.iter().filter(|row| matches!(row, RowStatus::Valid(_))).count()
     }
 
-    /// Counts of (errors, warnings).
+    /// Counts of (errors, warnings), those only counted included.
     pub fn counts(&self) -> (usize, usize) {
-        counts(&self.diagnostics)
+        counts(&self.diagnostics, &self.omitted)
     }
 
     /// The valid rows with their record, in input order.
@@ -171,8 +180,10 @@ pub struct CheckReport {
     pub record_count: usize,
     /// Number of records that are valid rows.
     pub valid_row_count: usize,
-    /// Every diagnostic, sorted (file-level first, then line, column, code).
+    /// The diagnostics kept, sorted (file-level first, then line, column, code).
     pub diagnostics: Vec<Diagnostic>,
+    /// Diagnostics found beyond the caps and only counted.
+    pub omitted: Omitted,
 }
 
 /// What the renderers need from a checked file; [`CheckedFile`] and [`CheckReport`] both have it.
@@ -187,12 +198,14 @@ pub trait Checked {
     fn record_count(&self) -> usize;
     /// Number of valid rows.
     fn valid_row_count(&self) -> usize;
-    /// Every diagnostic, sorted.
+    /// The diagnostics kept, sorted.
     fn diagnostics(&self) -> &[Diagnostic];
+    /// Diagnostics found beyond the caps and only counted.
+    fn omitted(&self) -> &Omitted;
 
     /// Whether any diagnostic is an error.
     fn has_errors(&self) -> bool {
-        has_errors(self.diagnostics())
+        has_errors(self.diagnostics(), self.omitted())
     }
 
     /// Whether an error concerns the whole file: then no row is usable.
@@ -200,9 +213,9 @@ pub trait Checked {
         file_level_error(self.diagnostics())
     }
 
-    /// Counts of (errors, warnings).
+    /// Counts of (errors, warnings), those only counted included.
     fn counts(&self) -> (usize, usize) {
-        counts(self.diagnostics())
+        counts(self.diagnostics(), self.omitted())
     }
 }
 
@@ -230,6 +243,10 @@ impl Checked for CheckedFile {
     fn diagnostics(&self) -> &[Diagnostic] {
         &self.diagnostics
     }
+
+    fn omitted(&self) -> &Omitted {
+        &self.omitted
+    }
 }
 
 impl Checked for CheckReport {
@@ -256,19 +273,24 @@ impl Checked for CheckReport {
     fn diagnostics(&self) -> &[Diagnostic] {
         &self.diagnostics
     }
+
+    fn omitted(&self) -> &Omitted {
+        &self.omitted
+    }
 }
 
-fn has_errors(diagnostics: &[Diagnostic]) -> bool {
-    diagnostics.iter().any(|diagnostic| diagnostic.severity == Severity::Error)
+fn has_errors(diagnostics: &[Diagnostic], omitted: &Omitted) -> bool {
+    diagnostics.iter().any(|diagnostic| diagnostic.severity == Severity::Error) || omitted.by_severity().0 > 0
 }
 
 fn file_level_error(diagnostics: &[Diagnostic]) -> bool {
     diagnostics.iter().any(|diagnostic| diagnostic.severity == Severity::Error && diagnostic.code.is_file_level())
 }
 
-fn counts(diagnostics: &[Diagnostic]) -> (usize, usize) {
+fn counts(diagnostics: &[Diagnostic], omitted: &Omitted) -> (usize, usize) {
     let errors = diagnostics.iter().filter(|diagnostic| diagnostic.severity == Severity::Error).count();
-    (errors, diagnostics.len() - errors)
+    let (omitted_errors, omitted_warnings) = omitted.by_severity();
+    (errors + omitted_errors, diagnostics.len() - errors + omitted_warnings)
 }
 
 /// Reads and validates a file. `Err` only when it cannot be read; a file over the byte cap is
@@ -285,7 +307,8 @@ pub fn check_file(path: &Path, options: &CheckOptions) -> Result<CheckedFile, Ch
                 header: Vec::new(),
                 records: Vec::new(),
                 rows: Vec::new(),
-                diagnostics: vec![file_rules::too_large(size)],
+                diagnostics: vec![too_large(size)],
+                omitted: Omitted::default(),
             });
         }
     };
@@ -307,6 +330,7 @@ pub fn check_bytes(name: &str, bytes: &[u8], options: &CheckOptions) -> CheckedF
         records: kept.records,
         rows: kept.rows,
         diagnostics: pass.diagnostics,
+        omitted: pass.omitted,
     }
 }
 
@@ -325,7 +349,8 @@ pub fn check_file_report(path: &Path, options: &CheckOptions) -> Result<CheckRep
                 header: Vec::new(),
                 record_count: 0,
                 valid_row_count: 0,
-                diagnostics: vec![file_rules::too_large(size)],
+                diagnostics: vec![too_large(size)],
+                omitted: Omitted::default(),
             });
         }
     };
@@ -347,22 +372,45 @@ pub fn check_bytes_report(name: &str, bytes: &[u8], options: &CheckOptions) -> C
         record_count: pass.records,
         valid_row_count: pass.valid_rows,
         diagnostics: pass.diagnostics,
+        omitted: pass.omitted,
     }
 }
 
-/// A file's bytes, or its size when it is over the byte cap (then it is not read).
+/// A file's bytes, or what is known of its size when it is over the byte cap (then it is not kept).
 enum Contents {
     Bytes(Vec<u8>),
-    TooLarge(u64),
+    /// Over the cap: the size of a regular file, `None` for a device, pipe or FIFO (or a file that
+    /// grew while it was read), of which only one byte more than the cap was read.
+    TooLarge(Option<u64>),
 }
 
+/// Reads at most [`MAX_BYTES`] + 1 bytes from `path`, whatever it is: a regular file over the cap
+/// is not read at all, and a device (`/dev/zero`), pipe or FIFO that says nothing of its size is
+/// read only until it has shown it is too large, so no input can make us read without end.
 fn read_capped(path: &Path) -> Result<Contents, CheckError> {
+    use std::io::Read as _;
+
     let read_error = |source| CheckError::Read { path: path.to_path_buf(), source };
-    let size = std::fs::metadata(path).map_err(read_error)?.len();
-    if size > MAX_BYTES {
-        return Ok(Contents::TooLarge(size));
+    let file = std::fs::File::open(path).map_err(read_error)?;
+    let metadata = file.metadata().map_err(read_error)?;
+    if metadata.is_file() && metadata.len() > MAX_BYTES {
+        return Ok(Contents::TooLarge(Some(metadata.len())));
     }
-    std::fs::read(path).map(Contents::Bytes).map_err(read_error)
+    let expected = if metadata.is_file() { metadata.len() } else { 0 };
+    let mut bytes = Vec::with_capacity(usize::try_from(expected.min(MAX_BYTES + 1)).unwrap_or_default());
+    file.take(MAX_BYTES + 1).read_to_end(&mut bytes).map_err(read_error)?;
+    if bytes.len() as u64 > MAX_BYTES {
+        return Ok(Contents::TooLarge(None));
+    }
+    Ok(Contents::Bytes(bytes))
+}
+
+/// E001 for an input over the byte cap, with its size when it is known.
+fn too_large(size: Option<u64>) -> Diagnostic {
+    match size {
+        Some(size) => file_rules::too_large(size),
+        None => file_rules::too_large_stream(),
+    }
 }
 
 /// Keeps every record and typed row (`check_bytes`).

@@ -13,6 +13,7 @@
 use crate::console_csv::{self, Column, Fields, HeaderMap, Item, RecordStream};
 use crate::model::{IdentityType, Operation};
 
+use super::collector::{Collector, Omitted};
 use super::diagnostic::{Code, Diagnostic, Severity};
 use super::name_scan::folded_hash;
 use super::row_view::{self, RowView};
@@ -45,8 +46,10 @@ pub(super) struct Pass {
     pub records: usize,
     /// Records with no error on their line (0 after a file-level error).
     pub valid_rows: usize,
-    /// Every diagnostic, sorted.
+    /// The diagnostics kept, sorted.
     pub diagnostics: Vec<Diagnostic>,
+    /// Diagnostics beyond the caps, counted per code.
+    pub omitted: Omitted,
 }
 
 impl Pass {
@@ -58,6 +61,7 @@ impl Pass {
             records: 0,
             valid_rows: 0,
             diagnostics: vec![diagnostic],
+            omitted: Omitted::default(),
         }
     }
 }
@@ -83,7 +87,7 @@ pub(super) fn run<K: Keep>(bytes: &[u8], options: &CheckOptions, keep: &mut K) -
         map: &map,
         positions: row_view::positions(&map),
         seen: FirstLines::default(),
-        diagnostics: Vec::new(),
+        diagnostics: Collector::new(),
         valid: 0,
     };
     let width = header.len();
@@ -98,7 +102,10 @@ pub(super) fn run<K: Keep>(bytes: &[u8], options: &CheckOptions, keep: &mut K) -
             }
         };
         match item {
-            Item::EmptyRow { line } => rows.diagnostics.push(file_rules::empty_row(line)),
+            Item::EmptyRow { line } => {
+                rows.diagnostics.begin_line();
+                rows.diagnostics.push(file_rules::empty_row(line));
+            }
             Item::Record(fields) => {
                 records += 1;
                 keep.record(&fields, width);
@@ -112,6 +119,8 @@ pub(super) fn run<K: Keep>(bytes: &[u8], options: &CheckOptions, keep: &mut K) -
         }
     }
     let mut valid_rows = rows.valid;
+    let (mut row_diagnostics, row_omitted) = rows.diagnostics.into_parts();
+    let mut omitted = Omitted::default();
     if records > MAX_ROWS {
         diagnostics = vec![file_rules::too_many_rows(records)];
     } else if records == 0 {
@@ -120,14 +129,15 @@ pub(super) fn run<K: Keep>(bytes: &[u8], options: &CheckOptions, keep: &mut K) -
                 .with_hint("add one row per user below the header"),
         );
     } else if !header_stop {
-        diagnostics.append(&mut rows.diagnostics);
+        diagnostics.append(&mut row_diagnostics);
+        omitted = row_omitted;
     }
     if records > MAX_ROWS || records == 0 || header_stop {
         valid_rows = 0;
         keep.invalidate();
     }
     diagnostics.sort_by(Diagnostic::order);
-    Pass { delimiter: stream.delimiter(), had_bom: stream.had_bom(), header, records, valid_rows, diagnostics }
+    Pass { delimiter: stream.delimiter(), had_bom: stream.had_bom(), header, records, valid_rows, diagnostics, omitted }
 }
 
 /// The row rules and the cross-row state of one pass.
@@ -138,8 +148,8 @@ struct Rows<'a> {
     positions: Vec<(Column, usize)>,
     /// First line of each (Identity Type, Email) met.
     seen: FirstLines,
-    /// Diagnostics of records and rows, in file order.
-    diagnostics: Vec<Diagnostic>,
+    /// Diagnostics of records and rows, in file order, up to the caps.
+    diagnostics: Collector,
     /// Records with no error on their line.
     valid: usize,
 }
@@ -147,7 +157,7 @@ struct Rows<'a> {
 impl Rows<'_> {
     /// Checks the record at `index`; returns its typed row when it is valid and `K` keeps rows.
     fn check<K: Keep>(&mut self, index: usize, fields: &Fields<'_>, width: usize) -> Option<ValidRow> {
-        let before = self.diagnostics.len();
+        self.diagnostics.begin_line();
         let line = fields.line;
         if fields.odd_quotes {
             self.diagnostics.push(file_rules::stray_quote(line));
@@ -164,16 +174,16 @@ impl Rows<'_> {
         } else {
             self.rules.user_row(&view, out)
         };
-        let identified = !out[before..].iter().any(|diagnostic| {
-            matches!(
-                diagnostic.code,
-                Code::EmailMissing | Code::EmailInvalid | Code::IdentityTypeMissing | Code::IdentityTypeUnknown
-            )
-        });
+        let identified = !out.line_has_any(&[
+            Code::EmailMissing,
+            Code::EmailInvalid,
+            Code::IdentityTypeMissing,
+            Code::IdentityTypeUnknown,
+        ]);
         if identified {
             self.duplicate(line, identity_type, view.cell(Column::Email));
         }
-        if self.diagnostics[before..].iter().any(|diagnostic| diagnostic.severity == Severity::Error) {
+        if self.diagnostics.line_has_error() {
             return None;
         }
         self.valid += 1;

@@ -15,7 +15,7 @@ use std::borrow::Cow;
 
 use serde::Serialize;
 
-use super::{Checked, Diagnostic, Severity};
+use super::{Checked, Diagnostic, MAX_PRINTED, Omitted, Severity};
 
 /// One diagnostic in the concise form, with its hint on a second line:
 ///
@@ -68,9 +68,47 @@ pub fn terminal_safe(text: &str) -> Cow<'_, str> {
     Cow::Owned(safe)
 }
 
-/// Every diagnostic of a list in the concise form.
+/// The diagnostics of a list in the concise form: the first [`MAX_PRINTED`], then one line
+/// counting the rest per code.
 pub fn human_diagnostics(diagnostics: &[Diagnostic], color: bool) -> String {
-    diagnostics.iter().map(|diagnostic| human_diagnostic(diagnostic, color)).collect()
+    human_capped(diagnostics, &Omitted::default(), color)
+}
+
+/// The first [`MAX_PRINTED`] of `diagnostics` in the concise form, then one line counting the rest
+/// and `omitted` (those never kept) per code:
+///
+/// ```text
+/// note: 999980 more diagnostics not shown (W002: 999980); fix the ones above and check again
+/// ```
+pub fn human_capped(diagnostics: &[Diagnostic], omitted: &Omitted, color: bool) -> String {
+    let shown = diagnostics.len().min(MAX_PRINTED);
+    let mut text: String = diagnostics[..shown].iter().map(|diagnostic| human_diagnostic(diagnostic, color)).collect();
+    let rest = Omitted::of(&diagnostics[shown..]).merged(omitted);
+    if !rest.is_empty() {
+        let counts: Vec<String> = rest.counts().map(|(code, count)| format!("{}: {count}", code.as_str())).collect();
+        text.push_str(&format!(
+            "note: {} not shown ({}); fix the ones above and check again\n",
+            plural(rest.total(), "more diagnostic"),
+            counts.join(", ")
+        ));
+    }
+    text
+}
+
+/// The errors of a checked file (`--quiet`): the first [`MAX_PRINTED`], then a count of the rest.
+pub fn human_errors(checked: &impl Checked, color: bool) -> String {
+    human_errors_of(checked.diagnostics(), checked.omitted(), color)
+}
+
+/// The errors alone of `diagnostics` and `omitted` (for `--quiet`), capped like [`human_capped`].
+pub fn human_errors_of(diagnostics: &[Diagnostic], omitted: &Omitted, color: bool) -> String {
+    let errors: Vec<Diagnostic> =
+        diagnostics.iter().filter(|diagnostic| diagnostic.severity == Severity::Error).cloned().collect();
+    let mut omitted_errors = Omitted::default();
+    for (code, count) in omitted.counts().filter(|(code, _)| code.severity() == Severity::Error) {
+        omitted_errors.add(code, count);
+    }
+    human_capped(&errors, &omitted_errors, color)
 }
 
 /// The closing summary line, e.g.
@@ -91,9 +129,10 @@ pub fn summary(checked: &impl Checked) -> String {
     )
 }
 
-/// The human report: every diagnostic, then the summary line.
+/// The human report: the diagnostics (at most [`MAX_PRINTED`], then a count of the rest), then the
+/// summary line.
 pub fn human(checked: &impl Checked, color: bool) -> String {
-    let mut text = human_diagnostics(checked.diagnostics(), color);
+    let mut text = human_capped(checked.diagnostics(), checked.omitted(), color);
     text.push_str(&summary(checked));
     text.push('\n');
     text
@@ -108,12 +147,22 @@ struct JsonReport<'a> {
     valid_rows: usize,
     errors: usize,
     warnings: usize,
+    /// The first [`MAX_PRINTED`] diagnostics.
     diagnostics: &'a [Diagnostic],
+    /// Whether some diagnostics are left out of `diagnostics`.
+    truncated: bool,
+    /// The diagnostics left out, counted per code (`{}` when none).
+    not_shown: Omitted,
 }
 
-/// The machine report: one pretty-printed JSON document with a trailing newline.
+/// The machine report: one pretty-printed JSON document with a trailing newline. `diagnostics`
+/// holds at most [`MAX_PRINTED`]; `truncated` says whether more were found, and `not_shown` counts
+/// them per code (`errors` and `warnings` count everything).
 pub fn json(checked: &impl Checked) -> String {
     let (errors, warnings) = checked.counts();
+    let all = checked.diagnostics();
+    let shown = all.len().min(MAX_PRINTED);
+    let not_shown = Omitted::of(&all[shown..]).merged(checked.omitted());
     let report = JsonReport {
         file: checked.path().display().to_string(),
         operation: checked.operation().as_str(),
@@ -122,7 +171,9 @@ pub fn json(checked: &impl Checked) -> String {
         valid_rows: checked.valid_row_count(),
         errors,
         warnings,
-        diagnostics: checked.diagnostics(),
+        diagnostics: &all[..shown],
+        truncated: !not_shown.is_empty(),
+        not_shown,
     };
     let mut text = serde_json::to_string_pretty(&report).unwrap_or_else(|error| format!("{{\"error\": \"{error}\"}}"));
     text.push('\n');

@@ -20,6 +20,7 @@ use crate::console_csv::{Column, HeaderMap};
 use crate::model::{AdminRole, IdentityType, InvitationRow, Operation, UserRow, is_sign_in_name};
 use crate::umapi::wire::{MAX_EMAIL_CHARS, MAX_NAME_CHARS, MAX_STRING_CHARS};
 
+use super::collector::Collector;
 use super::country::{self, CountryClass};
 use super::diagnostic::{Code, Diagnostic};
 use super::names::{self, NameLists};
@@ -54,7 +55,7 @@ impl<'a> RowRules<'a> {
 
     /// Checks one user record; diagnostics go to `out`. Returns its identity type (`None` when
     /// it is empty or unknown); the names kept stay in `self` for [`Self::owned_user_row`].
-    pub fn user_row(&mut self, view: &RowView<'_>, out: &mut Vec<Diagnostic>) -> Option<IdentityType> {
+    pub fn user_row(&mut self, view: &RowView<'_>, out: &mut Collector) -> Option<IdentityType> {
         let line = view.line;
         let email = view.cell(Column::Email);
         let identity_type = self.identity_type(view, email, out);
@@ -99,7 +100,7 @@ impl<'a> RowRules<'a> {
         }
     }
 
-    fn identity_type(&self, view: &RowView<'_>, email: &str, out: &mut Vec<Diagnostic>) -> Option<IdentityType> {
+    fn identity_type(&self, view: &RowView<'_>, email: &str, out: &mut Collector) -> Option<IdentityType> {
         let line = view.line;
         let value = view.cell(Column::IdentityType);
         let accepted = "use Adobe ID, Enterprise ID or Federated ID";
@@ -135,7 +136,7 @@ impl<'a> RowRules<'a> {
         parsed
     }
 
-    fn email(&self, line: u64, identity_type: Option<IdentityType>, value: &str, out: &mut Vec<Diagnostic>) {
+    fn email(&self, line: u64, identity_type: Option<IdentityType>, value: &str, out: &mut Collector) {
         let limit = if self.operation == Operation::Add { MAX_EMAIL_CHARS } else { MAX_STRING_CHARS };
         if let Some(diagnostic) = self.email_cell(line, value, limit) {
             out.push(diagnostic);
@@ -181,7 +182,7 @@ impl<'a> RowRules<'a> {
         None
     }
 
-    fn claimed(&self, line: u64, column: Column, domain: &str, value: &str, out: &mut Vec<Diagnostic>) {
+    fn claimed(&self, line: u64, column: Column, domain: &str, value: &str, out: &mut Collector) {
         if self.claimed_domains.is_empty()
             || self.claimed_domains.iter().any(|claimed| claimed.eq_ignore_ascii_case(domain))
         {
@@ -197,7 +198,7 @@ impl<'a> RowRules<'a> {
         out.push(diagnostic.with_value(value));
     }
 
-    fn username(&self, kind: IdentityType, line: u64, value: &str, email: &str, out: &mut Vec<Diagnostic>) {
+    fn username(&self, kind: IdentityType, line: u64, value: &str, email: &str, out: &mut Collector) {
         if value.is_empty() {
             let hint = if kind == IdentityType::FederatedId {
                 "give the user's sign-in name: an email, or the username of a directory that signs in with usernames"
@@ -253,7 +254,7 @@ impl<'a> RowRules<'a> {
         }
     }
 
-    fn domain(&self, kind: IdentityType, line: u64, value: &str, email: &str, out: &mut Vec<Diagnostic>) {
+    fn domain(&self, kind: IdentityType, line: u64, value: &str, email: &str, out: &mut Collector) {
         if value.is_empty() {
             if kind == IdentityType::FederatedId {
                 out.push(
@@ -279,7 +280,7 @@ impl<'a> RowRules<'a> {
         }
     }
 
-    fn names(&self, kind: Option<IdentityType>, line: u64, first: &str, last: &str, out: &mut Vec<Diagnostic>) {
+    fn names(&self, kind: Option<IdentityType>, line: u64, first: &str, last: &str, out: &mut Collector) {
         let mandatory = kind.is_some_and(|kind| kind != IdentityType::AdobeId);
         for (column, value, missing) in
             [(Column::FirstName, first, Code::FirstNameMissing), (Column::LastName, last, Code::LastNameMissing)]
@@ -324,7 +325,7 @@ impl<'a> RowRules<'a> {
         }
     }
 
-    fn country(&self, kind: Option<IdentityType>, line: u64, written: &str, out: &mut Vec<Diagnostic>) {
+    fn country(&self, kind: Option<IdentityType>, line: u64, written: &str, out: &mut Collector) {
         if written.is_empty() {
             if kind.is_some_and(|kind| kind != IdentityType::AdobeId) {
                 out.push(
@@ -371,7 +372,7 @@ impl<'a> RowRules<'a> {
     }
 
     /// Checks one invitation record (revoke); diagnostics go to `out`.
-    pub fn invitation_row(&self, view: &RowView<'_>, out: &mut Vec<Diagnostic>) {
+    pub fn invitation_row(&self, view: &RowView<'_>, out: &mut Collector) {
         if let Some(diagnostic) = self.email_cell(view.line, view.cell(Column::Email), MAX_STRING_CHARS) {
             out.push(diagnostic);
         }
@@ -403,7 +404,7 @@ pub(super) fn too_long(
     column: Column,
     value: &str,
     umapi_limit: usize,
-    out: &mut Vec<Diagnostic>,
+    out: &mut Collector,
 ) -> bool {
     if value.len() <= umapi_limit.min(CONSOLE_MAX_CHARS) {
         return false; // at most that many bytes, so at most that many characters
@@ -436,13 +437,7 @@ pub(super) fn too_long(
 }
 
 /// Reports a value holding a control character; returns whether it did.
-pub(super) fn control_characters(
-    map: &HeaderMap,
-    line: u64,
-    column: Column,
-    value: &str,
-    out: &mut Vec<Diagnostic>,
-) -> bool {
+pub(super) fn control_characters(map: &HeaderMap, line: u64, column: Column, value: &str, out: &mut Collector) -> bool {
     if printable_ascii(value) || !value.chars().any(char::is_control) {
         return false;
     }

@@ -21,7 +21,7 @@ use tokio::time::Instant;
 
 use umapi_bulk::execute::{Batch, CommandOutcome, CommandSource, Observer};
 use umapi_bulk::secret::Secret;
-use umapi_bulk::umapi::observe::{ClientObserver, ReadProgress, RequestInfo, RetryInfo};
+use umapi_bulk::umapi::observe::{ClientObserver, ReadProgress, RequestInfo, RetryInfo, RetryReason};
 use umapi_bulk::umapi::wire::{self, Command};
 use umapi_bulk::umapi::{Config, Limits};
 
@@ -65,6 +65,10 @@ pub struct MockState {
     pub valid_tokens: Mutex<HashSet<String>>,
     pub users: Mutex<Vec<wire::User>>,
     pub token_reply: Mutex<Option<(u16, String)>>,
+    /// Headers added to `token_reply` (a `Retry-After`, say).
+    pub token_headers: Mutex<Vec<(&'static str, String)>>,
+    /// Replies to reads (any non-action UMAPI request), taken in order before the user list serves.
+    pub read_script: Mutex<VecDeque<Reply>>,
     pub expires_in: AtomicU64,
     pub latency_ms: AtomicU64,
 }
@@ -151,18 +155,40 @@ async fn handle(state: Arc<MockState>, method: Method, uri: Uri, headers: Header
         at: Instant::now(),
     };
     state.seen.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(seen.clone());
-    let scripted = seen.path.contains("/action/")
-        && !state.script.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).is_empty();
-    let latency = state.latency_ms.load(Ordering::SeqCst);
-    if latency > 0 && !scripted && !seen.path.starts_with("/ims/") {
+    // A scripted reply is taken the moment its request arrives (by a request with a valid token),
+    // so that of two requests arriving together exactly one gets it and the other the usual
+    // answer, after the latency.
+    let is_ims = seen.path.starts_with("/ims/");
+    let is_action = seen.path.contains("/action/");
+    let token = seen.header("authorization").unwrap_or_default().trim_start_matches("Bearer ").to_string();
+    let token_valid = || state.valid_tokens.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).contains(&token);
+    let scripted = if !is_ims && token_valid() {
+        let queue = if is_action { &state.script } else { &state.read_script };
+        queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).pop_front()
+    } else {
+        None
+    };
+    if let Some(reply) = scripted {
         // Scripted replies answer at once, so a test knows they arrive before any delayed answer.
+        return scripted_reply(reply, &seen).await;
+    }
+    let latency = state.latency_ms.load(Ordering::SeqCst);
+    if latency > 0 && !is_ims {
         tokio::time::sleep(Duration::from_millis(latency)).await;
     }
     if seen.path.starts_with("/ims/") {
         state.token_requests.fetch_add(1, Ordering::SeqCst);
         if let Some((status, body)) = state.token_reply.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
         {
-            return (StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST), body).into_response();
+            // `{form}` in the scripted body echoes the request's form, as a misbehaving IMS might.
+            let body = body.replace("{form}", &seen.body);
+            let mut response = (StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST), body).into_response();
+            for (name, value) in state.token_headers.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).iter() {
+                if let Ok(value) = value.parse() {
+                    response.headers_mut().insert(*name, value);
+                }
+            }
+            return response;
         }
         if !seen.body.contains(SECRET) && !seen.body.contains("jwt_token") {
             return (StatusCode::UNAUTHORIZED, r#"{"error":"invalid_client"}"#).into_response();
@@ -174,34 +200,14 @@ async fn handle(state: Arc<MockState>, method: Method, uri: Uri, headers: Header
         let body = serde_json::json!({"access_token": token, "token_type": "bearer", "expires_in": expires_in});
         return axum::Json(body).into_response();
     }
-    let token = seen.header("authorization").unwrap_or_default().trim_start_matches("Bearer ").to_string();
-    if !state.valid_tokens.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).contains(&token) {
+    if !token_valid() {
         return (StatusCode::UNAUTHORIZED, [("WWW-Authenticate", "Bearer realm=\"JIL\"")]).into_response();
     }
-    if seen.path.contains("/action/") {
-        let scripted = state.script.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).pop_front();
-        return match scripted {
-            Some(Reply::Status(status, headers, body)) => {
-                let mut response = (StatusCode::from_u16(status).unwrap_or(StatusCode::OK), body).into_response();
-                for (name, value) in headers {
-                    if let Ok(value) = value.parse() {
-                        response.headers_mut().insert(name, value);
-                    }
-                }
-                response
-            }
-            Some(Reply::Drop) => {
-                // Never answering makes the client's timeout fire; tests use a short timeout.
-                tokio::time::sleep(Duration::from_secs(3600)).await;
-                StatusCode::OK.into_response()
-            }
-            None => {
-                let commands: Vec<Command> = serde_json::from_str(&seen.body).unwrap_or_default();
-                axum::Json(serde_json::json!({"result": "success", "completed": commands.len(), "notCompleted": 0,
-                    "completedInTestMode": 0}))
-                .into_response()
-            }
-        };
+    if is_action {
+        let commands: Vec<Command> = serde_json::from_str(&seen.body).unwrap_or_default();
+        return axum::Json(serde_json::json!({"result": "success", "completed": commands.len(), "notCompleted": 0,
+            "completedInTestMode": 0}))
+        .into_response();
     }
     if seen.path.starts_with("/v2/usermanagement/organizations/") {
         let user = seen.path.rsplit('/').next().unwrap_or_default().replace("%40", "@");
@@ -238,6 +244,30 @@ async fn handle(state: Arc<MockState>, method: Method, uri: Uri, headers: Header
         return response;
     }
     (StatusCode::NOT_FOUND, "no such endpoint in the mock").into_response()
+}
+
+/// A scripted reply; `{body}` and `{authorization}` in its body echo the request's, as a
+/// misbehaving server might.
+async fn scripted_reply(reply: Reply, seen: &Seen) -> Response {
+    match reply {
+        Reply::Status(status, headers, body) => {
+            let body = body
+                .replace("{body}", &seen.body)
+                .replace("{authorization}", &seen.header("authorization").unwrap_or_default());
+            let mut response = (StatusCode::from_u16(status).unwrap_or(StatusCode::OK), body).into_response();
+            for (name, value) in headers {
+                if let Ok(value) = value.parse() {
+                    response.headers_mut().insert(name, value);
+                }
+            }
+            response
+        }
+        Reply::Drop => {
+            // Never answering makes the client's timeout fire; tests use a short timeout.
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            StatusCode::OK.into_response()
+        }
+    }
 }
 
 /// A batch of `count` commands for users `prefix-<n>@example.com`.
@@ -295,8 +325,8 @@ impl ClientObserver for Recorder {
     fn retry_scheduled(&self, retry: &RetryInfo<'_>) {
         self.push(format!("retry {retry:?} reason={}", retry.reason));
     }
-    fn server_wait_started(&self, wait: Duration) {
-        self.push(format!("wait {wait:?}"));
+    fn server_wait_started(&self, wait: Duration, reason: &RetryReason) {
+        self.push(format!("wait {wait:?} reason={reason}"));
     }
     fn token_fetched(&self, renewal: bool) {
         self.push(format!("token renewal={renewal}"));
