@@ -16,7 +16,7 @@
 //! journaled as sent without an answer, and resume sends them again. Either way the run returns
 //! normally and journals its end. This file must not print or know about CSV rows.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,8 +25,9 @@ use time::OffsetDateTime;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use crate::execute::journal::{Journal, JournalError, Record, answer_for_journal};
+use crate::execute::journal::{Journal, JournalError, NOT_SENT, Record, answer_for_journal};
 use crate::execute::mapping::{fail_all, http_failure_code, map_answer};
+use crate::execute::no_ops;
 use crate::execute::observer::Observer;
 use crate::execute::outcome::{
     AbortKind, AbortReason, BatchResult, CODE_TRANSIENT_EXHAUSTED, CommandOutcome, NotAttemptedReason, RunEnd,
@@ -86,7 +87,7 @@ pub async fn execute(
     check_plan(&batches)?;
     let journal = Journal::create(run_dir, &batches, options.test_mode)?;
     let plan: Vec<Arc<Batch>> = batches.into_iter().map(Arc::new).collect();
-    Ok(run(client, &plan, HashMap::new(), journal, options, observer, cancel).await)
+    Ok(run(client, &plan, Known::default(), journal, options, observer, cancel).await)
 }
 
 /// Resumes the run journaled in `run_dir`: settled batches keep their outcomes, the rest are sent.
@@ -103,7 +104,8 @@ pub async fn resume(
     journal.append(&Record::Resume { at: OffsetDateTime::now_utc() })?;
     let options = ExecuteOptions { test_mode: state.test_mode, ..options };
     let plan: Vec<Arc<Batch>> = state.batches.iter().cloned().map(Arc::new).collect();
-    let mut report = run(client, &plan, state.settled, journal, options, observer, cancel).await;
+    let known = Known { settled: state.settled, maybe_applied: state.maybe_applied };
+    let mut report = run(client, &plan, known, journal, options, observer, cancel).await;
     let mut warnings = state.warnings;
     warnings.append(&mut report.warnings);
     report.warnings = warnings;
@@ -115,6 +117,8 @@ struct Shared {
     journal: Journal,
     test_mode: bool,
     stop: CancelToken,
+    /// Batches an earlier segment of the run sent without an answer: they may have been applied.
+    maybe_applied: HashSet<String>,
 }
 
 enum StopCause {
@@ -134,10 +138,18 @@ enum StopReason {
     Aborted(AbortReason),
 }
 
+/// What an earlier segment of a run left: settled outcomes by batch, and the batches it sent
+/// without an answer.
+#[derive(Default)]
+struct Known {
+    settled: HashMap<String, Vec<CommandOutcome>>,
+    maybe_applied: HashSet<String>,
+}
+
 async fn run(
     client: Arc<UmapiClient>,
     plan: &[Arc<Batch>],
-    mut known: HashMap<String, Vec<CommandOutcome>>,
+    mut known: Known,
     journal: Journal,
     options: ExecuteOptions,
     observer: Arc<dyn Observer>,
@@ -145,10 +157,17 @@ async fn run(
 ) -> RunReport {
     let started = Instant::now();
     let before = client.statistics();
-    let shared = Arc::new(Shared { client, journal, test_mode: options.test_mode, stop: CancelToken::new() });
+    let shared = Arc::new(Shared {
+        client,
+        journal,
+        test_mode: options.test_mode,
+        stop: CancelToken::new(),
+        maybe_applied: known.maybe_applied,
+    });
     let index_of: HashMap<&str, usize> =
         plan.iter().enumerate().map(|(index, batch)| (batch.id.as_str(), index)).collect();
-    let mut results: Vec<Option<Vec<CommandOutcome>>> = plan.iter().map(|batch| known.remove(&batch.id)).collect();
+    let mut results: Vec<Option<Vec<CommandOutcome>>> =
+        plan.iter().map(|batch| known.settled.remove(&batch.id)).collect();
     let mut waiting_on = vec![0_usize; plan.len()];
     let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); plan.len()];
     for (index, batch) in plan.iter().enumerate() {
@@ -342,7 +361,7 @@ impl AttemptHook for JournalHook<'_> {
             status: None,
             answer: None,
             answer_truncated: false,
-            error: Some("not sent: a 429 paused every request first".to_string()),
+            error: Some(format!("{NOT_SENT} a 429 paused every request first")),
             is_final: false,
             outcomes: Vec::new(),
             at: OffsetDateTime::now_utc(),
@@ -397,7 +416,9 @@ async fn run_batch(shared: Arc<Shared>, batch: Arc<Batch>, sync_end: bool) -> Ta
     let at = OffsetDateTime::now_utc();
     let (outcomes, record) = match result {
         Ok(answer) => {
-            let outcomes = map_answer(count, &answer.body, &answer.x_request_id);
+            let mut outcomes = map_answer(count, &answer.body, &answer.x_request_id);
+            let earlier = answer.earlier_attempt_unanswered || shared.maybe_applied.contains(&batch.id);
+            no_ops::recognise(&batch.commands, &mut outcomes, earlier);
             let (stored, answer_truncated) = answer_for_journal(answer.body);
             let record = Record::Outcome {
                 batch: batch.id.clone(),

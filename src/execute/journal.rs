@@ -38,6 +38,9 @@ use crate::umapi::wire::ActionResponse;
 pub const JOURNAL_FILE: &str = "journal.jsonl";
 /// The journal format version written in the `start` line.
 pub const JOURNAL_VERSION: u32 = 1;
+/// How an outcome's `error` starts when the attempt was journaled but withdrawn before it was sent
+/// (a 429 of another request paused everyone meanwhile).
+pub const NOT_SENT: &str = "not sent:";
 
 /// One line of the journal.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -10,6 +10,7 @@
 pub mod executor;
 pub mod journal;
 pub mod mapping;
+pub mod no_ops;
 pub mod observer;
 pub mod outcome;
 pub mod resume;

@@ -7,10 +7,10 @@
 //! cuts it off before appending); an unreadable line anywhere else is an error naming its line.
 //! This file only reads; the executor runs what is left.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use crate::execute::journal::{JOURNAL_FILE, JOURNAL_VERSION, JournalError, Record};
+use crate::execute::journal::{JOURNAL_FILE, JOURNAL_VERSION, JournalError, NOT_SENT, Record};
 use crate::execute::outcome::{CommandOutcome, RunEnd};
 use crate::plan::batch::Batch;
 
@@ -33,6 +33,12 @@ pub struct ResumeState {
     pub warnings: Vec<String>,
     /// Bytes of the journal that hold complete lines (a writer appends after them).
     pub valid_length: u64,
+    /// Unsettled batches with an attempt that went out without an answer showing it was refused
+    /// (a 429, a 401, or withdrawn before sending): UMAPI may have applied them, so their resend
+    /// may find the work done (`no_ops`).
+    pub maybe_applied: HashSet<String>,
+    /// Per batch, the `X-Request-Id`s of attempts that went out and were not shown refused.
+    unanswered: HashMap<String, HashSet<String>>,
 }
 
 impl ResumeState {
@@ -65,6 +71,8 @@ pub fn parse_journal(path: &Path, bytes: &[u8]) -> Result<ResumeState, JournalEr
         ends: Vec::new(),
         warnings: Vec::new(),
         valid_length: 0,
+        maybe_applied: HashSet::new(),
+        unanswered: HashMap::new(),
     };
     let mut started = false;
     let mut offset = 0_usize;
@@ -110,6 +118,11 @@ pub fn parse_journal(path: &Path, bytes: &[u8]) -> Result<ResumeState, JournalEr
     if !started {
         return Err(JournalError::MissingStart { path: path.to_path_buf() });
     }
+    state.maybe_applied = std::mem::take(&mut state.unanswered)
+        .into_iter()
+        .filter(|(batch, attempts)| !attempts.is_empty() && !state.settled.contains_key(batch))
+        .map(|(batch, _)| batch)
+        .collect();
     Ok(state)
 }
 
@@ -129,7 +142,13 @@ fn apply(state: &mut ResumeState, record: Record, path: &Path) -> Result<(), Jou
             state.test_mode = test_mode;
             state.batches = batches;
         }
-        Record::Outcome { batch, x_request_id, status, is_final, outcomes, .. } => {
+        Record::Outcome { batch, x_request_id, status, is_final, outcomes, error, .. } => {
+            // Refused before anything was applied: a 429 or a 401, or withdrawn before sending.
+            let refused =
+                matches!(status, Some(429 | 401)) || error.as_deref().is_some_and(|error| error.starts_with(NOT_SENT));
+            if refused && let (Some(id), Some(attempts)) = (&x_request_id, state.unanswered.get_mut(&batch)) {
+                attempts.remove(id);
+            }
             if status.is_some()
                 && let Some(id) = x_request_id
             {
@@ -142,7 +161,10 @@ fn apply(state: &mut ResumeState, record: Record, path: &Path) -> Result<(), Jou
             }
         }
         Record::End { end, .. } => state.ends.push(end),
-        Record::Resume { .. } | Record::Intent { .. } => {}
+        Record::Intent { batch, x_request_id, .. } => {
+            state.unanswered.entry(batch).or_default().insert(x_request_id);
+        }
+        Record::Resume { .. } => {}
     }
     Ok(())
 }
@@ -220,6 +242,39 @@ mod tests {
         assert_eq!(state.answered_request_ids, ["b00001-1", "b00002-1"]);
         assert_eq!(state.valid_length, text.len() as u64);
         assert!(state.warnings.is_empty());
+        assert_eq!(state.maybe_applied, HashSet::from(["b00002".to_string()]), "sent without a known answer");
+    }
+
+    #[test]
+    fn attempts_refused_by_a_429_or_withdrawn_applied_nothing() {
+        let at = OffsetDateTime::UNIX_EPOCH;
+        let mut text = line(&Record::Start { version: 1, at, test_mode: false, batches: batches(2) });
+        for (batch, status, error) in
+            [("b00001", Some(429), "HTTP 429 (throttled)"), ("b00002", None, "not sent: paused")]
+        {
+            text += &line(&Record::Intent {
+                batch: batch.into(),
+                attempt: 1,
+                x_request_id: format!("{batch}-1"),
+                test_mode: false,
+                at,
+            });
+            text += &line(&Record::Outcome {
+                batch: batch.into(),
+                attempt: 1,
+                x_request_id: Some(format!("{batch}-1")),
+                status,
+                answer: None,
+                answer_truncated: false,
+                error: Some(error.into()),
+                is_final: false,
+                outcomes: Vec::new(),
+                at,
+            });
+        }
+        let state = parse_journal(Path::new("j"), text.as_bytes()).unwrap_or_else(|error| panic!("{error}"));
+        assert_eq!(state.pending().count(), 2);
+        assert!(state.maybe_applied.is_empty(), "{:?}", state.maybe_applied);
     }
 
     #[test]
