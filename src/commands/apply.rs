@@ -210,6 +210,9 @@ async fn resume(run: &Run<'_>, run_dir: &Path) -> anyhow::Result<Sent> {
     }
     if let Some(execute::RunEnd::Parked { resume_after }) = journal.ends.last() {
         wait_until(run, *resume_after).await?;
+        // The parked process sent nothing more, so its session was not ended: this one goes on
+        // with it (a new start inside it would draw Adobe's session block, docs/sessions.md).
+        run.client.continue_session();
     }
     if journal.batches != document.batches {
         anyhow::bail!("the journal and plan.json of {} disagree; the folder was edited", run_dir.display());

@@ -176,6 +176,12 @@ impl UmapiClient {
         self.session.phase()
     }
 
+    /// Continues the sync session an earlier process opened and could not end (a parked run being
+    /// resumed): no request carries the start signal; the end still rides on the last one.
+    pub fn continue_session(&self) {
+        self.session.continue_open();
+    }
+
     /// When the client may send again, once it parked (a server asked for a wait longer than
     /// `max_wait`); from then on it sends nothing.
     pub fn parked_until(&self) -> Option<time::OffsetDateTime> {

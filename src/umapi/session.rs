@@ -13,8 +13,11 @@
 //!   a list as RFC 9111 allows);
 //! - once the end is answered 2xx the session is over, and later requests carry no signal;
 //! - once the client parks (a server asked for a wait longer than `max_wait`), it sends nothing
-//!   more, not even the end signal: the session block Adobe imposes has already closed the session,
-//!   and any request would go into the throttled window ([`Parking`]).
+//!   more, not even the end signal: a session block Adobe imposes has already closed the session,
+//!   and any request would go into the throttled window ([`Parking`]);
+//! - the process that resumes a parked run continues that run's session instead of starting one
+//!   (the parked process could not end it, and a start inside it would draw the session block); it
+//!   ends it after its last request ([`Session::continue_open`]).
 //!
 //! This file keeps state only; the request loop (`request.rs`) asks it what to send and tells it
 //! what was answered. It must not send anything itself.
@@ -100,6 +103,15 @@ impl Session {
         Some(Signals { start: false, end: last && self.phase() == SessionPhase::Open, _turn: None })
     }
 
+    /// Takes the session as open without sending the start signal: the process continues a
+    /// session an earlier process opened and could not end (a parked run being resumed).
+    pub(crate) fn continue_open(&self) {
+        let mut phase = self.phase.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if *phase == SessionPhase::NotStarted {
+            *phase = SessionPhase::Open;
+        }
+    }
+
     /// Records a 2xx answer to an attempt that carried `signals`.
     pub(crate) fn answered(&self, signals: &Signals) {
         let mut phase = self.phase.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -164,6 +176,17 @@ mod tests {
         assert_eq!(session.phase(), SessionPhase::Ended);
         let after = session.admit(true, &stop).await.unwrap_or_else(|| panic!("stopped"));
         assert_eq!(after.pragma(), None, "an ended session is not ended again");
+    }
+
+    #[tokio::test]
+    async fn a_continued_session_sends_no_start_and_ends_on_the_last_request() {
+        let session = Session::default();
+        session.continue_open();
+        let stop = CancelToken::new();
+        let first = session.admit(false, &stop).await.unwrap_or_else(|| panic!("stopped"));
+        assert_eq!(first.pragma(), None);
+        let last = session.admit(true, &stop).await.unwrap_or_else(|| panic!("stopped"));
+        assert_eq!(last.pragma(), Some(PRAGMA_SYNC_END));
     }
 
     #[tokio::test]
