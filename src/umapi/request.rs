@@ -22,7 +22,7 @@ use crate::umapi::client::{UmapiClient, body_message, clip_server_text};
 use crate::umapi::error::AuthError;
 use crate::umapi::observe::{Family, RequestInfo, RetryInfo, RetryReason};
 use crate::umapi::request_id::new_request_id;
-use crate::umapi::retry::{AttemptResult, Decision, Verdict, classify, instant_after, moment_after};
+use crate::umapi::retry::{AttemptResult, Decision, Verdict, classify, instant_after, moment_after, parse_retry_after};
 use crate::umapi::session::{Parking, Signals};
 use crate::umapi::stats::ClientStatistics;
 use crate::umapi::throttle::Permit;
@@ -284,8 +284,7 @@ impl UmapiClient {
             // a request of another worker must not reach the server in the meantime.
             let decision = self.policy.decide(failures + 1, retry_after, rand::random::<f64>());
             if status == Some(429) {
-                let wait = retry_after.filter(|wait| !wait.is_zero()).unwrap_or(self.policy.backoff(1, 1.0));
-                self.pause.extend(instant_after(Instant::now(), wait));
+                self.pause_everyone(retry_after);
             }
             if let Decision::Park { wait } = decision {
                 self.park(wait);
@@ -337,6 +336,12 @@ impl UmapiClient {
                 }
             }
         }
+    }
+
+    /// A 429 pauses every worker for its `Retry-After` (our first backoff when it has none).
+    fn pause_everyone(&self, retry_after: Option<Duration>) {
+        let wait = retry_after.filter(|wait| !wait.is_zero()).unwrap_or(self.policy.backoff(1, 1.0));
+        self.pause.extend(instant_after(Instant::now(), wait));
     }
 
     /// Parks the client for `wait`: every worker stops, and nothing more is sent by this process.
@@ -421,6 +426,10 @@ impl UmapiClient {
         let headers = response.headers().clone();
         let retry_after =
             headers.get(reqwest::header::RETRY_AFTER).and_then(|value| value.to_str().ok()).map(str::to_string);
+        if status == 429 {
+            // Every worker stops as soon as the status is known, before the body is even read.
+            self.pause_everyone(retry_after.as_deref().and_then(|value| parse_retry_after(value, SystemTime::now())));
+        }
         match response.bytes().await {
             Ok(body) => (AttemptResult::Status { status, retry_after }, Some(headers), body.to_vec()),
             Err(error) if error.is_timeout() => (AttemptResult::Timeout, None, Vec::new()),
@@ -526,5 +535,82 @@ mod tests {
         });
         assert!(matches!(stopped, Err(CallError::Stopped { sent: true })));
         assert_eq!(Instant::now() - start, Duration::from_secs(10), "a stop ends the wait at once");
+    }
+
+    /// A hook that looks at the client's pause when the request loop calls it.
+    struct Watcher {
+        client: std::sync::Arc<UmapiClient>,
+        /// Whether the pause was in force when `after_failure` heard of a 429.
+        paused_when_told: Option<bool>,
+        /// Pause everyone from `before_send`, as a 429 of another worker landing meanwhile would.
+        pause_while_journaling: bool,
+        withdrawn: Vec<u32>,
+    }
+
+    impl AttemptHook for Watcher {
+        fn before_send(&mut self, _attempt: u32, _x_request_id: &str) -> Result<(), HookError> {
+            if self.pause_while_journaling {
+                self.client.pause.extend(Instant::now() + Duration::from_secs(60));
+            }
+            Ok(())
+        }
+
+        fn after_failure(&mut self, _: u32, _: &str, status: Option<u16>, _: &RetryReason) -> Result<(), HookError> {
+            if status == Some(429) {
+                self.paused_when_told = Some(self.client.pause.remaining(Instant::now()).is_some());
+            }
+            Ok(())
+        }
+
+        fn withdrawn(&mut self, attempt: u32, _x_request_id: &str) -> Result<(), HookError> {
+            self.withdrawn.push(attempt);
+            Ok(())
+        }
+    }
+
+    /// The simulator with one action request a minute, and a client for it that parks beyond 1 s.
+    async fn simulator_and_client() -> (crate::sim::SimHandle, std::sync::Arc<UmapiClient>) {
+        let state = crate::sim::demo_state().unwrap_or_else(|error| panic!("{error}"));
+        let options = crate::sim::SimOptions { action_rpm: 1, ..crate::sim::SimOptions::unlimited(state) };
+        let sim = crate::sim::start(options).await.unwrap_or_else(|error| panic!("{error}"));
+        let mut config = sim.client_config();
+        config.limits = Limits { action_rpm: 0, max_wait: Duration::from_secs(1), ..config.limits };
+        let client = UmapiClient::new(&config, ClientOptions::default()).unwrap_or_else(|error| panic!("{error}"));
+        (sim, std::sync::Arc::new(client))
+    }
+
+    const BODY: &[u8] = br#"[{"user":"user01@example.com","do":[{"add":{"group":["Contractors"]}}]}]"#;
+
+    #[tokio::test]
+    async fn a_429_pauses_every_worker_before_the_journal_hears_of_it() {
+        let (sim, client) = simulator_and_client().await;
+        let stop = CancelToken::new();
+        let mut watcher = Watcher {
+            client: client.clone(),
+            paused_when_told: None,
+            pause_while_journaling: false,
+            withdrawn: vec![],
+        };
+        let first = client.send_action("b1", BODY.to_vec(), false, false, &mut watcher, &stop).await;
+        assert!(first.is_ok(), "{first:?}");
+        let second = client.send_action("b2", BODY.to_vec(), false, false, &mut watcher, &stop).await;
+        assert!(matches!(second, Err(CallError::Parked { .. })), "the window's 429 parks: {second:?}");
+        assert_eq!(watcher.paused_when_told, Some(true), "the pause was set before the hook (the journal) ran");
+        sim.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn an_attempt_journaled_while_a_429_paused_everyone_is_withdrawn_not_sent() {
+        let (sim, client) = simulator_and_client().await;
+        let mut watcher =
+            Watcher { client: client.clone(), paused_when_told: None, pause_while_journaling: true, withdrawn: vec![] };
+        let result = client.send_action("b1", BODY.to_vec(), false, false, &mut watcher, &CancelToken::new()).await;
+        assert!(matches!(result, Err(CallError::Parked { .. })), "{result:?}");
+        assert_eq!(watcher.withdrawn, vec![1], "the journaled attempt was withdrawn");
+        assert_eq!(sim.counters()["counters"]["action_requests"], 0, "nothing reached the server");
+        let later = client.user("user01@example.com", None, &CancelToken::new()).await;
+        assert!(matches!(later, Err(crate::umapi::error::ClientError::Parked { .. })), "parked for good: {later:?}");
+        assert_eq!(sim.counters()["counters"]["read_requests"], 0);
+        sim.shutdown().await;
     }
 }

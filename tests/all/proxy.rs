@@ -7,7 +7,9 @@
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
@@ -54,6 +56,8 @@ impl Exchange {
 pub struct Proxy {
     pub addr: SocketAddr,
     exchanges: Arc<Mutex<Vec<Exchange>>>,
+    /// Milliseconds by which a successful action answer is held back (429s pass at once).
+    hold_successes: Arc<AtomicU64>,
     server: tokio::task::JoinHandle<()>,
 }
 
@@ -72,14 +76,17 @@ impl Proxy {
         let http = reqwest::Client::builder().no_proxy().build().unwrap_or_else(|error| panic!("{error}"));
         let upstream = upstream.trim_end_matches('/').to_string();
         let recorded = Arc::clone(&exchanges);
+        let hold_successes: Arc<AtomicU64> = Arc::default();
+        let hold = Arc::clone(&hold_successes);
         let app = axum::Router::new().fallback(move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
             let (http, upstream, recorded) = (http.clone(), upstream.clone(), Arc::clone(&recorded));
-            async move { pass_on(&http, &upstream, &recorded, method, uri, headers, body).await }
+            let hold = Duration::from_millis(hold.load(Ordering::SeqCst));
+            async move { pass_on(&http, (&upstream, hold), &recorded, method, uri, headers, body).await }
         });
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        Proxy { addr, exchanges, server }
+        Proxy { addr, exchanges, hold_successes, server }
     }
 
     /// The proxy's base URL (stands for the simulator's).
@@ -99,6 +106,12 @@ impl Proxy {
         self.exchanges().into_iter().filter(Exchange::is_umapi).collect()
     }
 
+    /// Holds every successful action answer back by `hold` (429s and reads pass at once), so that
+    /// when a 429 comes back the other workers are still waiting for their answers.
+    pub fn hold_successful_actions(&self, hold: Duration) {
+        self.hold_successes.store(u64::try_from(hold.as_millis()).unwrap_or(u64::MAX), Ordering::SeqCst);
+    }
+
     /// Forgets what was seen (between the commands of one test).
     pub fn clear(&self) {
         self.exchanges.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clear();
@@ -107,7 +120,7 @@ impl Proxy {
 
 async fn pass_on(
     http: &reqwest::Client,
-    upstream: &str,
+    (upstream, hold): (&str, Duration),
     recorded: &Mutex<Vec<Exchange>>,
     method: Method,
     uri: Uri,
@@ -132,6 +145,9 @@ async fn pass_on(
         // useful; tests that inject drops read the simulator's counters instead.
         Err(_) => (StatusCode::BAD_GATEWAY, HeaderMap::new(), Bytes::new()),
     };
+    if status.is_success() && uri.path().contains("/action/") && !hold.is_zero() {
+        tokio::time::sleep(hold).await;
+    }
     let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok()).map(str::to_string);
     let retry_after = answer_headers.get("retry-after").and_then(|value| value.to_str().ok()).map(str::to_string);
     recorded.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(Exchange {

@@ -160,3 +160,42 @@ async fn the_start_signal_rides_on_every_attempt_until_one_is_answered() {
     assert_eq!(client.end_session(&CancelToken::new()).await.ok(), Some(false));
     assert_eq!(mock.seen().iter().filter(|seen| seen.path.contains("/v2/usermanagement/")).count(), 5);
 }
+
+/// C4: the first 429 stops every worker at once. The simulator allows 3 action requests in any
+/// 2 s; the client does not pace itself (action_rpm 0) and runs 4 workers, so waves of 4 meet a
+/// full window. The proxy holds successful answers back 250 ms, so when a 429 comes back the other
+/// workers are waiting for theirs: none may send anything after the 429 was answered until its
+/// Retry-After has passed (that the pause is set before the journal hears of the 429, and that an
+/// attempt journaled meanwhile is withdrawn, is pinned in `umapi::request`'s unit tests).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_429_no_request_reaches_the_simulator_until_its_retry_after_passed() {
+    let state = crate::sim_support::demo_state();
+    let options = SimOptions { action_rpm: 3, window: Duration::from_secs(2), ..SimOptions::unlimited(state) };
+    let org = Org::with(options, true).await;
+    let proxy = Proxy::start(&org.sim.base_url()).await;
+    proxy.hold_successful_actions(Duration::from_millis(250));
+    org.through(&proxy.base());
+    org.edit_config(|config| {
+        config
+            .replace("[limits]", "[limits]\nconcurrency = 4\nmax_attempts = 20")
+            .replace("action_rpm = 3", "action_rpm = 0")
+    });
+    let file = org.write("wave.csv", &enterprise_add_file("w", 160, None)).display().to_string();
+    let output = org.run(&["apply", &file, "--op", "add"]).await;
+    assert_eq!(output.status.code(), Some(0), "{}", texts(&output).1);
+    assert_eq!(org.counter("commands_applied"), 160, "every batch got through in the end");
+    let actions: Vec<Exchange> = proxy.umapi().into_iter().filter(Exchange::is_action).collect();
+    let refusals: Vec<&Exchange> = actions.iter().filter(|call| call.status == 429).collect();
+    assert!(!refusals.is_empty(), "the simulator never answered 429: {} action requests", actions.len());
+    for refusal in refusals {
+        let retry_after: u64 = refusal.retry_after.as_deref().and_then(|value| value.parse().ok()).unwrap_or(0);
+        assert!(retry_after >= 1, "{refusal:?}");
+        let resumes = refusal.answered + Duration::from_secs(retry_after);
+        let early: Vec<Duration> = actions
+            .iter()
+            .filter(|call| call.arrived > refusal.answered && call.arrived < resumes)
+            .map(|call| call.arrived - refusal.answered)
+            .collect();
+        assert!(early.is_empty(), "requests after a 429 ({} in all): {early:?}", actions.len());
+    }
+}
