@@ -29,6 +29,7 @@ mod report_html;
 mod report_support;
 mod run_lock;
 mod runs;
+mod session_throttle;
 mod sessions;
 mod sim_actions;
 mod sim_adobe;
