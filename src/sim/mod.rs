@@ -211,6 +211,7 @@ impl SimHandle {
                 groups_rpm: limits.groups,
                 ..ClientLimits::default()
             },
+            extra_ca_pem: None,
         }
     }
 
