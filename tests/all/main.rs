@@ -28,6 +28,7 @@ mod notify_webhook;
 mod proxy;
 mod proxy_env;
 mod readme;
+mod realistic_org;
 mod report_browser;
 mod report_html;
 mod report_support;

@@ -73,7 +73,7 @@ impl Proxy {
         let exchanges: Arc<Mutex<Vec<Exchange>>> = Arc::default();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|error| panic!("{error}"));
         let addr = listener.local_addr().unwrap_or_else(|error| panic!("{error}"));
-        let http = reqwest::Client::builder().no_proxy().build().unwrap_or_else(|error| panic!("{error}"));
+        let http = crate::sim_support::http();
         let upstream = upstream.trim_end_matches('/').to_string();
         let recorded = Arc::clone(&exchanges);
         let hold_successes: Arc<AtomicU64> = Arc::default();

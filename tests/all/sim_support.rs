@@ -68,8 +68,10 @@ pub fn strict_state() -> OrgState {
     state
 }
 
-/// A plain HTTP client for loopback.
+/// A plain HTTP client for loopback (rustls needs the crate's crypto provider installed first, or
+/// a test that runs alone panics building it).
 pub fn http() -> Client {
+    umapi_bulk::tls::install_crypto_provider();
     Client::builder()
         .no_proxy()
         .timeout(Duration::from_secs(20))
