@@ -23,6 +23,7 @@ mod hostile_server;
 mod init_secret;
 mod input_caps;
 mod interrupt;
+mod no_ops;
 mod notify_email;
 mod notify_webhook;
 mod proxy;
