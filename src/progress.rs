@@ -3,7 +3,8 @@
 //! waits. When stderr is not a terminal (CI, cron, a pipe) the same events become plain lines, and
 //! with `--quiet` nothing is shown ([`Mode`], chosen by the command from its printer). Implements
 //! the executor's observer traits; no other layer draws. A second Ctrl-C ends the run at once
-//! (`apply` says so through [`Progress::line`]).
+//! (`apply` says so through [`Progress::line`]). Lines are written without panicking when stderr is
+//! gone (a closed SSH session).
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -13,6 +14,15 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use time::OffsetDateTime;
 
 use crate::execute::{Batch, CommandOutcome, Observer};
+
+/// A line on stderr that never panics: after SIGHUP the terminal may be gone, and a failed write of
+/// a progress line must not stop the run from writing its journal and reports (`eprintln!` panics).
+macro_rules! say {
+    ($($argument:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($argument)*);
+    }};
+}
 use crate::umapi::observe::{ClientObserver, ReadProgress, RetryInfo, RetryReason};
 
 /// How progress is shown.
@@ -64,7 +74,7 @@ impl Progress {
             Mode::Bars => {
                 let _ = self.multi.println(text);
             }
-            Mode::Lines => eprintln!("{text}"),
+            Mode::Lines => say!("{text}"),
             Mode::Silent => {}
         }
     }
@@ -73,7 +83,7 @@ impl Progress {
     pub fn start_phase(&self, name: &str) {
         if self.mode != Mode::Bars {
             if self.mode == Mode::Lines {
-                eprintln!("{name}...");
+                say!("{name}...");
             }
             return;
         }
@@ -117,7 +127,7 @@ impl Progress {
         let done = self.batches_done.load(Ordering::Relaxed);
         let total = self.batches_total.load(Ordering::Relaxed);
         if self.verbose || last.elapsed() >= Duration::from_secs(5) || done == total {
-            eprintln!("{}", text());
+            say!("{}", text());
             *last = Instant::now();
         }
     }
@@ -125,7 +135,7 @@ impl Progress {
     fn countdown(&self, wait: Duration, why: &str) {
         match self.mode {
             Mode::Silent => {}
-            Mode::Lines => eprintln!("waiting {:.0} s: {why}", wait.as_secs_f64().ceil()),
+            Mode::Lines => say!("waiting {:.0} s: {why}", wait.as_secs_f64().ceil()),
             Mode::Bars => {
                 let bar = self.multi.add(ProgressBar::new(wait.as_millis() as u64));
                 bar.set_style(
@@ -176,7 +186,7 @@ impl ClientObserver for Progress {
                     bar.set_message(text);
                 }
             }
-            Mode::Lines if self.verbose => eprintln!("{text}"),
+            Mode::Lines if self.verbose => say!("{text}"),
             _ => {}
         }
     }
@@ -203,7 +213,7 @@ impl Observer for Progress {
                 bar.enable_steady_tick(Duration::from_millis(120));
                 self.replace_phase(Some(bar));
             }
-            Mode::Lines => eprintln!("sending {batches} requests ({commands} commands, {known} already answered)"),
+            Mode::Lines => say!("sending {batches} requests ({commands} commands, {known} already answered)"),
             Mode::Silent => {}
         }
     }

@@ -23,7 +23,7 @@ pub async fn run(printer: &Printer, settings: ExportSettings) -> anyhow::Result<
         let progress = progress(printer);
         let client = org.client(&progress)?;
         let cancel = CancelToken::new();
-        watch_interrupts(cancel.clone(), progress.clone());
+        watch_interrupts(cancel.clone(), progress.clone())?;
         let read = async {
             progress.start_phase("reading groups");
             let groups = client.all_groups(&cancel).await?;

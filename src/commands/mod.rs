@@ -78,20 +78,11 @@ fn progress(printer: &Printer) -> Arc<Progress> {
     Arc::new(Progress::new(mode, printer.verbosity() == Verbosity::Verbose))
 }
 
-/// Ctrl-C cancels (requests in flight finish, nothing new starts, the session is ended); a second
-/// Ctrl-C forces (requests in flight are abandoned and nothing more is sent).
-fn watch_interrupts(cancel: CancelToken, progress: Arc<Progress>) {
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            progress
-                .line("interrupted: letting requests in flight finish, starting nothing new (Ctrl-C again to force)");
-            cancel.cancel();
-            if tokio::signal::ctrl_c().await.is_ok() {
-                progress.line("forced: abandoning the requests in flight (resume sends them again)");
-                cancel.force();
-            }
-        }
-    });
+/// Ctrl-C, SIGTERM or SIGHUP cancels (requests in flight finish, nothing new starts, the session is
+/// ended); a second one forces (requests in flight are abandoned and nothing more is sent).
+fn watch_interrupts(cancel: CancelToken, progress: Arc<Progress>) -> anyhow::Result<()> {
+    crate::signals::watch(cancel, move |line| progress.line(line))
+        .context("cannot watch for Ctrl-C, SIGTERM and SIGHUP")
 }
 
 /// Ends the client's sync session after the command's last request (UMAPI.md 4b): nothing is sent

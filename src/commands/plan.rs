@@ -25,7 +25,7 @@ pub async fn run(printer: &Printer, settings: PlanSettings) -> anyhow::Result<Ex
         let progress = progress(printer);
         let client = org.client(&progress)?;
         let cancel = CancelToken::new();
-        watch_interrupts(cancel.clone(), progress.clone());
+        watch_interrupts(cancel.clone(), progress.clone())?;
         progress.start_phase("reading the org");
         let lookups =
             if org::reads::reads_users(settings.operation) { assemble::lookups(&checked) } else { Vec::new() };

@@ -59,8 +59,19 @@ fn list(printer: &Printer, out_dir: &Path) -> anyhow::Result<ExitStatus> {
         return Ok(ExitStatus::Success);
     }
     let mut text = format!(
-        "{:<40} {:<20} {:<7} {:>5} {:>7} {:>6} {:>7} {:>7} {:>9}  {:<5} {}\n",
-        "RUN", "STARTED (UTC)", "OP", "ROWS", "SUCCESS", "FAILED", "INVALID", "SKIPPED", "NOT SENT", "TEST", "STATUS"
+        "{:<40} {:<20} {:<7} {:>5} {:>7} {:>6} {:>7} {:>7} {:>7} {:>9}  {:<5} {}\n",
+        "RUN",
+        "STARTED (UTC)",
+        "OP",
+        "ROWS",
+        "SUCCESS",
+        "FAILED",
+        "UNKNOWN",
+        "INVALID",
+        "SKIPPED",
+        "NOT SENT",
+        "TEST",
+        "STATUS"
     );
     for folder in &folders {
         let (name, summary) = describe(folder);
@@ -70,13 +81,14 @@ fn list(printer: &Printer, out_dir: &Path) -> anyhow::Result<ExitStatus> {
             Some(summary) => {
                 let count = |kind: ResultKind| summary.results.get(kind);
                 format!(
-                    "{:<40} {:<20} {:<7} {:>5} {:>7} {:>6} {:>7} {:>7} {:>9}  {:<5} {}\n",
+                    "{:<40} {:<20} {:<7} {:>5} {:>7} {:>6} {:>7} {:>7} {:>7} {:>9}  {:<5} {}\n",
                     name,
                     started.trim_end_matches('Z'),
                     summary.operation.as_str(),
                     summary.rows,
                     count(ResultKind::Success),
                     count(ResultKind::Failed),
+                    count(ResultKind::Unknown),
                     count(ResultKind::Invalid),
                     count(ResultKind::Skipped),
                     count(ResultKind::NotAttempted),
@@ -85,10 +97,11 @@ fn list(printer: &Printer, out_dir: &Path) -> anyhow::Result<ExitStatus> {
                 )
             }
             None => format!(
-                "{:<40} {:<20} {:<7} {:>5} {:>7} {:>6} {:>7} {:>7} {:>9}  {:<5} {}\n",
+                "{:<40} {:<20} {:<7} {:>5} {:>7} {:>6} {:>7} {:>7} {:>7} {:>9}  {:<5} {}\n",
                 name,
                 started.trim_end_matches('Z'),
                 "?",
+                "",
                 "",
                 "",
                 "",
@@ -147,6 +160,12 @@ fn show(printer: &Printer, folder: &Path) -> anyhow::Result<ExitStatus> {
         if path.is_file() {
             text.push_str(&format!("    {}\n", path.display()));
         }
+    }
+    if summary.as_ref().is_some_and(|summary| summary.status == summary::RunStatus::Running) {
+        text.push_str(
+            "  note: a resume was sending when this summary was written; if no umapi-bulk apply is working on the \
+             folder now, it was killed\n",
+        );
     }
     if summary.as_ref().is_none_or(|summary| summary.status != summary::RunStatus::Finished)
         && folder.join(run_folder::JOURNAL).is_file()

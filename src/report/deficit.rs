@@ -55,5 +55,5 @@ pub fn write(path: &Path, lines: &[DeficitLine]) -> std::io::Result<()> {
             writer.row([line.configuration.as_str(), email.as_str(), source_line.to_string().as_str()]).map_err(io)?;
         }
     }
-    writer.finish().map(drop)
+    writer.commit()
 }

@@ -129,6 +129,10 @@ pub enum CallError {
         x_request_id: String,
         /// Every attempt was refused at connect time (nothing reached the server).
         never_connected: bool,
+        /// Some attempt may have been applied: it timed out, its connection broke, a gateway
+        /// answered 502/503/504, or its answer was unreadable or failed the checks. (Refused
+        /// connections and 429s were not applied.)
+        maybe_applied: bool,
         /// The last attempt's HTTP status, when one came.
         last_status: Option<u16>,
     },
@@ -152,13 +156,15 @@ pub enum CallError {
 
 impl UmapiClient {
     /// The request loop: session turn, pause, slot, token, hook, send, classify, and retry, park or
-    /// give up.
+    /// give up. `parse` reads a 2xx body; its error says what the attempt amounted to (an
+    /// unreadable body, or one that failed its checks), and the attempt is retried as a transient
+    /// failure.
     pub(crate) async fn call<T>(
         &self,
         request: &Request<'_>,
         hook: &mut dyn AttemptHook,
         stop: &CancelToken,
-        parse: impl Fn(&[u8]) -> Result<T, String>,
+        parse: impl Fn(&[u8]) -> Result<T, AttemptResult>,
     ) -> Result<Answer<T>, CallError> {
         let mut sends = 0_u32;
         let mut failures = 0_u32;
@@ -194,6 +200,11 @@ impl UmapiClient {
                     });
                 }
             };
+            // The signal may have come while the token was fetched: nothing new starts after it.
+            if stop.is_cancelled() {
+                permit.release();
+                return Err(CallError::Stopped { sent: went_out });
+            }
             sends += 1;
             let x_request_id = new_request_id();
             if let Err(error) = hook.before_send(sends, &x_request_id) {
@@ -248,7 +259,14 @@ impl UmapiClient {
                                 earlier_attempt_unanswered: maybe_applied,
                             });
                         }
-                        Err(detail) => AttemptResult::BadBody(clip_server_text(&self.auth.scrubber().scrub(&detail))),
+                        // What the server wrote may echo a secret or be huge: scrubbed and cut.
+                        Err(AttemptResult::BadBody(detail)) => {
+                            AttemptResult::BadBody(clip_server_text(&self.auth.scrubber().scrub(&detail)))
+                        }
+                        Err(AttemptResult::Inconsistent(detail)) => {
+                            AttemptResult::Inconsistent(clip_server_text(&self.auth.scrubber().scrub(&detail)))
+                        }
+                        Err(problem) => problem,
                     }
                 }
                 _ => result,
@@ -301,11 +319,7 @@ impl UmapiClient {
             }
             failures += 1;
             // A request that reached the server and got no usable answer may have been applied.
-            maybe_applied |= match &result {
-                AttemptResult::Refused(_) => false,
-                AttemptResult::Status { status, .. } => *status != 429,
-                _ => true,
-            };
+            maybe_applied |= !matches!(result, AttemptResult::Refused(_) | AttemptResult::Status { status: 429, .. });
             if status == Some(429) {
                 ClientStatistics::bump(&self.statistics.throttled);
             } else {
@@ -319,6 +333,7 @@ impl UmapiClient {
                         last: reason,
                         x_request_id,
                         never_connected,
+                        maybe_applied,
                         last_status: status,
                     });
                 }
@@ -593,9 +608,9 @@ mod tests {
             pause_while_journaling: false,
             withdrawn: vec![],
         };
-        let first = client.send_action("b1", BODY.to_vec(), false, false, &mut watcher, &stop).await;
+        let first = client.send_action("b1", BODY.to_vec(), &[1], false, false, &mut watcher, &stop).await;
         assert!(first.is_ok(), "{first:?}");
-        let second = client.send_action("b2", BODY.to_vec(), false, false, &mut watcher, &stop).await;
+        let second = client.send_action("b2", BODY.to_vec(), &[1], false, false, &mut watcher, &stop).await;
         assert!(matches!(second, Err(CallError::Parked { .. })), "the window's 429 parks: {second:?}");
         assert_eq!(watcher.paused_when_told, Some(true), "the pause was set before the hook (the journal) ran");
         sim.shutdown().await;
@@ -606,7 +621,8 @@ mod tests {
         let (sim, client) = simulator_and_client().await;
         let mut watcher =
             Watcher { client: client.clone(), paused_when_told: None, pause_while_journaling: true, withdrawn: vec![] };
-        let result = client.send_action("b1", BODY.to_vec(), false, false, &mut watcher, &CancelToken::new()).await;
+        let result =
+            client.send_action("b1", BODY.to_vec(), &[1], false, false, &mut watcher, &CancelToken::new()).await;
         assert!(matches!(result, Err(CallError::Parked { .. })), "{result:?}");
         assert_eq!(watcher.withdrawn, vec![1], "the journaled attempt was withdrawn");
         assert_eq!(sim.counters()["counters"]["action_requests"], 0, "nothing reached the server");

@@ -66,10 +66,10 @@ async fn a_user_group_command_sent_twice_is_refused_the_second_time_and_recognis
     let body = serde_json::to_vec(&commands).unwrap_or_default();
     let stop = CancelToken::new();
     let mut hook = Silent;
-    let first = client.send_action("b1", body.clone(), false, false, &mut hook, &stop).await;
+    let first = client.send_action("b1", body.clone(), &[1, 1], false, false, &mut hook, &stop).await;
     let first = first.unwrap_or_else(|error| panic!("{error:?}"));
     assert_eq!(first.body.result, "success");
-    let second = client.send_action("b1", body, false, false, &mut hook, &stop).await;
+    let second = client.send_action("b1", body, &[1, 1], false, false, &mut hook, &stop).await;
     let second = second.unwrap_or_else(|error| panic!("{error:?}"));
     let codes: Vec<&str> = second.body.errors.iter().map(|error| error.error_code.as_str()).collect();
     assert_eq!(codes, ["error.user.already_exists", "error.usergroup.user_list.invalid"], "Adobe's no-op refusals");

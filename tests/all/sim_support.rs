@@ -68,9 +68,9 @@ pub fn strict_state() -> OrgState {
     state
 }
 
-/// A plain HTTP client for loopback (rustls needs the crate's crypto provider installed first, or
-/// a test that runs alone panics building it).
+/// A plain HTTP client for loopback.
 pub fn http() -> Client {
+    // rustls needs its crypto provider before the first client, whichever test runs first.
     umapi_bulk::tls::install_crypto_provider();
     Client::builder()
         .no_proxy()
