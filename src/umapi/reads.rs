@@ -203,10 +203,25 @@ impl UmapiClient {
 
     /// One page of the org's groups and product profiles.
     pub async fn groups_page(&self, page: u32, stop: &CancelToken) -> Result<Page<GroupsPage>, ClientError> {
+        self.groups_page_read(page, false, stop).await
+    }
+
+    /// [`groups_page`](Self::groups_page) as the command's last request: it ends the sync session
+    /// (`Pragma: umapi-sync-end`; with the start too when it is also the first).
+    pub async fn groups_page_as_last(&self, page: u32, stop: &CancelToken) -> Result<Page<GroupsPage>, ClientError> {
+        self.groups_page_read(page, true, stop).await
+    }
+
+    async fn groups_page_read(
+        &self,
+        page: u32,
+        sync_end: bool,
+        stop: &CancelToken,
+    ) -> Result<Page<GroupsPage>, ClientError> {
         let label = format!("groups page {}", page + 1);
         let path = format!("/groups/{}/{page}", self.org_segment());
         let url = format!("{}{path}", self.base_url());
-        self.get(&label, Family::Groups, (path, Vec::new()), false, stop)
+        self.get(&label, Family::Groups, (path, Vec::new()), sync_end, stop)
             .await?
             .map_err(|fatal| Self::fatal(&label, url, fatal))
     }

@@ -1,5 +1,6 @@
 //! Adobe's sync session as the client keeps it (UMAPI.md 4b; docs/sessions.md), end to end: every
-//! command that talks to UMAPI opens one session and ends it on its last request, on every path;
+//! command that talks to UMAPI (doctor included) opens one session and ends it on its last request,
+//! on every path;
 //! the start signal rides until a request carrying it is answered 2xx; a parked client sends
 //! nothing more. Against the simulator with `--session-throttle` (a session left open blocks the
 //! next command's start, so a leak fails the next command), through a recording proxy that shows
@@ -52,6 +53,7 @@ async fn every_command_opens_one_session_and_ends_it_on_its_last_request() {
     org.through(&proxy.base());
     let path = |name: &str| sample(name).display().to_string();
     let commands: Vec<(&str, Vec<String>, i32)> = vec![
+        ("doctor", vec!["doctor".into()], 0),
         ("plan", vec!["plan".into(), path("bulk-edit.csv"), "--op".into(), "edit".into()], 0),
         (
             "plan -o",
@@ -82,6 +84,8 @@ async fn every_command_opens_one_session_and_ends_it_on_its_last_request() {
         assert_eq!(output.status.code(), Some(code), "{what}: {}", texts(&output).1);
         let last = one_session(what, &proxy.umapi());
         match what {
+            // doctor's one read opens and ends its session.
+            "doctor" => assert!(last.starts() && proxy.umapi().len() == 1, "{what}: {last:?}"),
             // Nothing follows the last action request of a run without licence reads.
             "apply remove" => assert!(last.is_action(), "{what}: {last:?}"),
             // After reads and licence reads the command ends the session with one small read.
