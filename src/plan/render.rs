@@ -38,7 +38,14 @@ pub fn json(document: &PlanDocument) -> serde_json::Result<String> {
         "operation": document.operation,
         "file": document.file,
         "org_id": document.org_id,
-        "rows": document.rows.iter().map(|row| json!({"line": row.line, "user": row.user, "fate": row.fate})).collect::<Vec<_>>(),
+        "rows": document.rows.iter().map(|row| {
+            let mut entry = json!({"line": row.line, "user": row.user, "fate": row.fate});
+            // The username and domain the commands name the user by, when not the email.
+            if let Some(login) = &row.login {
+                entry["login"] = json!(login);
+            }
+            entry
+        }).collect::<Vec<_>>(),
         "requests": requests,
         "licences": document.licences,
         "fingerprint": document.fingerprint.sha256,

@@ -97,7 +97,15 @@ async fn add_edit_and_remove_name_each_kind_of_user_as_adobe_does() {
          Federated ID,{partner_email},partner.example,{partner_email},Research\n"
     );
     org.write("edit.csv", &edit);
-    let output = org.run(&["apply", "edit.csv", "--op", "edit"]).await;
+    // Through a saved plan: its fingerprint reads kpark again by username + domain.
+    let output = org.run(&["plan", "edit.csv", "--op", "edit", "--json", "-o", "edit-plan.json"]).await;
+    let (stdout, stderr) = texts(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let plan: Value = serde_json::from_str(&stdout).unwrap_or_else(|error| panic!("{error}: {stdout}"));
+    assert_eq!(plan["rows"][0]["login"], serde_json::json!({"username": "kpark", "domain": "sso.example.net"}));
+    assert_eq!(plan["requests"][0]["body"][0]["user"], "kpark");
+    assert_eq!(plan["requests"][0]["body"][0]["domain"], "sso.example.net");
+    let output = org.run(&["apply", "--plan", "edit-plan.json"]).await;
     assert_eq!(output.status.code(), Some(0), "{}", texts(&output).1);
     let kim = by_login(&org, "kpark", "sso.example.net").unwrap_or_default();
     assert!(groups_of(&kim).contains(&"Design".to_string()), "{kim}");
