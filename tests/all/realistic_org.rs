@@ -189,3 +189,27 @@ fn quote(record: &[String]) -> Vec<String> {
         })
         .collect()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revoke_takes_the_realistic_orgs_adobe_ids_out() {
+    let org = realistic(|options| options).await;
+    let adobe_ids: Vec<String> = org.state()["users"]
+        .as_array()
+        .map(|users| {
+            users
+                .iter()
+                .filter(|user| user["type"] == "adobeID")
+                .filter_map(|user| user["email"].as_str().map(str::to_string))
+                .take(3)
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(adobe_ids.len(), 3);
+    org.write("revoke.csv", &format!("Email\n{}\n", adobe_ids.join("\n")));
+    let output = org.run(&["apply", "revoke.csv", "--op", "revoke"]).await;
+    assert_eq!(output.status.code(), Some(0), "{}", texts(&output).1);
+    for email in &adobe_ids {
+        assert!(org.user(email).is_none(), "{email} is still in the org");
+    }
+    assert_eq!(summary(&org.last_run())["results"]["Success"], 3);
+}
