@@ -5,7 +5,15 @@
 //! start in plan order, at most `concurrency` at a time (the client's limiters pace the sends).
 //! A batch whose predecessor failed still runs: its own answer (say `error.user.nonexistent`
 //! after a failed create) tells the admin more than a "skipped" would, and every command is
-//! idempotent. The run's last batch carries `Pragma: umapi-sync-end`.
+//! idempotent. With [`ExecuteOptions::ends_session`], the last batch goes out alone once every
+//! other batch is settled and carries `Pragma: umapi-sync-end`; otherwise (and for a plan with
+//! packed commands, whose last request is only known once their answers are in) the caller ends
+//! the session after its own last request.
+//!
+//! Rounds: once every batch is answered, the users of packed `usergroup` steps that did not simply
+//! succeed are settled (`resolution.rs`: a read of the group, or follow-up batches), the round is
+//! journaled (`resolution`), and its follow-ups are scheduled like the plan's batches; rounds go
+//! on until nothing is open. A run that stops first leaves them open; its resume settles them.
 //!
 //! Stopping: cancellation, a park (a wait longer than `max_wait`) or an abort (authentication
 //! failure, UMAPI unreachable, journal unwritable) stops new sends; cancellation is checked before
@@ -34,7 +42,7 @@ use crate::execute::packed::MemberSettlement;
 use crate::execute::resolution;
 use crate::execute::resume::read_journal;
 use crate::plan::PlanError;
-use crate::plan::batch::{Batch, check_plan};
+use crate::plan::batch::{Batch, CommandSource, check_plan};
 use crate::umapi::cancel::CancelToken;
 use crate::umapi::client::UmapiClient;
 
@@ -46,6 +54,11 @@ pub struct ExecuteOptions {
     pub test_mode: bool,
     /// Most batches in progress at once (≥ 1).
     pub concurrency: usize,
+    /// The run's last action request is the command's last request: it carries the end of the sync
+    /// session (UMAPI.md 4b), and goes out alone once every other batch is settled, so that nothing
+    /// (no retry of another batch) follows it. Ignored for a plan with packed commands (follow-ups
+    /// may come after its last batch): the caller ends the session then.
+    pub ends_session: bool,
 }
 
 /// Why a run could not start (nothing was sent).
@@ -226,7 +239,7 @@ async fn run(
         journal,
         test_mode: options.test_mode,
         stop: cancel.child(),
-        in_doubt_before: in_doubt.clone(),
+        in_doubt: in_doubt.clone(),
     });
     let mut schedule = Schedule::new();
     schedule.add(plan, &mut known, &after_doubt);
@@ -241,6 +254,10 @@ async fn run(
     observer.run_started(schedule.undispatched, pending_commands, known_commands);
 
     let concurrency = options.concurrency.max(1);
+    // A plan with packed commands may need follow-ups once its answers are in, so its last request
+    // is not known in advance: the caller ends the session after it (a closing read).
+    let ends_session =
+        options.ends_session && !schedule.plan.iter().any(|batch| batch.sources.iter().any(CommandSource::is_packed));
     let mut stop_reason: Option<StopReason> = None;
     let mut batches_sent = 0_u64;
     // Batches that went on the wire without a final answer and may have been applied (they end
@@ -251,7 +268,7 @@ async fn run(
         dispatch(
             &shared,
             &mut schedule,
-            concurrency,
+            (concurrency, ends_session),
             &cancel,
             observer.as_ref(),
             &mut stop_reason,
@@ -367,7 +384,7 @@ async fn run(
 async fn dispatch(
     shared: &Arc<Shared>,
     schedule: &mut Schedule,
-    concurrency: usize,
+    (concurrency, ends_session): (usize, bool),
     cancel: &CancelToken,
     observer: &dyn Observer,
     stop_reason: &mut Option<StopReason>,
@@ -385,12 +402,18 @@ async fn dispatch(
         while stop_reason.is_none()
             && !cancel.is_cancelled()
             && tasks.len() < concurrency
-            && let Some(index) = schedule.ready.pop_first()
+            && let Some(&index) = schedule.ready.first()
         {
+            let last = schedule.undispatched == 1;
+            if last && ends_session && !tasks.is_empty() {
+                // The session's last request goes alone, after every other batch is settled.
+                break;
+            }
+            schedule.ready.pop_first();
             schedule.undispatched -= 1;
             let batch = Arc::clone(&schedule.plan[index]);
             observer.batch_started(&batch);
-            let handle = tasks.spawn(run_batch(Arc::clone(shared), batch, schedule.undispatched == 0));
+            let handle = tasks.spawn(run_batch(Arc::clone(shared), batch, last && ends_session));
             in_flight.insert(handle.id(), index);
         }
         if tasks.is_empty() {

@@ -47,6 +47,9 @@ pub const JOURNAL_FILE: &str = "journal.jsonl";
 /// by its version instead of failing on a line it cannot parse (or giving every user of a packed
 /// command's outcome to one row).
 pub const JOURNAL_VERSION: u32 = 3;
+/// How an outcome's `error` starts when the attempt was journaled but withdrawn before it was sent
+/// (a 429 of another request paused everyone meanwhile).
+pub const NOT_SENT: &str = "not sent:";
 
 /// One line of the journal.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

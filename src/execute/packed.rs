@@ -19,6 +19,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::execute::no_ops;
 use crate::execute::outcome::{CommandOutcome, CommandWarning};
 use crate::plan::batch::{CommandSource, MemberSource};
 use crate::umapi::wire::{Command, RemoveMembership, Step};
@@ -124,11 +125,6 @@ pub fn step_users(step: &Step) -> Option<(&[String], bool)> {
     }
 }
 
-/// Whether `code` is UMAPI's no-op refusal of a `usergroup` step that joins (`add`) or leaves.
-pub fn is_no_op_refusal(add: bool, code: &str) -> bool {
-    if add { code == "error.user.already_exists" } else { code == "error.usergroup.user_list.invalid" }
-}
-
 /// What one packed command's outcome leaves open, and the users its answer settles by itself.
 /// `after_doubt`: an earlier attempt of the batch may have been applied.
 pub fn pending(
@@ -151,7 +147,7 @@ pub fn pending(
         let Some((users, add)) = step_users(step) else { continue };
         let refused_here = step_index == failed_step && code.is_some();
         if let (true, Some(code), [_]) = (refused_here, code, users) {
-            let in_place = is_no_op_refusal(add, code);
+            let in_place = no_ops::is_no_op_refusal(step, code);
             if in_place || !after_doubt {
                 let member = MemberRef { batch: batch.to_string(), command: index, step: step_index, user: 0 };
                 answered.push(MemberSettlement { member, how: Settled::Answer { in_place } });

@@ -164,7 +164,10 @@ fn return_on_stop(error: ClientError) -> Result<(), StopCause> {
             Err(StopCause::Aborted(AbortReason { kind: AbortKind::Connection, message: error.to_string(), hint }))
         }
         // A group gone, an exhausted read: its users are sent again instead.
-        ClientError::Http { .. } | ClientError::Exhausted { .. } | ClientError::Cancelled => Ok(()),
+        ClientError::Http { .. }
+        | ClientError::Exhausted { .. }
+        | ClientError::EndlessListing { .. }
+        | ClientError::Cancelled => Ok(()),
     }
 }
 

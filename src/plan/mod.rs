@@ -30,7 +30,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{IdentityType, InvitationRow, Operation, UserRow};
+use crate::model::{IdentityType, InvitationRow, Login, Operation, UserRow};
 use crate::plan::batching::{PlannedCommand, PlannedRequest};
 use crate::plan::catalogue::Catalogue;
 use crate::plan::directory::Directory;
@@ -177,6 +177,10 @@ pub struct RowPlan {
     pub user: String,
     /// Identity type, when known.
     pub identity_type: Option<IdentityType>,
+    /// The username and domain the commands name the user by, for a Federated ID that signs in
+    /// with a username (otherwise the commands name the user by email).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub login: Option<Login>,
     /// What happens.
     #[serde(flatten)]
     pub action: RowAction,
@@ -294,7 +298,16 @@ pub fn plan_users(
     // Edited rows' changes (with the place of their chain), for packing.
     let mut edits: Vec<(usize, packing::RowChanges)> = Vec::new();
     for row in rows {
-        let root = steps::user_root(&row.email, row.identity_type);
+        // Add names the user as the row does; edit and remove as the org read found it (UMAPI.md 2a,
+        // 6a: a Federated ID that signs in with a username is named by username + domain).
+        let row_login = row.login();
+        let found =
+            directory.and_then(|directory| directory.find_named(&row.email, row.identity_type, row_login.as_ref()));
+        let login = match operation {
+            Operation::Add => row_login.clone(),
+            _ => found.map_or_else(|| row_login.clone(), found_login),
+        };
+        let root = steps::root_for(&row.email, row.identity_type, login.as_ref());
         let (action, row_steps) = match operation {
             Operation::Add | Operation::Edit => {
                 let wanted = match memberships::wanted_for_row(row, catalogue) {
@@ -312,8 +325,7 @@ pub fn plan_users(
                     row_steps.extend(steps::username_step(row));
                     (RowAction::Create { join }, row_steps)
                 } else {
-                    let Some(current) = directory.and_then(|directory| directory.find(&row.email, row.identity_type))
-                    else {
+                    let Some(current) = found else {
                         plan.issues.push(PlanIssue::user_not_found(row));
                         continue;
                     };
@@ -344,7 +356,7 @@ pub fn plan_users(
                 }
             }
             Operation::Remove | Operation::Revoke => {
-                let absent = directory.is_some_and(|directory| directory.find(&row.email, row.identity_type).is_none());
+                let absent = directory.is_some() && found.is_none();
                 if absent {
                     let reason = "not in the org: nothing to remove".to_string();
                     (RowAction::Skipped { reason }, Vec::new())
@@ -372,6 +384,7 @@ pub fn plan_users(
             line: row.line,
             user: row.email.clone(),
             identity_type: row.identity_type,
+            login,
             action,
         });
     }
@@ -422,11 +435,17 @@ pub fn plan_invitations(rows: &[InvitationRow], directory: Option<&Directory>) -
             line: row.line,
             user: row.email.clone(),
             identity_type: Some(IdentityType::AdobeId),
+            login: None,
             action,
         });
     }
     plan.requests = batching::pack(chains);
     plan
+}
+
+/// The login of a user the org read found, when it signs in with a username.
+fn found_login(user: &crate::umapi::wire::User) -> Option<Login> {
+    Login::of(IdentityType::from_wire(&user.user_type), &user.username, &user.domain)
 }
 
 fn chain(row_index: usize, line: u64, commands: Vec<crate::umapi::wire::Command>) -> Vec<PlannedCommand> {
