@@ -41,6 +41,7 @@ use crate::execute::outcome::{
 use crate::execute::packed::MemberSettlement;
 use crate::execute::resolution;
 use crate::execute::resume::read_journal;
+use crate::execute::schedule::Schedule;
 use crate::plan::PlanError;
 use crate::plan::batch::{Batch, CommandSource, check_plan};
 use crate::umapi::cancel::CancelToken;
@@ -142,81 +143,6 @@ struct Prior {
     after_doubt: HashSet<String>,
     settlements: Vec<MemberSettlement>,
     plan_len: usize,
-}
-
-/// The batches of a run and where each stands: results, dependencies, what is ready to start.
-struct Schedule {
-    plan: Vec<Arc<Batch>>,
-    results: Vec<Option<Vec<CommandOutcome>>>,
-    /// Per batch: answered after an attempt that may have been applied.
-    after_doubt: Vec<bool>,
-    waiting_on: Vec<usize>,
-    dependents: Vec<Vec<usize>>,
-    ready: BTreeSet<usize>,
-    undispatched: usize,
-}
-
-impl Schedule {
-    fn new() -> Self {
-        Self {
-            plan: Vec::new(),
-            results: Vec::new(),
-            after_doubt: Vec::new(),
-            waiting_on: Vec::new(),
-            dependents: Vec::new(),
-            ready: BTreeSet::new(),
-            undispatched: 0,
-        }
-    }
-
-    /// Adds batches (the plan, or a round of follow-ups) with what is known of them.
-    fn add(
-        &mut self,
-        batches: Vec<Arc<Batch>>,
-        known: &mut HashMap<String, Vec<CommandOutcome>>,
-        doubt: &HashSet<String>,
-    ) {
-        let first = self.plan.len();
-        for batch in batches {
-            self.results.push(known.remove(&batch.id));
-            self.after_doubt.push(doubt.contains(&batch.id));
-            self.waiting_on.push(0);
-            self.dependents.push(Vec::new());
-            self.plan.push(batch);
-        }
-        let index_of: HashMap<&str, usize> =
-            self.plan.iter().enumerate().map(|(index, batch)| (batch.id.as_str(), index)).collect();
-        for index in first..self.plan.len() {
-            for after in &self.plan[index].after {
-                if let Some(&earlier) = index_of.get(after.as_str())
-                    && self.results[earlier].is_none()
-                {
-                    self.waiting_on[index] += 1;
-                    self.dependents[earlier].push(index);
-                }
-            }
-        }
-        for index in first..self.plan.len() {
-            if self.results[index].is_none() {
-                self.undispatched += 1;
-                if self.waiting_on[index] == 0 {
-                    self.ready.insert(index);
-                }
-            }
-        }
-    }
-
-    fn settle(&mut self, index: usize, outcomes: Vec<CommandOutcome>, after_doubt: bool) {
-        self.results[index] = Some(outcomes);
-        self.after_doubt[index] = after_doubt;
-        for position in 0..self.dependents[index].len() {
-            let dependent = self.dependents[index][position];
-            self.waiting_on[dependent] -= 1;
-            if self.waiting_on[dependent] == 0 && self.results[dependent].is_none() {
-                self.ready.insert(dependent);
-            }
-        }
-    }
 }
 
 async fn run(

@@ -5,6 +5,8 @@
 //! the group, never sent again user by user; under 20 % faults the org ends exact; test mode
 //! changes nothing and says what would happen. (Resume after kill -9: `packing_resume.rs`.)
 
+use std::time::Duration;
+
 use umapi_bulk::sim::SimOptions;
 
 use crate::apply_support::{Org, column, read_csv, summary, texts};
@@ -163,4 +165,38 @@ async fn test_mode_sends_the_packed_commands_with_test_only_and_changes_nothing(
     let results = read_csv(&org.last_run().join("results.csv"));
     assert!(column(&results, "Result").iter().all(|result| result == "Success"));
     assert!(column(&results, "Error Message").iter().all(|message| message == "test mode: would succeed"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_packed_run_opens_one_session_and_ends_it_after_its_follow_ups() {
+    // Strict sessions: a session left open would block the next command's start for an hour.
+    let session = crate::sessions::strict_sessions(Duration::from_secs(600), (2_000, 3_600)).session;
+    let org = Org::with(SimOptions { session, ..SimOptions::unlimited(movers_state(40, "Designers")) }, true).await;
+    // The binary → a recording proxy → the proxy that removes mover 13 first → the simulator.
+    let twist = Proxy::between(&org, Twist::RemoveFirst(mover(13))).await;
+    let recorder = crate::proxy::Proxy::start(&twist.base).await;
+    org.edit_config(|config| config.replace(&twist.base, &recorder.base()));
+    let file = org.write("move.csv", &move_file(0..40, "Finance")).display().to_string();
+    let output = org.run(&["apply", &file, "--op", "edit"]).await;
+    assert_eq!(output.status.code(), Some(1), "{}", texts(&output).1);
+    let calls = recorder.umapi();
+    crate::sessions::one_session("a packed edit with follow-ups", &calls);
+    let actions: Vec<usize> = (0..calls.len()).filter(|index| calls[*index].is_action()).collect();
+    assert_eq!(actions.len(), 3, "the packed request and two follow-ups");
+    assert!(actions.iter().all(|index| index + 1 < calls.len()), "the session ends after the follow-ups");
+
+    // Test mode reads no licences, so a plan's action request would be its last; a packed plan
+    // cannot know that before the answers come, and a closing read ends the session.
+    recorder.clear();
+    let back: String = move_file(0..40, "Designers")
+        .lines()
+        .filter(|line| !line.contains(&mover(13)))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    let file = org.write("back.csv", &back).display().to_string();
+    let output = org.run(&["apply", &file, "--op", "edit", "--test-mode"]).await;
+    assert_eq!(output.status.code(), Some(0), "{}", texts(&output).1);
+    let calls = recorder.umapi();
+    let last = crate::sessions::one_session("a packed test-mode edit", &calls);
+    assert!(!last.is_action() && last.path.contains("/_org_admin"), "the closing read ends it: {last:?}");
 }
