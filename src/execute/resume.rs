@@ -515,4 +515,59 @@ mod tests {
         assert!(state.in_doubt.is_empty(), "a withdrawn attempt was never sent: {:?}", state.in_doubt);
         assert_eq!(state.attempts(), 0, "nor is it counted as an attempt");
     }
+
+    #[test]
+    fn follow_ups_join_the_plan_and_settlements_are_kept_and_doubt_before_an_answer_is_remembered() {
+        use crate::execute::packed::{MemberRef, MemberSettlement, Settled};
+        let at = OffsetDateTime::UNIX_EPOCH;
+        let mut text = line(&Record::Start { version: 3, at, test_mode: false, batches: batches(1) });
+        let intent = |attempt: u32| Record::Intent {
+            batch: "b00001".into(),
+            attempt,
+            x_request_id: format!("x{attempt}"),
+            test_mode: false,
+            at,
+        };
+        let outcome = |attempt: u32, status: u16, is_final: bool| Record::Outcome {
+            batch: "b00001".into(),
+            attempt,
+            x_request_id: Some(format!("x{attempt}")),
+            status: Some(status),
+            answer: None,
+            answer_truncated: false,
+            error: (!is_final).then(|| "HTTP 502".to_string()),
+            is_final,
+            outcomes: if is_final {
+                vec![CommandOutcome::Succeeded { x_request_id: format!("x{attempt}"), warnings: Vec::new() }]
+            } else {
+                Vec::new()
+            },
+            at,
+        };
+        // A 502 (perhaps applied), then the answer: the batch is settled after a doubt.
+        text += &line(&intent(1));
+        text += &line(&outcome(1, 502, false));
+        text += &line(&intent(2));
+        text += &line(&outcome(2, 200, true));
+        let follow_up = Batch { id: "f00001".into(), ..batches(1).remove(0) };
+        let settlement = MemberSettlement {
+            member: MemberRef { batch: "b00001".into(), command: 0, step: 0, user: 3 },
+            how: Settled::FollowUp { batch: "f00001".into() },
+        };
+        text +=
+            &line(&Record::Resolution { settled: vec![settlement.clone()], batches: vec![follow_up], reads: 2, at });
+        let state = parse_journal(Path::new("j"), text.as_bytes()).unwrap_or_else(|error| panic!("{error}"));
+        assert_eq!(state.after_doubt, HashSet::from(["b00001".to_string()]));
+        assert!(state.in_doubt.is_empty());
+        assert_eq!(state.pending().map(|batch| batch.id.as_str()).collect::<Vec<_>>(), ["f00001"]);
+        assert!(!state.is_complete());
+        let report = state.report();
+        assert_eq!(report.batches.len(), 2, "the plan's batch and the follow-up");
+        assert_eq!(report.follow_ups.len(), 1);
+        assert_eq!(report.settlements, vec![settlement]);
+        assert_eq!(report.batches[1].outcomes[0], CommandOutcome::NotAttempted { reason: NotAttemptedReason::Pending });
+        // A journal written by a newer version is refused by its number.
+        let newer = line(&Record::Start { version: JOURNAL_VERSION + 1, at, test_mode: false, batches: batches(1) });
+        assert!(matches!(parse_journal(Path::new("j"), newer.as_bytes()), Err(JournalError::Version { .. })));
+    }
 }

@@ -47,7 +47,15 @@ async fn a_packed_move_is_one_request_instead_of_thirty_and_undo_moves_it_back_e
     assert_eq!(guarded.status.code(), Some(2));
     assert!(texts(&guarded).1.contains("the plan removes 300 memberships"), "{}", texts(&guarded).1);
 
-    let output = org.run(&["apply", &file, "--op", "edit"]).await;
+    // A saved plan carries the packed commands, their users' rows and the fingerprint.
+    let saved = org.run(&["plan", &file, "--op", "edit", "-o", "move.json"]).await;
+    assert_eq!(saved.status.code(), Some(0), "{}", texts(&saved).1);
+    let text = std::fs::read_to_string(org.path().join("move.json")).unwrap_or_default();
+    let plan: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    assert_eq!(plan["format"], 2);
+    assert_eq!(plan["batches"][0]["commands"][0]["usergroup"], "Designers");
+    assert_eq!(plan["batches"][0]["sources"][0]["members"][0][0], serde_json::json!([0, 2]));
+    let output = org.run(&["apply", "--plan", "move.json"]).await;
     let (_, stderr) = texts(&output);
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     assert_eq!(org.counter("action_requests"), 1);
