@@ -10,11 +10,12 @@
 //!   work is done) and the pages cost less than the `user` commands those users would otherwise
 //!   need ([`page_budget`]: page 0 says how many pages there are, and the read stops there when
 //!   they cost more). A user the read shows joined (or gone) is done;
-//! - **send the rest again**: the users of a step that failed, and the users in doubt the read did
-//!   not confirm, as `user` commands, one per user (`user`-rooted `add` and `remove` are
+//! - **send the rest again** ([`route`]): the users of a step that failed, and the users in doubt no
+//!   read looked at, as `user` commands, one per user (`user`-rooted `add` and `remove` are
 //!   idempotent, UMAPI.md 2b, so each answer is that user's own truth, and a user who cannot be
-//!   changed gets its own error); the users of the steps after a failed one, which did not run,
-//!   packed again (the step that failed, and its troublemaker, are out of them now).
+//!   changed gets its own error); the users of the steps after a failed one, which did not run, and
+//!   the users in doubt a read shows missing, packed again (the step that failed, and its
+//!   troublemaker, are out of them now).
 //!
 //! Test mode changes nothing, so a read proves nothing there: everything open is sent again (in
 //! test mode too). Each round settles at least the failed step's users for good, so rounds end.
@@ -28,7 +29,7 @@ use std::sync::Arc;
 use crate::execute::batch_task::{Shared, StopCause};
 use crate::execute::observer::Observer;
 use crate::execute::outcome::{AbortKind, AbortReason, CommandOutcome};
-use crate::execute::packed::{self, Doubt, MemberSettlement, Pending, Settled};
+use crate::execute::packed::{self, Doubt, MemberRef, MemberSettlement, Pending, Settled};
 use crate::plan::batch::Batch;
 use crate::plan::batching::{pack_with_groups, to_batches_named};
 use crate::plan::packing::{Resend, resend_as_user_commands, resend_packed};
@@ -73,7 +74,7 @@ pub(super) async fn round(
     next_follow_up: usize,
     observer: &dyn Observer,
 ) -> Result<Option<Round>, StopCause> {
-    let done: HashSet<&packed::MemberRef> = settled.iter().map(|settlement| &settlement.member).collect();
+    let done: HashSet<&MemberRef> = settled.iter().map(|settlement| &settlement.member).collect();
     let mut open: Vec<Pending> = Vec::new();
     let mut settlements: Vec<MemberSettlement> = Vec::new();
     for ((batch, result), after_doubt) in plan.iter().zip(results).zip(after_doubt) {
@@ -123,16 +124,14 @@ pub(super) async fn round(
             }
         }
         for pending in pendings {
-            let confirmed = members
+            let read = members
                 .as_ref()
-                .is_some_and(|members: &HashSet<String>| members.contains(&pending.user.to_lowercase()) == pending.add);
-            if confirmed {
-                settlements
-                    .push(MemberSettlement { member: pending.member, how: Settled::Read { group: group.clone() } });
-            } else if pending.doubt == Doubt::NotRun {
-                as_packed.push(pending);
-            } else {
-                as_users.push(pending);
+                .map(|members: &HashSet<String>| members.contains(&pending.user.to_lowercase()) == pending.add);
+            match route(&pending, read) {
+                Route::Done => settlements
+                    .push(MemberSettlement { member: pending.member, how: Settled::Read { group: group.clone() } }),
+                Route::Packed => as_packed.push(pending),
+                Route::UserCommand => as_users.push(pending),
             }
         }
     }
@@ -147,6 +146,38 @@ pub(super) async fn round(
     let follow_ups = follow_ups(&as_users, &as_packed, next_follow_up);
     settlements.extend(follow_up_settlements(&follow_ups, as_users.iter().chain(&as_packed)));
     Ok(Some(Round { settlements, follow_ups, reads }))
+}
+
+/// Where an open user of a packed step goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Route {
+    /// A read of the group shows the change in place.
+    Done,
+    /// Packed again: the change is known not to be in place and nothing says it would fail (a step
+    /// that did not run; a change in doubt that the read shows missing).
+    Packed,
+    /// A `user` command of its own: the step failed with this user in it (one of its users is the
+    /// trouble, and only a user's own command tells which), or the change is in doubt and unread
+    /// (packed again it would meet a no-op refusal), or it was already sent again once.
+    UserCommand,
+}
+
+/// Where an open user goes, given what a read of its group showed (`Some(true)`: in place).
+/// Users of follow-up batches in doubt go to `user` commands, so rounds end even when UMAPI keeps
+/// failing: each round settles the failed step's users and those in doubt for good, and only
+/// steps that did not run are packed again, fewer each round.
+pub fn route(pending: &Pending, read: Option<bool>) -> Route {
+    match (read, &pending.doubt) {
+        (Some(true), _) => Route::Done,
+        (_, Doubt::NotRun) => Route::Packed,
+        (Some(false), Doubt::InDoubt) if !is_follow_up(&pending.member.batch) => Route::Packed,
+        _ => Route::UserCommand,
+    }
+}
+
+/// Whether a batch id is a follow-up's ([`follow_up_id`]).
+pub fn is_follow_up(batch: &str) -> bool {
+    batch.starts_with('f')
 }
 
 /// A read that ends the round when it was stopped, and falls back to sending again otherwise.
@@ -286,8 +317,31 @@ mod tests {
     }
 
     #[test]
+    fn each_open_user_goes_where_it_settles_for_good_or_shrinks() {
+        let pending = |batch: &str, doubt: Doubt| Pending {
+            member: MemberRef { batch: batch.into(), command: 0, step: 0, user: 0 },
+            group: "Designers".into(),
+            add: true,
+            user: "a@example.com".into(),
+            source: crate::plan::batch::MemberSource { row_index: 0, line: 2 },
+            doubt,
+        };
+        for doubt in [Doubt::Refused, Doubt::NotRun, Doubt::InDoubt] {
+            assert_eq!(route(&pending("b00001", doubt.clone()), Some(true)), Route::Done, "{doubt:?}");
+        }
+        assert_eq!(route(&pending("b00001", Doubt::Refused), None), Route::UserCommand);
+        assert_eq!(route(&pending("b00001", Doubt::Refused), Some(false)), Route::UserCommand);
+        assert_eq!(route(&pending("b00001", Doubt::NotRun), None), Route::Packed);
+        assert_eq!(route(&pending("f00003", Doubt::NotRun), None), Route::Packed);
+        assert_eq!(route(&pending("b00001", Doubt::InDoubt), None), Route::UserCommand, "packed, it would be refused");
+        assert_eq!(route(&pending("b00001", Doubt::InDoubt), Some(false)), Route::Packed, "known missing");
+        assert_eq!(route(&pending("f00003", Doubt::InDoubt), Some(false)), Route::UserCommand, "rounds end");
+    }
+
+    #[test]
     fn follow_up_ids_follow_the_plans_own_after_it() {
         assert_eq!(follow_up_id(1), "f00001");
         assert_eq!(follow_up_id(12), "f00012");
+        assert!(is_follow_up("f00012") && !is_follow_up(&crate::plan::batch::batch_id(3)));
     }
 }

@@ -208,3 +208,39 @@ async fn a_packed_run_opens_one_session_and_ends_it_after_its_follow_ups() {
     let last = crate::sessions::one_session("a packed test-mode edit", &calls);
     assert!(!last.is_action() && last.path.contains("/_org_admin"), "the closing read ends it: {last:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mid_batch_500s_and_failing_steps_are_settled_in_rounds_and_nothing_unapplied_is_a_success() {
+    // Half the action requests apply some of their commands and answer 500 (final: never re-sent);
+    // a third of the commands fail at one of their steps inside a 200 (the steps before it
+    // applied). Reads confirm what was applied, the rest is sent again, in rounds. A row is Success
+    // only when its change is in the org; a user command a 500 cut stays Unknown, in retry.csv.
+    let fault_menu =
+        umapi_bulk::sim::FaultMenu { mid_batch_500: 0.5, command_error: 0.3, ..umapi_bulk::sim::FaultMenu::default() };
+    let options = SimOptions { fault_menu, seed: 5, ..SimOptions::unlimited(movers_state(700, "Designers")) };
+    let org = Org::with(options, true).await;
+    let file = org.write("move.csv", &move_file(0..700, "Finance")).display().to_string();
+    let output = org.run(&["apply", &file, "--op", "edit", "--max-removals", "700"]).await;
+    let (_, stderr) = texts(&output);
+    assert!(matches!(output.status.code(), Some(0 | 1)), "{stderr}");
+    let run = org.last_run();
+    let results = read_csv(&run.join("results.csv"));
+    let kinds = column(&results, "Result");
+    let now = memberships(&org);
+    for (index, kind) in kinds.iter().enumerate() {
+        let moved = now.get(&mover(index)).is_some_and(|groups| groups == &["Finance".to_string()]);
+        match kind.as_str() {
+            "Success" => {
+                assert!(moved, "row {index} is Success but {} holds {:?}", mover(index), now.get(&mover(index)))
+            }
+            "Unknown" => {}
+            other => panic!("row {index}: {other}: {:?}", results[index + 1]),
+        }
+    }
+    assert!(kinds.iter().filter(|kind| *kind == "Success").count() >= 600, "most rows settle: {kinds:?}");
+    let retry = read_csv(&run.join("retry.csv"));
+    assert_eq!(retry.len() - 1, kinds.iter().filter(|kind| *kind == "Unknown").count());
+    let journal = std::fs::read_to_string(run.join("journal.jsonl")).unwrap_or_default();
+    assert!(journal.contains("\"by\":\"read\"") && journal.contains("\"by\":\"follow_up\""), "both ways were used");
+    assert!(org.counter("faults_mid_batch") > 0 && org.counter("faults_command_errors") > 0);
+}
