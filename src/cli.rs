@@ -139,10 +139,12 @@ pub struct CheckArgs {
 /// Where the org is: the configured UMAPI, or the built-in simulator.
 #[derive(Debug, Args, Clone, Default)]
 pub struct TargetArgs {
-    /// Start the built-in simulator in-process (demo org) and work against it.
+    /// Work against the built-in simulator, started in-process with a fresh copy of the demo org
+    /// (its changes are gone when the command ends; see --sim-state).
     #[arg(long)]
     pub sim: bool,
-    /// The simulator's state file (with --sim); default samples/org.json.
+    /// With --sim: keep the simulated org in FILE across commands. FILE is loaded (the demo org
+    /// when it does not exist yet) and the org is saved back to it when the command ends.
     #[arg(long, value_name = "FILE", requires = "sim")]
     pub sim_state: Option<PathBuf>,
 }

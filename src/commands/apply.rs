@@ -69,7 +69,7 @@ pub async fn run(printer: &Printer, settings: ApplySettings) -> anyhow::Result<E
         finish(&run, &document, &run_dir, &report, clock).await
     }
     .await;
-    org.shutdown().await;
+    org.shutdown(printer).await;
     result
 }
 

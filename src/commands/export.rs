@@ -48,7 +48,7 @@ pub async fn run(printer: &Printer, settings: ExportSettings) -> anyhow::Result<
         Ok(ExitStatus::Success)
     }
     .await;
-    org.shutdown().await;
+    org.shutdown(printer).await;
     result
 }
 

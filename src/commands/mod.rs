@@ -11,6 +11,7 @@ pub mod export;
 pub mod plan;
 pub mod runs;
 pub mod sim;
+mod simulated_org;
 pub mod split;
 pub mod template;
 
@@ -25,10 +26,10 @@ use crate::plan::PlanIssue;
 use crate::printer::{Printer, Verbosity};
 use crate::progress::{Mode, Progress};
 use crate::settings::{self, Config, Settings, Target};
-use crate::sim::{SimHandle, SimOptions};
 use crate::text::plural;
 use crate::umapi::client::{ClientOptions, UmapiClient};
 use crate::validation::{self, CheckOptions, CheckedFile, Omitted};
+use simulated_org::Simulated;
 
 /// Runs one command.
 pub fn run(printer: &Printer, settings: Settings) -> anyhow::Result<ExitStatus> {
@@ -69,27 +70,20 @@ struct Org {
     /// The configuration (for `--sim`: the simulator's org, client and URLs).
     config: Config,
     /// The in-process simulator, kept alive while the command runs.
-    simulator: Option<SimHandle>,
+    simulator: Option<Simulated>,
 }
 
 impl Org {
-    /// Starts the simulator for `--sim`; prints the line that says which org it is.
+    /// Starts the simulator for `--sim`; prints the line that says which org it is (a fresh demo
+    /// org, or the one kept in `--sim-state FILE`).
     async fn connect(printer: &Printer, target: &Target) -> anyhow::Result<Self> {
         match target {
             Target::Simulator { state, limits } => {
-                let state = match state {
-                    Some(path) => crate::sim::load_state(path)?,
-                    None => crate::sim::demo_state()?,
-                };
-                let org_id = state.org_id.clone();
-                let handle =
-                    crate::sim::start(SimOptions::demo(state)).await.context("cannot start the built-in simulator")?;
+                let (simulated, line) = Simulated::start(state.as_deref()).await?;
+                let handle = &simulated.handle;
                 let config = settings::simulator_config(handle.client_config(), handle.claimed_domains(), limits);
-                printer.info(&format!(
-                    "using the built-in UMAPI simulator at {} (org {org_id}); nothing leaves this machine",
-                    handle.base_url()
-                ));
-                Ok(Self { config, simulator: Some(handle) })
+                printer.info(&line);
+                Ok(Self { config, simulator: Some(simulated) })
             }
             Target::Org(config) => {
                 printer.detail(&format!("org {} at {}", config.org_id, config.umapi_url));
@@ -109,10 +103,15 @@ impl Org {
         UmapiClient::new(&self.config.client(), options).map(Arc::new).map_err(|error| error.into_anyhow())
     }
 
-    /// Stops the simulator, if any.
-    async fn shutdown(self) {
+    /// Stops the simulator, if any, saving a `--sim-state` org first; a failure to save is a
+    /// warning (the command's own outcome stands).
+    async fn shutdown(self, printer: &Printer) {
         if let Some(simulator) = self.simulator {
-            simulator.shutdown().await;
+            match simulator.finish().await {
+                Some(Ok(line)) => printer.info(&line),
+                Some(Err(problem)) => printer.warn(&format!("{problem}; the simulated org's changes are lost")),
+                None => {}
+            }
         }
     }
 }

@@ -62,7 +62,7 @@ pub async fn run(printer: &Printer, settings: PlanSettings) -> anyhow::Result<Ex
         Ok(if invalid { ExitStatus::RowsFailed } else { ExitStatus::Success })
     }
     .await;
-    org.shutdown().await;
+    org.shutdown(printer).await;
     result
 }
 

@@ -19,7 +19,7 @@ use std::time::Duration;
 use anyhow::{Context as _, bail};
 
 pub use config::{AuthMethod, Config, Environment, Limits};
-pub use target::{DEFAULT_SIM_STATE, Target, simulator_config};
+pub use target::{Target, simulator_config};
 
 use crate::cli::{self, Command, ExportCommand, RunsCommand};
 use crate::hint::with_hint;

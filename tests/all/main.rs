@@ -35,6 +35,7 @@ mod sim_fault_menu;
 mod sim_faults;
 mod sim_identities;
 mod sim_ims;
+mod sim_kept;
 mod sim_licences;
 mod sim_reads;
 mod sim_realistic;
