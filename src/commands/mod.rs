@@ -23,6 +23,7 @@ use crate::exit_status::ExitStatus;
 use crate::hint::with_hint;
 use crate::model::Operation;
 use crate::plan::PlanIssue;
+use crate::plan::estimate::Pace;
 use crate::printer::{Printer, Verbosity};
 use crate::progress::{Mode, Progress};
 use crate::settings::{self, Config, Settings, Target};
@@ -97,8 +98,9 @@ impl Org {
         self.simulator.is_some()
     }
 
-    /// A UMAPI client for this org, reporting to `progress`.
+    /// A UMAPI client for this org, reporting to `progress` (which learns the limits it paces by).
     fn client(&self, progress: &Arc<Progress>) -> anyhow::Result<Arc<UmapiClient>> {
+        progress.set_pace(pace(&self.config));
         let options = ClientOptions { observer: progress.clone(), ..ClientOptions::default() };
         UmapiClient::new(&self.config.client(), options).map(Arc::new).map_err(|error| error.into_anyhow())
     }
@@ -113,6 +115,17 @@ impl Org {
                 None => {}
             }
         }
+    }
+}
+
+/// The rates a run paces itself by, for estimates and the progress display's time left.
+fn pace(config: &Config) -> Pace {
+    let limits = &config.limits;
+    Pace {
+        action_rpm: limits.action_rpm,
+        read_rpm: limits.read_rpm,
+        window: limits.window,
+        concurrency: limits.concurrency,
     }
 }
 

@@ -5,16 +5,15 @@
 
 use anyhow::Context as _;
 
-use super::{Org, print_issues, progress, validate};
+use super::{Org, pace, print_issues, progress, validate};
 use crate::exit_status::ExitStatus;
 use crate::hint::with_hint;
 use crate::org;
 use crate::plan;
 use crate::plan::assemble::{self, DocumentContext};
 use crate::plan::document::{PlanDocument, RowFate, SavedOptions};
-use crate::plan::estimate::Pace;
 use crate::printer::Printer;
-use crate::settings::{Config, PlanSettings};
+use crate::settings::PlanSettings;
 use crate::umapi::CancelToken;
 
 /// Runs `plan`.
@@ -64,17 +63,6 @@ pub async fn run(printer: &Printer, settings: PlanSettings) -> anyhow::Result<Ex
     .await;
     org.shutdown(printer).await;
     result
-}
-
-/// The rates an estimate of `apply` assumes.
-fn pace(config: &Config) -> Pace {
-    let limits = &config.limits;
-    Pace {
-        action_rpm: limits.action_rpm,
-        read_rpm: limits.read_rpm,
-        window: limits.window,
-        concurrency: limits.concurrency,
-    }
 }
 
 fn save(printer: &Printer, path: &std::path::Path, document: &PlanDocument) -> anyhow::Result<()> {

@@ -10,13 +10,10 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::plan::document::{PlanDocument, RowFate};
-use crate::plan::estimate::{Pace, family_duration};
+use crate::plan::estimate::{Pace, TYPICAL_LATENCY, family_duration};
 use crate::text::{format_duration, plural};
 use crate::umapi::wire::group_types;
 use crate::validation::render::terminal_safe;
-
-/// Typical answer time of one UMAPI request, for estimates.
-const TYPICAL_LATENCY: Duration = Duration::from_millis(700);
 
 /// The request bodies as JSON: per request its id, dependencies, source lines, path and body.
 pub fn json(document: &PlanDocument) -> serde_json::Result<String> {

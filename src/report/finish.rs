@@ -227,6 +227,8 @@ impl<'a> Finish<'a> {
                 retries: statistics.retries,
                 throttled: facts.client.throttled,
                 waited_ms: u64::try_from(facts.client.waited.as_millis()).unwrap_or(u64::MAX),
+                rate_limit_wait_ms: u64::try_from(facts.client.paced.as_millis()).unwrap_or(u64::MAX),
+                server_wait_ms: u64::try_from(facts.client.server_waited.as_millis()).unwrap_or(u64::MAX),
             },
             deficit,
             exit_code: facts.exit_code,

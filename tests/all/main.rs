@@ -23,6 +23,7 @@ mod input_caps;
 mod interrupt;
 mod notify_email;
 mod notify_webhook;
+mod progress_lines;
 mod report_browser;
 mod report_html;
 mod report_support;
