@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Measures how `umapi-bulk check` grows with the width of the header row (README "Fuzzing"): a
+# Measures how `umapi-bulk check` grows with the width of the header row (docs/fuzzing.md): a
 # file whose header holds N distinct unknown column names and one data row, for N = 20,000, 40,000
 # and 80,000. Prints seconds per width and the ratio of each time to the previous one: about 2 when
 # the work is linear in the width, about 4 when it is quadratic (as header duplicate detection was).

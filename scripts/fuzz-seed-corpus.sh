@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Seeds the fuzz corpora (README "Fuzzing") from every CSV in fixtures/ and samples/. The corpora
+# Seeds the fuzz corpora (docs/fuzzing.md) from every CSV in fixtures/ and samples/. The corpora
 # are git-ignored (fuzz/corpus/): run this once before the first `cargo fuzz run`, and again after
 # fixtures change. Safe to re-run; it only adds files.
 #

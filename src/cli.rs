@@ -87,6 +87,97 @@ run can be resumed."
     /// The history of runs: list, show, prune.
     #[command(subcommand)]
     Runs(RunsCommand),
+    /// Write umapi-bulk.toml for your org, from flags or by asking.
+    #[command(
+        after_help = "Examples:\n  umapi-bulk init\n  umapi-bulk init --org-id 0123456789ABCDEF01234567@AdobeOrg --client-id 1a2b3c4d5e6f\n\nThe file never holds the client secret unless --write-secret is given. Keep it in the\nenvironment (UMAPI_CLIENT_SECRET), in a password manager (client_secret_command), or in the\noperating system's keychain (umapi-bulk secret set). Then run `umapi-bulk doctor`."
+    )]
+    Init(InitArgs),
+    /// Check the configuration, the secret, the IMS token, UMAPI access and the clock.
+    #[command(
+        after_help = "Examples:\n  umapi-bulk doctor\n  umapi-bulk doctor --config other-org.toml\n  umapi-bulk doctor --sim\n\nEach check prints one line with ✓ or ✗ and, when it fails, a hint. Exit codes: 0 every\ncheck passed; 3 a check failed (2 when the configuration file itself cannot be read)."
+    )]
+    Doctor(DoctorArgs),
+    /// Store or remove the client secret in the operating system's keychain.
+    #[command(subcommand)]
+    Secret(SecretCommand),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    #[command(
+        after_help = "Examples:\n  umapi-bulk completions bash > ~/.local/share/bash-completion/completions/umapi-bulk\n  umapi-bulk completions zsh > ~/.zfunc/_umapi-bulk\n  umapi-bulk completions fish > ~/.config/fish/completions/umapi-bulk.fish\n  umapi-bulk completions powershell >> $PROFILE"
+    )]
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) on stdout.
+    #[command(after_help = "Example:\n  umapi-bulk man > umapi-bulk.1 && man ./umapi-bulk.1")]
+    Man,
+}
+
+/// `init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The org id (Developer Console → your project → the credential → Organization ID).
+    #[arg(long, value_name = "ID")]
+    pub org_id: Option<String>,
+    /// The credential's client id (also called API key).
+    #[arg(long, value_name = "ID")]
+    pub client_id: Option<String>,
+    /// IMS base URL (default Adobe's production IMS).
+    #[arg(long, value_name = "URL")]
+    pub ims_url: Option<String>,
+    /// UMAPI base URL (default Adobe's production UMAPI).
+    #[arg(long, value_name = "URL")]
+    pub umapi_url: Option<String>,
+    /// A command that prints the client secret (e.g. "op read op://IT/umapi/credential").
+    #[arg(long, value_name = "COMMAND")]
+    pub client_secret_command: Option<String>,
+    /// An extra CA certificate (PEM) to trust, e.g. a company proxy's.
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// Domains the org has claimed (repeatable); lets `check` apply the claimed-domain rule.
+    #[arg(long = "claimed-domain", value_name = "DOMAIN")]
+    pub claimed_domains: Vec<String>,
+    /// Also write the client secret (read from UMAPI_CLIENT_SECRET, else asked) into the file.
+    #[arg(long)]
+    pub write_secret: bool,
+    /// Where to write (default: --config, else ./umapi-bulk.toml).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Replace an existing file.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `doctor`.
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+}
+
+/// `secret`.
+#[derive(Debug, Subcommand)]
+pub enum SecretCommand {
+    /// Store the client secret in the keychain (asked without echo, or read from stdin).
+    #[command(
+        after_help = "Examples:\n  umapi-bulk secret set\n  printf '%s' \"$SECRET\" | umapi-bulk secret set --client-id 1a2b3c4d5e6f\n\nThe entry is service \"umapi-bulk\", account <client_id>: the macOS Keychain, the Windows\nCredential Manager, or on Linux the Secret Service (else the kernel keyring, which forgets it\nat a reboot)."
+    )]
+    Set(SecretArgs),
+    /// Remove the client secret from the keychain.
+    Delete(SecretArgs),
+}
+
+/// `secret set|delete`.
+#[derive(Debug, Args)]
+pub struct SecretArgs {
+    /// The client id the secret belongs to (default: client_id of the configuration).
+    #[arg(long, value_name = "ID")]
+    pub client_id: Option<String>,
+}
+
+/// `completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// Output format of `check`.

@@ -14,6 +14,7 @@ pub mod console_csv;
 pub mod execute;
 pub mod exit_status;
 pub mod hint;
+pub mod keychain;
 pub mod model;
 pub mod notify;
 pub mod org;
@@ -25,6 +26,7 @@ pub mod secret;
 pub mod settings;
 pub mod sim;
 pub mod text;
+pub mod tls;
 pub mod umapi;
 pub mod validation;
 

@@ -7,9 +7,13 @@
 
 pub mod apply;
 pub mod check;
+pub mod completions;
+pub mod doctor;
 pub mod export;
+pub mod init;
 pub mod plan;
 pub mod runs;
+pub mod secret;
 pub mod sim;
 mod simulated_org;
 pub mod split;
@@ -43,6 +47,11 @@ pub fn run(printer: &Printer, settings: Settings) -> anyhow::Result<ExitStatus> 
         Settings::Split(settings) => split::run(printer, settings),
         Settings::Sim(settings) => sim::run(printer, settings),
         Settings::Runs(settings) => runs::run(printer, settings),
+        Settings::Init(settings) => init::run(printer, settings),
+        Settings::Doctor(settings) => runtime()?.block_on(doctor::run(printer, settings)),
+        Settings::Secret(settings) => secret::run(printer, settings),
+        Settings::Completions(shell) => completions::completions(printer, shell),
+        Settings::Man => completions::man(printer),
     }
 }
 
@@ -88,7 +97,7 @@ impl Org {
             }
             Target::Org(config) => {
                 printer.detail(&format!("org {} at {}", config.org_id, config.umapi_url));
-                Ok(Self { config: config.clone(), simulator: None })
+                Ok(Self { config: config.as_ref().clone(), simulator: None })
             }
         }
     }

@@ -103,11 +103,13 @@ pub async fn send(config: &WebhookConfig, notice: &RunNotice) -> Result<(), Noti
             NotifyError::Webhook { host: host.clone(), message: redact(&error_chain(&error.without_url()), &secrets) }
         }
     };
-    let client = reqwest::Client::builder()
+    // The crate's TLS set-up (rustls with ring, the OS trust store); proxies from the environment.
+    let builder = crate::tls::client_builder(None)
+        .map_err(|error| NotifyError::Webhook { host: host.clone(), message: error.to_string() })?;
+    let client = builder
         .timeout(config.timeout)
         .connect_timeout(config.timeout)
         .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("umapi-bulk/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(failed)?;
     let request = client.post(url.clone()).json(&payload(notice)).send();

@@ -2,7 +2,7 @@
 //! `usermanagement.config` accepted as it is, and the environment variables for secrets
 //! (`UMAPI_CLIENT_SECRET`, `UMAPI_PRIVATE_KEY`), resolved into one [`Config`] (SPEC section 7).
 //!
-//! Precedence: environment over file over defaults. Secrets are held in [`Secret`] from the moment
+//! Precedence: environment over file over defaults (for the client secret, see `secret_source`). Secrets are held in [`Secret`] from the moment
 //! they are read. A missing default file is not an error (offline commands need no config); a
 //! missing file named with `--config` is. An invalid value names its key (`limits.max_wait`).
 //!
@@ -16,6 +16,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 
+use super::secret_source::SecretSource;
 use crate::secret::Secret;
 use crate::text::{format_duration, parse_duration};
 pub use crate::umapi::config::{AuthMethod, DEFAULT_IMS_URL, DEFAULT_UMAPI_URL};
@@ -130,6 +131,17 @@ pub struct Config {
     pub claimed_domains: Vec<String>,
     /// Rate limits and retry policy.
     pub limits: Limits,
+    /// `client_secret_command`: a command that prints the client secret (not recorded in
+    /// `summary.json`: only where the secret came from is).
+    #[serde(skip)]
+    pub client_secret_command: Option<String>,
+    /// Where the client secret in force came from.
+    pub secret_source: SecretSource,
+    /// `ca_file`: an extra CA certificate (PEM) trusted beside the operating system's store.
+    pub ca_file: Option<PathBuf>,
+    /// The certificates of `ca_file`, read when the configuration was loaded.
+    #[serde(skip)]
+    pub extra_ca_pem: Option<Vec<u8>>,
     /// Where the configuration came from, if a file.
     pub source: Option<PathBuf>,
 }
@@ -156,6 +168,10 @@ impl Config {
             ims_url: client.ims_url,
             umapi_url: client.umapi_url,
             claimed_domains,
+            client_secret_command: None,
+            secret_source: SecretSource::None,
+            ca_file: None,
+            extra_ca_pem: client.extra_ca_pem,
             source: None,
         }
     }
@@ -172,6 +188,7 @@ impl Config {
             ims_url: self.ims_url.clone(),
             umapi_url: self.umapi_url.clone(),
             limits: self.limits.client(),
+            extra_ca_pem: self.extra_ca_pem.clone(),
         }
     }
 }
@@ -189,6 +206,8 @@ struct TomlFile {
     ims_url: Option<String>,
     umapi_url: Option<String>,
     claimed_domains: Option<Vec<String>>,
+    client_secret_command: Option<String>,
+    ca_file: Option<PathBuf>,
     limits: Option<TomlLimits>,
 }
 
@@ -236,8 +255,12 @@ pub fn load(explicit: Option<&Path>, environment: &Environment) -> anyhow::Resul
             if default.is_file() { parse_file(default)? } else { Config::default() }
         }
     };
+    if config.client_secret.is_some() {
+        config.secret_source = SecretSource::File;
+    }
     if let Some(secret) = &environment.client_secret {
         config.client_secret = Some(Secret::new(secret.clone()));
+        config.secret_source = SecretSource::Environment;
     }
     if let Some(path) = &environment.private_key {
         config.private_key_file = Some(path.clone());
@@ -256,8 +279,45 @@ pub fn parse_file(path: &Path) -> anyhow::Result<Config> {
     {
         config.private_key_file = Some(parent.join(key));
     }
+    if let (Some(parent), Some(ca_file)) = (path.parent(), &config.ca_file)
+        && ca_file.is_relative()
+        && !parent.as_os_str().is_empty()
+    {
+        config.ca_file = Some(parent.join(ca_file));
+    }
+    if let Some(ca_file) = &config.ca_file {
+        let pem = fs_err::read(ca_file)
+            .with_context(|| format!("invalid configuration file {}: ca_file cannot be read", path.display()))?;
+        crate::tls::certificates(&pem)
+            .with_context(|| format!("invalid configuration file {}: ca_file {}", path.display(), ca_file.display()))?;
+        config.extra_ca_pem = Some(pem);
+    }
     config.source = Some(path.to_path_buf());
     Ok(config)
+}
+
+/// The documented shape of an org id: letters and digits (24 hexadecimal digits in practice)
+/// followed by `@AdobeOrg` (UMAPI.md 1a).
+pub fn org_id_problem(value: &str) -> Option<String> {
+    let Some(prefix) = value.strip_suffix("@AdobeOrg") else {
+        return Some(format!("org_id = {value:?} does not end in @AdobeOrg"));
+    };
+    if prefix.is_empty() || prefix.len() > 64 || !prefix.bytes().all(|byte| byte.is_ascii_alphanumeric()) {
+        return Some(format!("org_id = {value:?} is not letters and digits followed by @AdobeOrg"));
+    }
+    None
+}
+
+/// What to do about a wrong org id.
+pub const ORG_ID_HINT: &str = "copy the Organization ID from the Adobe Developer Console (your project → the \
+                               OAuth Server-to-Server credential → Credential details); it looks like \
+                               0123456789ABCDEF01234567@AdobeOrg";
+
+fn check_org_id(value: &str) -> anyhow::Result<()> {
+    match org_id_problem(value) {
+        Some(problem) => Err(crate::hint::with_hint(anyhow::anyhow!(problem), ORG_ID_HINT)),
+        None => Ok(()),
+    }
 }
 
 /// Parses configuration text: Adobe's key = value format when it uses Adobe's keys, else TOML.
@@ -268,12 +328,15 @@ pub fn parse_text(text: &str) -> anyhow::Result<Config> {
     let file: TomlFile = toml::from_str(text)?;
     let mut config = Config::default();
     if let Some(value) = file.org_id {
+        check_org_id(&value)?;
         config.org_id = value;
     }
     if let Some(value) = file.client_id {
         config.client_id = value;
     }
     config.client_secret = file.client_secret.map(Secret::new);
+    config.client_secret_command = file.client_secret_command.filter(|command| !command.trim().is_empty());
+    config.ca_file = file.ca_file;
     if let Some(value) = file.auth {
         config.auth = value;
     }
@@ -357,8 +420,12 @@ fn parse_adobe_config(text: &str) -> anyhow::Result<Config> {
     let private_key_file = get("priv_key_filename").map(PathBuf::from);
     let auth =
         if tech_account_id.is_some() || private_key_file.is_some() { AuthMethod::Jwt } else { AuthMethod::Oauth };
+    let org_id = get("org_id").unwrap_or_default();
+    if !org_id.is_empty() {
+        check_org_id(&org_id)?;
+    }
     let mut config = Config {
-        org_id: get("org_id").unwrap_or_default(),
+        org_id,
         client_id: get("api_key").or_else(|| get("client_id")).unwrap_or_default(),
         client_secret: get("client_secret").map(Secret::new),
         tech_account_id,

@@ -10,6 +10,7 @@
 //! file's attempts, longest wait and concurrency (its own URLs, credentials and rate limits win).
 
 pub mod config;
+pub mod secret_source;
 mod target;
 
 use std::net::SocketAddr;
@@ -21,7 +22,7 @@ use anyhow::{Context as _, bail};
 pub use config::{AuthMethod, Config, Environment, Limits};
 pub use target::{Target, simulator_config};
 
-use crate::cli::{self, Command, ExportCommand, RunsCommand};
+use crate::cli::{self, Command, ExportCommand, RunsCommand, SecretCommand};
 use crate::hint::with_hint;
 use crate::model::Operation;
 use crate::plan::PlanOptions;
@@ -63,6 +64,69 @@ pub enum Settings {
     Sim(SimSettings),
     /// `runs list|show|prune`.
     Runs(RunsSettings),
+    /// `init`.
+    Init(InitSettings),
+    /// `doctor`.
+    Doctor(DoctorSettings),
+    /// `secret set|delete`.
+    Secret(SecretSettings),
+    /// `completions SHELL`.
+    Completions(clap_complete::Shell),
+    /// `man`.
+    Man,
+}
+
+/// `init`: what the flags said; the command asks for the rest on a terminal.
+#[derive(Debug)]
+pub struct InitSettings {
+    /// `--org-id`.
+    pub org_id: Option<String>,
+    /// `--client-id`.
+    pub client_id: Option<String>,
+    /// `--ims-url`.
+    pub ims_url: Option<String>,
+    /// `--umapi-url`.
+    pub umapi_url: Option<String>,
+    /// `--client-secret-command`.
+    pub client_secret_command: Option<String>,
+    /// `--ca-file`.
+    pub ca_file: Option<PathBuf>,
+    /// `--claimed-domain`.
+    pub claimed_domains: Vec<String>,
+    /// `--write-secret`, with the secret of the environment if it has one.
+    pub write_secret: Option<Option<crate::secret::Secret>>,
+    /// Where to write.
+    pub output: PathBuf,
+    /// `--force`.
+    pub force: bool,
+}
+
+/// `doctor`: the org to check, or why there is none.
+#[derive(Debug)]
+pub enum DoctorSettings {
+    /// `--sim`: the built-in simulator.
+    Simulator(Target),
+    /// The configured org: the configuration as loaded (with its secret settled), or the error
+    /// loading it gave.
+    Org(anyhow::Result<Box<Config>>),
+}
+
+/// `secret set|delete`.
+#[derive(Debug)]
+pub struct SecretSettings {
+    /// Set or delete.
+    pub action: SecretAction,
+    /// The client id the entry belongs to.
+    pub client_id: String,
+}
+
+/// What `secret` does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SecretAction {
+    /// `secret set`.
+    Set,
+    /// `secret delete`.
+    Delete,
 }
 
 /// Output format of `check`.
@@ -304,8 +368,67 @@ impl Settings {
             }
             Command::Sim(args) => Self::Sim(sim(args)?),
             Command::Runs(command) => Self::Runs(runs(command)?),
+            Command::Init(args) => Self::Init(init(args, sources)),
+            Command::Doctor(args) => Self::Doctor(doctor(&args, sources)?),
+            Command::Secret(command) => Self::Secret(secret(command, sources)?),
+            Command::Completions(args) => Self::Completions(args.shell),
+            Command::Man => Self::Man,
         })
     }
+}
+
+fn init(args: cli::InitArgs, sources: &Sources) -> InitSettings {
+    let output = args
+        .output
+        .or_else(|| sources.config_path.clone())
+        .unwrap_or_else(|| PathBuf::from(config::DEFAULT_CONFIG_FILE));
+    InitSettings {
+        org_id: args.org_id.map(|value| value.trim().to_string()),
+        client_id: args.client_id.map(|value| value.trim().to_string()),
+        ims_url: args.ims_url,
+        umapi_url: args.umapi_url,
+        client_secret_command: args.client_secret_command,
+        ca_file: args.ca_file,
+        claimed_domains: args.claimed_domains,
+        write_secret: args
+            .write_secret
+            .then(|| sources.environment.client_secret.clone().map(crate::secret::Secret::new)),
+        output,
+        force: args.force,
+    }
+}
+
+fn doctor(args: &cli::DoctorArgs, sources: &Sources) -> anyhow::Result<DoctorSettings> {
+    if args.target.sim {
+        return Ok(DoctorSettings::Simulator(target::resolve(&args.target, sources)?));
+    }
+    let config = sources.load().and_then(|mut config| {
+        target::check_names_an_org(&config)?;
+        secret_source::resolve(&mut config)?;
+        Ok(Box::new(config))
+    });
+    Ok(DoctorSettings::Org(config))
+}
+
+fn secret(command: SecretCommand, sources: &Sources) -> anyhow::Result<SecretSettings> {
+    let (action, args) = match command {
+        SecretCommand::Set(args) => (SecretAction::Set, args),
+        SecretCommand::Delete(args) => (SecretAction::Delete, args),
+    };
+    let client_id = match args.client_id.map(|value| value.trim().to_string()).filter(|value| !value.is_empty()) {
+        Some(client_id) => client_id,
+        None => {
+            let config = sources.load()?;
+            if config.client_id.trim().is_empty() {
+                return Err(with_hint(
+                    anyhow::anyhow!("which client id does the secret belong to? No client_id is configured"),
+                    "give --client-id ID, or run `umapi-bulk init` first",
+                ));
+            }
+            config.client_id.trim().to_string()
+        }
+    };
+    Ok(SecretSettings { action, client_id })
 }
 
 fn planning(args: &cli::PlanningArgs) -> PlanOptions {

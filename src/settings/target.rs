@@ -24,7 +24,7 @@ pub enum Target {
         limits: Limits,
     },
     /// The configured org.
-    Org(Config),
+    Org(Box<Config>),
 }
 
 impl Target {
@@ -40,6 +40,9 @@ impl Target {
 /// configuration file's attempts, longest wait and concurrency.
 pub fn simulator_config(client: crate::umapi::Config, claimed_domains: Vec<String>, file: &Limits) -> Config {
     let mut config = Config::from_client(client, claimed_domains, file.concurrency);
+    if config.client_secret_set {
+        config.secret_source = super::secret_source::SecretSource::Simulator;
+    }
     config.limits.max_attempts = file.max_attempts;
     config.limits.max_wait = file.max_wait;
     config
@@ -54,19 +57,33 @@ pub(super) fn resolve(args: &cli::TargetArgs, sources: &Sources) -> anyhow::Resu
         let limits = sources.load().map(|config| config.limits).unwrap_or_default();
         return Ok(Target::Simulator { state, limits });
     }
-    let config = sources.load()?;
-    if config.org_id.trim().is_empty() || config.client_id.trim().is_empty() {
-        let source = config.source.as_ref().map_or_else(
-            || "no configuration file (./umapi-bulk.toml not found)".to_string(),
-            |path| format!("the configuration file {}", path.display()),
-        );
-        return Err(with_hint(
-            anyhow::anyhow!("{source} does not name an org and an API client (org_id, client_id)"),
-            "write umapi-bulk.toml as in samples/umapi-bulk.toml (secret in UMAPI_CLIENT_SECRET), \
-             or add --sim to try the built-in simulator",
-        ));
+    let mut config = sources.load()?;
+    check_names_an_org(&config)?;
+    super::secret_source::resolve(&mut config)?;
+    Ok(Target::Org(Box::new(config)))
+}
+
+/// Refuses a configuration that names no org or no API client, saying which and what to do.
+pub(super) fn check_names_an_org(config: &Config) -> anyhow::Result<()> {
+    let missing: Vec<&str> = [("org_id", &config.org_id), ("client_id", &config.client_id)]
+        .into_iter()
+        .filter(|(_, value)| value.trim().is_empty())
+        .map(|(key, _)| key)
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
     }
-    Ok(Target::Org(config))
+    Err(match &config.source {
+        None => with_hint(
+            anyhow::anyhow!("no configuration: ./umapi-bulk.toml does not exist and --config was not given"),
+            "run `umapi-bulk init` to write one for your org, or add --sim to try the built-in simulator",
+        ),
+        Some(path) => with_hint(
+            anyhow::anyhow!("the configuration file {} has no {}", path.display(), missing.join(" and no ")),
+            "add them (the Adobe Developer Console shows both on the credential's page), or write the file \
+             again with `umapi-bulk init --force`; --sim tries the built-in simulator instead",
+        ),
+    })
 }
 
 #[cfg(test)]

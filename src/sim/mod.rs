@@ -214,6 +214,7 @@ impl SimHandle {
                 groups_rpm: limits.groups,
                 ..ClientLimits::default()
             },
+            extra_ca_pem: None,
         }
     }
 

@@ -19,6 +19,7 @@
 //! whatever IMS or UMAPI sends back.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
@@ -161,6 +162,8 @@ pub struct Authenticator {
     timeout: Duration,
     renew_margin: Option<Duration>,
     cache: Mutex<Option<CachedToken>>,
+    /// Whether IMS ever answered (until then a refused connection is not retried).
+    contacted: AtomicBool,
     scrubber: Arc<Scrubber>,
 }
 
@@ -191,6 +194,7 @@ impl Authenticator {
             timeout,
             renew_margin,
             cache: Mutex::new(None),
+            contacted: AtomicBool::new(false),
             scrubber,
         }
     }
@@ -204,6 +208,16 @@ impl Authenticator {
     /// The client id (the `X-Api-Key`).
     pub fn client_id(&self) -> &str {
         self.credentials.client_id()
+    }
+
+    /// The token endpoint this authenticator asks.
+    pub fn token_url(&self) -> String {
+        self.endpoint()
+    }
+
+    /// The IMS base URL.
+    pub fn ims_url(&self) -> &str {
+        &self.ims_url
     }
 
     /// A valid token: the cached one, or a new one when it is missing or due for renewal.
@@ -349,6 +363,16 @@ impl Authenticator {
                 }
                 Err(error) => super::request::transport_failure(&error),
             };
+            if let AttemptResult::Refused(detail) = &result {
+                if !self.contacted.load(Ordering::SeqCst) {
+                    // Never reached IMS: no network, a wrong host, a certificate we do not trust.
+                    // Retrying for half a minute would only delay the message.
+                    let last = super::observe::RetryReason::Connection(detail.clone());
+                    return Err(AuthError::Unavailable { url, attempts: attempt, last });
+                }
+            } else {
+                self.contacted.store(true, Ordering::SeqCst);
+            }
             let Verdict::Transient { reason, retry_after } = classify(&result, SystemTime::now()) else {
                 return Err(AuthError::Unavailable {
                     url,
@@ -378,16 +402,23 @@ impl Authenticator {
 }
 
 fn rejection(url: &str, status: u16, body: &[u8]) -> AuthError {
+    // IMS refuses credentials with a JSON error; a 404/405, or an answer that is not IMS's JSON,
+    // means the URL does not lead to IMS's token endpoint (a wrong ims_url or path, a proxy page).
     match serde_json::from_slice::<ImsError>(body) {
-        Ok(error) => AuthError::Rejected {
+        Ok(error) if !matches!(status, 404 | 405) => AuthError::Rejected {
             url: url.to_string(),
             status,
             error: clip_server_text(&error.error),
             description: error.error_description.as_deref().map(clip_server_text),
         },
-        Err(_) => {
+        _ => {
             let text: String = String::from_utf8_lossy(body).chars().take(200).collect();
-            AuthError::Rejected { url: url.to_string(), status, error: text.trim().to_string(), description: None }
+            let text = text.trim();
+            AuthError::NotIms {
+                url: url.to_string(),
+                status,
+                body: if text.is_empty() { "an empty body".to_string() } else { format!("{text:?}") },
+            }
         }
     }
 }
@@ -445,6 +476,11 @@ mod tests {
         let error = rejection("u", 401, br#"{"error":"invalid_client","error_description":"bad secret"}"#);
         assert!(matches!(error, AuthError::Rejected { status: 401, ref error, .. } if error == "invalid_client"));
         let error = rejection("u", 400, b"<html>nope</html>");
-        assert!(matches!(error, AuthError::Rejected { ref error, .. } if error == "<html>nope</html>"));
+        assert!(matches!(error, AuthError::NotIms { status: 400, ref body, .. } if body == "\"<html>nope</html>\""));
+        let error = rejection("u", 404, br#"{"error":"not_found"}"#);
+        assert!(matches!(error, AuthError::NotIms { status: 404, .. }), "{error:?}");
+        let error = rejection("u", 404, b"");
+        assert!(error.to_string().contains("an empty body"), "{error}");
+        assert!(error.hint().is_some_and(|hint| hint.contains("ims_url") && !hint.contains("secret")));
     }
 }

@@ -76,6 +76,8 @@ pub struct UmapiClient {
     pub(super) observer: Arc<dyn ClientObserver>,
     pub(super) statistics: ClientStatistics,
     pub(super) sync_start_pending: AtomicBool,
+    /// Whether UMAPI ever answered this client (until then a refused connection is not retried).
+    pub(super) reached: AtomicBool,
 }
 
 impl std::fmt::Debug for UmapiClient {
@@ -106,14 +108,13 @@ impl UmapiClient {
         let credentials = Credentials::from_config(config)?;
         let limits: &Limits = &config.limits;
         let policy = options.policy.unwrap_or_else(|| RetryPolicy::from_limits(limits));
-        let mut builder = reqwest::Client::builder()
-            .user_agent(concat!("umapi-bulk/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(limits.request_timeout.min(Duration::from_secs(30)));
-        if is_loopback(&base) && is_loopback(&ims_url) {
+        let loopback = is_loopback(&base) && is_loopback(&ims_url);
+        let http = crate::tls::build(config.extra_ca_pem.as_deref(), |builder| {
+            let builder = builder.connect_timeout(limits.request_timeout.min(crate::tls::CONNECT_TIMEOUT));
             // The simulator: never route loopback traffic through an HTTP(S)_PROXY of the environment.
-            builder = builder.no_proxy();
-        }
-        let http = builder.build().map_err(ConfigError::Http)?;
+            if loopback { builder.no_proxy() } else { builder }
+        })
+        .map_err(ConfigError::Tls)?;
         let auth = Authenticator::new(
             http.clone(),
             &ims_url,
@@ -136,6 +137,7 @@ impl UmapiClient {
             observer: options.observer,
             statistics: ClientStatistics::default(),
             sync_start_pending: AtomicBool::new(true),
+            reached: AtomicBool::new(false),
         })
     }
 
@@ -240,7 +242,8 @@ fn clean_answer(mut answer: ActionResponse, scrubber: &Scrubber) -> ActionRespon
     answer
 }
 
-fn is_loopback(url: &str) -> bool {
+/// Whether a URL names a loopback host (127.0.0.0/8, ::1, localhost).
+pub fn is_loopback(url: &str) -> bool {
     url::Url::parse(url).ok().is_some_and(|url| match url.host() {
         Some(url::Host::Ipv4(address)) => address.is_loopback(),
         Some(url::Host::Ipv6(address)) => address.is_loopback(),

@@ -90,6 +90,8 @@ pub struct Config {
     pub umapi_url: String,
     /// Rate limits and retry policy.
     pub limits: Limits,
+    /// An extra CA certificate (PEM) trusted beside the operating system's store (`ca_file`).
+    pub extra_ca_pem: Option<Vec<u8>>,
 }
 
 impl Default for Config {
@@ -104,6 +106,7 @@ impl Default for Config {
             ims_url: DEFAULT_IMS_URL.to_string(),
             umapi_url: DEFAULT_UMAPI_URL.to_string(),
             limits: Limits::default(),
+            extra_ca_pem: None,
         }
     }
 }

@@ -58,25 +58,28 @@ pub enum ConfigError {
         /// Why.
         detail: String,
     },
-    /// The HTTP client could not be built (TLS backend).
-    #[error("cannot set up HTTPS: {0}")]
-    Http(#[source] reqwest::Error),
+    /// The HTTP client could not be built: the extra CA file (`ca_file`) or the TLS set-up.
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsError),
 }
 
 impl ConfigError {
     /// What to do about it.
     pub fn hint(&self) -> Option<String> {
         Some(match self {
-            Self::Missing { field } => format!("set {field} in umapi-bulk.toml (see README, Configuration)"),
-            Self::MissingSecret => {
-                "set client_secret in the configuration file or the UMAPI_CLIENT_SECRET environment variable"
-                    .to_string()
-            }
+            Self::Missing { field } => format!("set {field} in umapi-bulk.toml (`umapi-bulk init` writes the file)"),
+            Self::MissingSecret => "set the UMAPI_CLIENT_SECRET environment variable, name a command that prints \
+                 it (client_secret_command in umapi-bulk.toml), or store it in the keychain with `umapi-bulk \
+                 secret set`"
+                .to_string(),
             Self::PrivateKeyUnreadable { .. } | Self::PrivateKeyInvalid { .. } => {
                 "point private_key_file (or UMAPI_PRIVATE_KEY) at the private.key of the JWT credential".to_string()
             }
             Self::BadUrl { .. } => "URLs look like https://ims-na1.adobelogin.com".to_string(),
-            Self::Http(_) => return None,
+            Self::Tls(crate::tls::TlsError::BadCaFile(_)) => {
+                "ca_file must name a PEM file with at least one -----BEGIN CERTIFICATE----- block".to_string()
+            }
+            Self::Tls(_) => return None,
         })
     }
 }
@@ -96,8 +99,19 @@ pub enum AuthError {
         /// IMS's `error_description`.
         description: Option<String>,
     },
+    /// The URL did not lead to IMS's token endpoint: HTTP 404/405, or an answer that is not IMS's
+    /// JSON (a wrong `ims_url` or path, a proxy's page).
+    #[error("no IMS token endpoint at {url}: HTTP {status} with {body}")]
+    NotIms {
+        /// The token endpoint asked.
+        url: String,
+        /// HTTP status.
+        status: u16,
+        /// The start of the body, quoted, or "an empty body".
+        body: String,
+    },
     /// IMS could not be reached or kept failing transiently.
-    #[error("no access token from {url} after {attempts} attempts: {last}")]
+    #[error("no access token from {url} after {}: {last}", crate::text::plural(*attempts as usize, "attempt", "attempts"))]
     Unavailable {
         /// The token endpoint.
         url: String,
@@ -150,7 +164,12 @@ impl AuthError {
                  credential in the Adobe Developer Console; for auth = \"jwt\" also tech_account_id and the private key"
                     .to_string(),
             ),
-            Self::Unavailable { .. } => Some("check ims_url and the network; then run again".to_string()),
+            Self::NotIms { .. } => Some(
+                "check ims_url in umapi-bulk.toml: Adobe's is https://ims-na1.adobelogin.com, with no path \
+                 (umapi-bulk adds /ims/token/v3); `umapi-bulk doctor` checks each setting"
+                    .to_string(),
+            ),
+            Self::Unavailable { last, .. } => Some(unreachable_hint("ims_url", &last.to_string())),
             Self::Forbidden { .. } => Some(
                 "the API key (client_id) must belong to a credential with the User Management API; an org being \
                  migrated refuses changes until the migration ends"
@@ -159,6 +178,19 @@ impl AuthError {
             Self::Parked { .. } => Some(PARKED_HINT.to_string()),
             Self::Signing(_) | Self::Cancelled => None,
         }
+    }
+}
+
+/// What to do when a host could not be reached: a certificate problem names `ca_file`; anything
+/// else the URL setting, the network and the proxy variables.
+pub(crate) fn unreachable_hint(field: &str, detail: &str) -> String {
+    let error = std::io::Error::other(detail.to_string());
+    match crate::tls::certificate_problem(&error) {
+        Some(problem) => crate::tls::certificate_hint(&problem),
+        None => format!(
+            "check {field} in umapi-bulk.toml and the network (a proxy goes in HTTPS_PROXY, exceptions in \
+             NO_PROXY); `umapi-bulk doctor` checks each step"
+        ),
     }
 }
 
@@ -172,7 +204,7 @@ pub enum ClientError {
     #[error(transparent)]
     Auth(#[from] AuthError),
     /// UMAPI refused every connection.
-    #[error("cannot connect to UMAPI at {url} ({what}) after {attempts} attempts: {detail}")]
+    #[error("cannot connect to UMAPI at {url} ({what}) after {}: {detail}", crate::text::plural(*attempts as usize, "attempt", "attempts"))]
     Unreachable {
         /// The request's label.
         what: String,
@@ -194,10 +226,12 @@ pub enum ClientError {
         last: RetryReason,
     },
     /// UMAPI answered with a non-retryable error.
-    #[error("UMAPI answered {what} with HTTP {status}{}: {message}", code.as_deref().map(|code| format!(" {code}")).unwrap_or_default())]
+    #[error("UMAPI answered {what} ({url}) with HTTP {status}{}: {}", code.as_deref().map(|code| format!(" {code}")).unwrap_or_default(), if message.is_empty() { "an empty body" } else { message })]
     Http {
         /// The request's label.
         what: String,
+        /// The URL requested (query left out).
+        url: String,
         /// HTTP status.
         status: u16,
         /// UMAPI's `result` code, when the body had one.
@@ -231,8 +265,19 @@ impl ClientError {
         match self {
             Self::Config(error) => error.hint(),
             Self::Auth(error) => error.hint(),
-            Self::Unreachable { .. } => Some("check umapi_url in the configuration and the network".to_string()),
+            Self::Unreachable { detail, .. } => Some(unreachable_hint("umapi_url", detail)),
             Self::Exhausted { .. } => Some("UMAPI is having trouble; run again later".to_string()),
+            Self::Http { status: 404, code: None, .. } => Some(
+                "a 404 without a UMAPI error code means the URL does not lead to UMAPI: check umapi_url in \
+                 umapi-bulk.toml (Adobe's is https://usermanagement.adobe.io/v2/usermanagement); \
+                 `umapi-bulk doctor` checks each setting"
+                    .to_string(),
+            ),
+            Self::Http { code: Some(code), .. } if code == "error.organization.invalid_id" => Some(
+                "check org_id in umapi-bulk.toml: the Organization ID on the credential's page in the Adobe \
+                 Developer Console, e.g. 0123456789ABCDEF01234567@AdobeOrg"
+                    .to_string(),
+            ),
             Self::Parked { .. } => Some(PARKED_HINT.to_string()),
             Self::Http { .. } | Self::Cancelled => None,
         }

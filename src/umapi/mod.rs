@@ -11,6 +11,7 @@ pub mod client;
 pub mod config;
 pub mod error;
 pub mod observe;
+pub mod probe;
 pub mod reads;
 pub mod request;
 pub mod request_id;

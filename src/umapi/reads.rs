@@ -146,6 +146,7 @@ impl UmapiClient {
         match error {
             CallError::Fatal { status, body, .. } => ClientError::Http {
                 what: label.to_string(),
+                url: self.base_url().to_string(),
                 status,
                 code: body_code(&body),
                 message: body_message(&body).unwrap_or_default(),
@@ -172,9 +173,10 @@ impl UmapiClient {
         }
     }
 
-    fn fatal(label: &str, (status, body): (u16, Vec<u8>)) -> ClientError {
+    fn fatal(label: &str, url: String, (status, body): (u16, Vec<u8>)) -> ClientError {
         ClientError::Http {
             what: label.to_string(),
+            url,
             status,
             code: body_code(&body),
             message: body_message(&body).unwrap_or_default(),
@@ -187,14 +189,16 @@ impl UmapiClient {
         let path = format!("/users/{}/{page}", self.org_segment());
         // Said, not left to the server's default (UMAPI.md 5a: `directOnly` defaults to true).
         let query = vec![("directOnly", "true".to_string())];
-        self.get(&label, Family::Users, path, query, stop).await?.map_err(|fatal| Self::fatal(&label, fatal))
+        let url = format!("{}{path}", self.base_url());
+        self.get(&label, Family::Users, path, query, stop).await?.map_err(|fatal| Self::fatal(&label, url, fatal))
     }
 
     /// One page of the org's groups and product profiles.
     pub async fn groups_page(&self, page: u32, stop: &CancelToken) -> Result<Page<GroupsPage>, ClientError> {
         let label = format!("groups page {}", page + 1);
         let path = format!("/groups/{}/{page}", self.org_segment());
-        self.get(&label, Family::Groups, path, Vec::new(), stop).await?.map_err(|fatal| Self::fatal(&label, fatal))
+        let url = format!("{}{path}", self.base_url());
+        self.get(&label, Family::Groups, path, Vec::new(), stop).await?.map_err(|fatal| Self::fatal(&label, url, fatal))
     }
 
     /// One page of the users of a group or product profile, direct members only or also those
@@ -212,7 +216,8 @@ impl UmapiClient {
         // `directOnly` is always said (UMAPI.md 5e: the server's default is true).
         let mut query = vec![("directOnly", (reach == Reach::Direct).to_string())];
         query.extend(status.map(|status| ("status", status.as_str().to_string())));
-        self.get(&label, Family::Users, path, query, stop).await?.map_err(|fatal| Self::fatal(&label, fatal))
+        let url = format!("{}{path}", self.base_url());
+        self.get(&label, Family::Users, path, query, stop).await?.map_err(|fatal| Self::fatal(&label, url, fatal))
     }
 
     /// One user by email (or username, with `domain`); `None` when UMAPI answers 404
@@ -227,10 +232,11 @@ impl UmapiClient {
         let label = format!("user {user}");
         let path = format!("/organizations/{}/users/{}", self.org_segment(), encode_segment(user));
         let query = domain.map(|domain| vec![("domain", domain.to_string())]).unwrap_or_default();
+        let url = format!("{}{path}", self.base_url());
         match self.get::<UserResponse>(&label, Family::Users, path, query, stop).await? {
             Ok(page) => Ok(page.body.user),
             Err((404, body)) if body_code(&body).as_deref() == Some("error.user.not_found") => Ok(None),
-            Err(fatal) => Err(Self::fatal(&label, fatal)),
+            Err(fatal) => Err(Self::fatal(&label, url, fatal)),
         }
     }
 

@@ -196,7 +196,12 @@ impl UmapiClient {
             let body = if success { body } else { self.auth.scrubber().scrub_bytes(body) };
             if !matches!(result, AttemptResult::Refused(_)) {
                 never_connected = false;
+                self.reached.store(true, Ordering::SeqCst);
             }
+            // A host this client has never reached, refusing its first connection (no network, a
+            // wrong host name, nothing listening, a certificate we do not trust): retrying for
+            // half a minute only delays the message.
+            let unreachable = matches!(result, AttemptResult::Refused(_)) && !self.reached.load(Ordering::SeqCst);
             let result = match (&result, headers) {
                 (AttemptResult::Status { status, .. }, Some(headers)) if (200..300).contains(status) => {
                     match parse(&body) {
@@ -255,7 +260,12 @@ impl UmapiClient {
                 let wait = retry_after.filter(|wait| !wait.is_zero()).unwrap_or(self.policy.backoff(1, 1.0));
                 self.pause.extend(instant_after(Instant::now(), wait));
             }
-            match self.policy.decide(failures, retry_after, rand::random::<f64>()) {
+            let decision = if unreachable {
+                Decision::GiveUp
+            } else {
+                self.policy.decide(failures, retry_after, rand::random::<f64>())
+            };
+            match decision {
                 Decision::GiveUp => {
                     return Err(CallError::Exhausted {
                         attempts: sends,
@@ -396,10 +406,12 @@ fn parked(wait: Duration) -> CallError {
 
 /// A transport error as an attempt result: timeout, refused (nothing sent) or broken.
 pub(crate) fn transport_failure(error: &reqwest::Error) -> AttemptResult {
-    if error.is_timeout() {
-        AttemptResult::Timeout
-    } else if error.is_connect() {
+    // A connection never set up (name lookup, TCP, TLS handshake; its timeout included) sent
+    // nothing: it is a refusal, not a timeout of a request that may have been applied.
+    if error.is_connect() {
         AttemptResult::Refused(describe_transport(error))
+    } else if error.is_timeout() {
+        AttemptResult::Timeout
     } else {
         AttemptResult::Broken(describe_transport(error))
     }
@@ -407,17 +419,7 @@ pub(crate) fn transport_failure(error: &reqwest::Error) -> AttemptResult {
 
 /// A transport error with its causes, on one line.
 pub(crate) fn describe_transport(error: &reqwest::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
+    crate::tls::describe(error)
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Diagnostics: the stable codes (`E0xx` errors, `W0xx` warnings, and `E1xx` for what only the
 //! planner can find: names and users the org does not have), their severity and scope, and the
 //! [`Diagnostic`] record every rule produces. Codes never change meaning once released; a new
-//! rule gets a new number. README's "Checking files" section lists them.
+//! rule gets a new number. docs/csv-rules.md lists them.
 //!
 //! Owns the vocabulary only: rules live in `file_rules` and `user_rules`, rendering in `render`.
 
@@ -51,7 +51,7 @@ macro_rules! codes {
                 match self { $(Self::$variant => $text,)* }
             }
 
-            /// One line saying what the code means (README's table).
+            /// One line saying what the code means (the table of docs/csv-rules.md).
             pub fn title(self) -> &'static str {
                 match self { $(Self::$variant => $title,)* }
             }

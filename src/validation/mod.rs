@@ -23,7 +23,7 @@
 //! [`check_bytes_report`] keep only the diagnostics and counts (`check`). The rules are written
 //! once, over a borrowed view of a record (`row_view`), and give the same diagnostics either way.
 //!
-//! Performance (README "Benchmarks"): the report path allocates nothing per record. The file is
+//! Performance (docs/benchmarks.md): the report path allocates nothing per record. The file is
 //! read once from memory for encoding (NUL, carriage returns, UTF-8, in cache-sized chunks), then
 //! `csv_core` fills one reused buffer per record; cells are borrowed `&str`, multi-valued cells
 //! are split into byte ranges and hashed in one pass over their words (`name_scan`, `names`),
@@ -335,8 +335,8 @@ pub fn check_bytes(name: &str, bytes: &[u8], options: &CheckOptions) -> CheckedF
 }
 
 /// Reads and validates a file like [`check_file`], keeping only the diagnostics and the counts:
-/// what `check` prints. No record or row is owned, so this is the fast path (README
-/// "Benchmarks"); the diagnostics are exactly those of [`check_file`].
+/// what `check` prints. No record or row is owned, so this is the fast path
+/// (docs/benchmarks.md); the diagnostics are exactly those of [`check_file`].
 pub fn check_file_report(path: &Path, options: &CheckOptions) -> Result<CheckReport, CheckError> {
     let bytes = match read_capped(path)? {
         Contents::Bytes(bytes) => bytes,

@@ -1,4 +1,4 @@
-//! Regression tests for what fuzzing the reader and the validator found (README "Fuzzing"): each
+//! Regression tests for what fuzzing the reader and the validator found (docs/fuzzing.md): each
 //! input is inline as bytes, minimised, and each test is named after the behaviour it pins. The
 //! fuzz targets and their invariants live in `fuzz/`; these tests keep the fixes without them.
 
