@@ -308,8 +308,9 @@ pub struct ApplyArgs {
     /// Where run folders are written.
     #[arg(long, value_name = "DIR", default_value = "runs")]
     pub out_dir: PathBuf,
-    /// Continue an interrupted or parked run; answered requests are never sent again.
-    #[arg(long, value_name = "RUN_DIR", conflicts_with_all = ["file", "plan"])]
+    /// Continue an interrupted or parked run (its folder, or its name under --out-dir, as
+    /// `runs list` shows it); answered requests are never sent again.
+    #[arg(long, value_name = "RUN", conflicts_with_all = ["file", "plan"])]
     pub resume: Option<PathBuf>,
     /// Send exactly the requests of a saved plan, after checking the org has not changed.
     #[arg(long, value_name = "FILE", conflicts_with = "file")]
@@ -470,8 +471,10 @@ pub enum RunsCommand {
     List(RunsListArgs),
     /// Show one run's summary and where its reports are.
     Show(RunsShowArgs),
-    /// Delete run folders older than a duration.
-    #[command(after_help = "Example:\n  umapi-bulk runs prune --older-than 90d")]
+    /// Delete run folders older than an age (lists them and asks first).
+    #[command(
+        after_help = "Examples:\n  umapi-bulk runs prune --older-than 90d --dry-run\n  umapi-bulk runs prune --older-than 90d\n  umapi-bulk runs prune --older-than 12h --yes   # scripts: no question\n\nA run folder holds undo.csv, the only record of how users were before an edit or a remove:\nprune lists what it would delete and asks on a terminal. Without a terminal it deletes only\nwith --yes."
+    )]
     Prune(RunsPruneArgs),
 }
 
@@ -496,15 +499,18 @@ pub struct RunsShowArgs {
 /// `runs prune`.
 #[derive(Debug, Args)]
 pub struct RunsPruneArgs {
-    /// Age beyond which runs are deleted (e.g. 90d).
-    #[arg(long, value_name = "DURATION")]
+    /// Age beyond which runs are deleted, with its unit: 90d (days), 12h (hours), 30m (minutes).
+    #[arg(long, value_name = "AGE")]
     pub older_than: String,
     /// Where run folders are.
     #[arg(long, value_name = "DIR", default_value = "runs")]
     pub out_dir: PathBuf,
     /// Only list what would be deleted.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "yes")]
     pub dry_run: bool,
+    /// Delete without asking (for scripts; without a terminal prune refuses unless given).
+    #[arg(long, short)]
+    pub yes: bool,
 }
 
 #[cfg(test)]

@@ -62,7 +62,7 @@ pub async fn run(printer: &Printer, settings: ApplySettings) -> anyhow::Result<E
             Run { printer, settings: &settings, org: &org, client, progress, cancel: CancelToken::new(), started_at };
         watch_ctrl_c(run.cancel.clone(), run.progress.clone());
         let (document, run_dir, report, _lock) = match &settings.input {
-            ApplyInput::Resume(run_dir) => resume(&run, run_dir).await?,
+            ApplyInput::Resume(name) => resume(&run, &super::find_run_folder(&settings.out_dir, name)?).await?,
             ApplyInput::Plan(path) => send(&run, saved_plan(&run, path).await?).await?,
             ApplyInput::File { file, operation } => send(&run, prepare_file(&run, file, *operation).await?).await?,
         };

@@ -127,6 +127,31 @@ impl Org {
     }
 }
 
+/// A run folder named on the command line (`runs show RUN`, `apply --resume RUN`): the folder as
+/// given, or a run's name under `out_dir` as `runs list` shows it.
+fn find_run_folder(out_dir: &std::path::Path, run: &std::path::Path) -> anyhow::Result<std::path::PathBuf> {
+    let candidates = [run.to_path_buf(), out_dir.join(run)];
+    use crate::report::run_folder;
+    let is_run =
+        |folder: &std::path::PathBuf| run_folder::is_run_folder(folder) || folder.join(run_folder::PLAN).is_file();
+    if let Some(found) = candidates.iter().find(|candidate| is_run(candidate)) {
+        return Ok(found.clone());
+    }
+    if let Some(found) = candidates.iter().find(|candidate| candidate.is_dir()) {
+        return Err(with_hint(
+            anyhow::anyhow!(
+                "{} is not a run folder of umapi-bulk apply (no plan.json, journal or summary)",
+                found.display()
+            ),
+            format!("`umapi-bulk runs list --out-dir {}` shows the runs", out_dir.display()),
+        ));
+    }
+    Err(with_hint(
+        anyhow::anyhow!("no run folder {} (nor {})", run.display(), out_dir.join(run).display()),
+        format!("`umapi-bulk runs list --out-dir {}` shows the runs", out_dir.display()),
+    ))
+}
+
 /// The rates a run paces itself by, for estimates and the progress display's time left.
 fn pace(config: &Config) -> Pace {
     let limits = &config.limits;

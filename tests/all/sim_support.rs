@@ -70,6 +70,9 @@ pub fn strict_state() -> OrgState {
 
 /// A plain HTTP client for loopback.
 pub fn http() -> Client {
+    // rustls needs its crypto provider chosen before the first client is built, whichever test
+    // builds it first.
+    umapi_bulk::tls::install_crypto_provider();
     Client::builder()
         .no_proxy()
         .timeout(Duration::from_secs(20))
