@@ -294,11 +294,14 @@ pub struct PlanArgs {
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
     /// The bulk CSV file (not needed with --resume or --plan).
-    #[arg(required_unless_present_any = ["resume", "plan"])]
+    #[arg(required_unless_present_any = ["resume", "plan", "dry_run"])]
     pub file: Option<PathBuf>,
     /// The operation the file is for.
-    #[arg(long, value_enum, required_unless_present_any = ["resume", "plan"])]
+    #[arg(long, value_enum, required_unless_present_any = ["resume", "plan", "dry_run"])]
     pub op: Option<OpArg>,
+    /// Not a flag of apply (which sends): refused with a pointer to `plan` and `--test-mode`.
+    #[arg(long, hide = true)]
+    pub dry_run: bool,
     /// Send UMAPI's testOnly flag: the server checks but changes nothing.
     #[arg(long)]
     pub test_mode: bool,

@@ -18,7 +18,7 @@ use std::time::Instant;
 use anyhow::Context as _;
 use time::OffsetDateTime;
 
-use super::{Org, print_issues, progress, validate};
+use super::{Org, print_issues, progress, readable, validate};
 use crate::execute::{self, ExecuteOptions, RunReport};
 use crate::exit_status::{ExitStatus, Interrupted};
 use crate::hint::with_hint;
@@ -54,6 +54,15 @@ struct Run<'a> {
 pub async fn run(printer: &Printer, settings: ApplySettings) -> anyhow::Result<ExitStatus> {
     let started_at = OffsetDateTime::now_utc();
     let clock = Instant::now();
+    // What the command line names is checked before the org (or the simulator) is: a mistyped
+    // file or run is the first thing said.
+    let resume_dir = match &settings.input {
+        ApplyInput::File { file, .. } | ApplyInput::Plan(file) => {
+            readable(file)?;
+            None
+        }
+        ApplyInput::Resume(name) => Some(super::find_run_folder(&settings.out_dir, name)?),
+    };
     let org = Org::connect(printer, &settings.target).await?;
     let result = async {
         let progress = progress(printer);
@@ -62,7 +71,10 @@ pub async fn run(printer: &Printer, settings: ApplySettings) -> anyhow::Result<E
             Run { printer, settings: &settings, org: &org, client, progress, cancel: CancelToken::new(), started_at };
         watch_ctrl_c(run.cancel.clone(), run.progress.clone());
         let (document, run_dir, report, _lock) = match &settings.input {
-            ApplyInput::Resume(name) => resume(&run, &super::find_run_folder(&settings.out_dir, name)?).await?,
+            ApplyInput::Resume(name) => {
+                let run_dir = resume_dir.clone().unwrap_or_else(|| settings.out_dir.join(name));
+                resume(&run, &run_dir).await?
+            }
             ApplyInput::Plan(path) => send(&run, saved_plan(&run, path).await?).await?,
             ApplyInput::File { file, operation } => send(&run, prepare_file(&run, file, *operation).await?).await?,
         };

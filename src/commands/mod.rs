@@ -127,6 +127,24 @@ impl Org {
     }
 }
 
+const READABLE_HINT: &str = "check the path; the file must be readable";
+
+/// Refuses an input file the command cannot read before anything starts — the simulator, the
+/// org's reads — so that a mistyped name is the first thing said, not a line after the simulator's.
+fn readable(path: &std::path::Path) -> anyhow::Result<()> {
+    let problem = match std::fs::metadata(path) {
+        Ok(metadata) if metadata.is_dir() => {
+            std::io::Error::new(std::io::ErrorKind::IsADirectory, "it is a folder, not a file")
+        }
+        Ok(_) => match std::fs::File::open(path) {
+            Ok(_) => return Ok(()),
+            Err(error) => error,
+        },
+        Err(error) => error,
+    };
+    Err(with_hint(validation::CheckError::Read { path: path.to_path_buf(), source: problem }, READABLE_HINT))
+}
+
 /// A run folder named on the command line (`runs show RUN`, `apply --resume RUN`): the folder as
 /// given, or a run's name under `out_dir` as `runs list` shows it.
 fn find_run_folder(out_dir: &std::path::Path, run: &std::path::Path) -> anyhow::Result<std::path::PathBuf> {
@@ -173,7 +191,7 @@ fn validate(
     operation: Operation,
 ) -> anyhow::Result<CheckedFile> {
     let options = CheckOptions { operation, claimed_domains: config.claimed_domains.clone() };
-    let checked = validation::check_file(file, &options)?;
+    let checked = validation::check_file(file, &options).map_err(|error| with_hint(error, READABLE_HINT))?;
     printer.diagnostics(&checked.diagnostics, &checked.omitted);
     if checked.file_level_error() {
         let (errors, _) = checked.counts();

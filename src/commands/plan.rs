@@ -5,7 +5,7 @@
 
 use anyhow::Context as _;
 
-use super::{Org, pace, print_issues, progress, validate};
+use super::{Org, pace, print_issues, progress, readable, validate};
 use crate::exit_status::ExitStatus;
 use crate::hint::with_hint;
 use crate::org;
@@ -18,6 +18,7 @@ use crate::umapi::CancelToken;
 
 /// Runs `plan`.
 pub async fn run(printer: &Printer, settings: PlanSettings) -> anyhow::Result<ExitStatus> {
+    readable(&settings.file)?;
     let org = Org::connect(printer, &settings.target).await?;
     let result = async {
         let checked = validate(printer, &org.config, &settings.file, settings.operation)?;

@@ -171,10 +171,15 @@ impl<'a> Finish<'a> {
     pub fn write(&self, run_dir: &Path, rows: &[RowResult], deficit_lines: &[DeficitLine]) -> Result<(), ReportError> {
         let document = self.document;
         let failed = |file: &'static str| move |source| ReportError { file, source };
-        results::write(&run_dir.join(run_folder::RESULTS), &document.header, rows)
+        // Every CSV of the run uses the input's separator: a `;` file comes from an Excel whose
+        // list separator is `;`, and that Excel opens a comma file as one column.
+        let delimiter = document.delimiter_byte();
+        results::write(&run_dir.join(run_folder::RESULTS), &document.header, rows, delimiter)
             .map_err(failed(run_folder::RESULTS))?;
-        deficit::write(&run_dir.join(run_folder::DEFICIT), deficit_lines).map_err(failed(run_folder::DEFICIT))?;
-        retry::write(&run_dir.join(run_folder::RETRY), &document.header, rows).map_err(failed(run_folder::RETRY))?;
+        deficit::write(&run_dir.join(run_folder::DEFICIT), deficit_lines, delimiter)
+            .map_err(failed(run_folder::DEFICIT))?;
+        retry::write(&run_dir.join(run_folder::RETRY), &document.header, rows, delimiter)
+            .map_err(failed(run_folder::RETRY))?;
         if writes_undo(document.operation) {
             let attempted: HashSet<String> = document
                 .rows
@@ -185,7 +190,8 @@ impl<'a> Finish<'a> {
                 .collect();
             let before: Vec<_> =
                 document.before.iter().filter(|user| attempted.contains(&user.email.to_lowercase())).collect();
-            undo::write(&run_dir.join(run_folder::UNDO), &before, &self.catalogue).map_err(failed(run_folder::UNDO))?;
+            undo::write(&run_dir.join(run_folder::UNDO), &before, &self.catalogue, delimiter)
+                .map_err(failed(run_folder::UNDO))?;
         }
         Ok(())
     }

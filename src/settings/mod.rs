@@ -443,6 +443,18 @@ fn planning(args: &cli::PlanningArgs) -> PlanOptions {
 }
 
 fn apply(args: cli::ApplyArgs, sources: &Sources) -> anyhow::Result<ApplySettings> {
+    if args.dry_run {
+        let file = args.file.as_ref().map_or_else(|| "FILE".to_string(), |file| file.display().to_string());
+        let op = args.op.map_or("OP", |op| Operation::from(op).as_str());
+        return Err(with_hint(
+            anyhow::anyhow!("apply has no --dry-run: apply sends; nothing was sent"),
+            format!(
+                "`umapi-bulk plan {file} --op {op}` shows what would be sent without sending anything; \
+                 `umapi-bulk apply {file} --op {op} --test-mode` sends with UMAPI's test flag: the server checks \
+                 every request and changes nothing"
+            ),
+        ));
+    }
     let max_wait = args.max_wait.as_deref().map(parse_duration).transpose().context("invalid --max-wait")?;
     let mut target = target::resolve(&args.target, sources)?;
     if let Some(max_wait) = max_wait {
@@ -643,6 +655,20 @@ mod tests {
             };
             assert_eq!(older_than, Duration::from_secs(seconds), "{text}");
         }
+    }
+
+    #[test]
+    fn apply_dry_run_points_to_plan_and_test_mode() {
+        for line in ["umapi-bulk apply users.csv --op add --dry-run", "umapi-bulk apply --dry-run"] {
+            let error = resolve(line).err().unwrap_or_else(|| panic!("{line}: accepted"));
+            assert_eq!(format!("{error}"), "apply has no --dry-run: apply sends; nothing was sent", "{line}");
+            let hint = crate::hint::hint_of(&error).unwrap_or_default();
+            assert!(hint.contains("umapi-bulk plan") && hint.contains("--test-mode"), "{line}: {hint}");
+        }
+        let hint = resolve("umapi-bulk apply users.csv --op edit --dry-run")
+            .err()
+            .map(|error| crate::hint::hint_of(&error).unwrap_or_default().to_string());
+        assert!(hint.unwrap_or_default().starts_with("`umapi-bulk plan users.csv --op edit`"));
     }
 
     #[test]
