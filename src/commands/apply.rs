@@ -193,11 +193,11 @@ async fn send(run: &Run<'_>, document: PlanDocument) -> anyhow::Result<Sent> {
         run.printer.warn("TEST MODE: UMAPI checks every request but changes nothing (testOnly=true)");
     }
     run.printer.info(&format!(
-        "{}: {} rows, {} commands in {} requests → {}",
+        "{}: {}, {} in {} → {}",
         document.operation.console_name(),
-        document.rows.len(),
-        document.command_count(),
-        document.batches.len(),
+        plural(document.rows.len(), "row", "rows"),
+        plural(document.command_count(), "command", "commands"),
+        plural(document.batches.len(), "request", "requests"),
         run_dir.display()
     ));
     if document.options.planning.delete_accounts && document.operation == Operation::Remove {
@@ -233,11 +233,11 @@ async fn resume(run: &Run<'_>, run_dir: &Path) -> anyhow::Result<Sent> {
         run.printer.info(&format!("{}: every request was already answered; rewriting the reports", run_dir.display()));
     } else {
         run.printer.info(&format!(
-            "resuming {} ({}): {} of {} requests still to send",
+            "resuming {} ({}): {} of {} still to send",
             run_dir.display(),
             document.operation.console_name(),
             journal.pending().count(),
-            document.batches.len()
+            plural(document.batches.len(), "request", "requests")
         ));
     }
     let resumed =

@@ -29,7 +29,11 @@ pub fn run(printer: &Printer, settings: SimSettings) -> anyhow::Result<ExitStatu
             let state = whole_org(&state)?;
             let text = sim::state_file_text(&state)?;
             fs_err::write(&path, text).context("cannot write the state file")?;
-            printer.info(&format!("wrote the org ({} users) to {}", state.users.len(), path.display()));
+            printer.info(&format!(
+                "wrote the org ({}) to {}",
+                crate::text::plural(state.users.len(), "user", "users"),
+                path.display()
+            ));
             return Ok(ExitStatus::Success);
         }
         SimSettings::Serve(serve) => serve,

@@ -405,15 +405,19 @@ async fn run_batch(shared: Arc<Shared>, batch: Arc<Batch>, sync_end: bool) -> Ta
             let reason = AbortReason {
                 kind: AbortKind::Connection,
                 message: format!(
-                    "cannot connect to UMAPI at {} after {attempts} attempts: {last}",
-                    shared.client.base_url()
+                    "cannot connect to UMAPI at {} after {}: {last}",
+                    shared.client.base_url(),
+                    crate::text::plural(attempts as usize, "attempt", "attempts")
                 ),
                 hint: Some("check umapi_url in the configuration and the network; then resume the run".to_string()),
             };
             return TaskEnd::Unsettled { sent, cause: StopCause::Aborted(reason) };
         }
         Err(CallError::Exhausted { attempts, last, x_request_id, last_status, .. }) => {
-            let message = format!("no usable answer after {attempts} attempts; last: {last}");
+            let message = format!(
+                "no usable answer after {}; last: {last}",
+                crate::text::plural(attempts as usize, "attempt", "attempts")
+            );
             let outcomes = fail_all(count, CODE_TRANSIENT_EXHAUSTED, &message, Some(&x_request_id), true);
             let record = Record::Outcome {
                 batch: batch.id.clone(),

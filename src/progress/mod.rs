@@ -189,7 +189,8 @@ impl Progress {
         let status = self.shared.live().status(Instant::now());
         let mut text = what.to_string();
         if let Some(sending) = status.sending {
-            text.push_str(&format!("; {}/{} commands answered", sending.commands_done, sending.commands_total));
+            let total = usize::try_from(sending.commands_total).unwrap_or(usize::MAX);
+            text.push_str(&format!("; {}/{} answered", sending.commands_done, plural(total, "command", "commands")));
         }
         if let Some(eta) = status.eta {
             text.push_str(&format!("; about {} left", time_left(eta)));

@@ -104,10 +104,10 @@ impl Status {
     pub(crate) fn line(&self) -> String {
         let mut parts = vec![match (&self.sending, &self.detail) {
             (Some(sending), _) => format!(
-                "{}: {}/{} commands answered ({} of {}), {} failed",
+                "{}: {}/{} answered ({} of {}), {} failed",
                 self.phase,
                 sending.commands_done,
-                sending.commands_total,
+                plural(usize::try_from(sending.commands_total).unwrap_or(usize::MAX), "command", "commands"),
                 sending.requests_done,
                 plural(usize::try_from(sending.requests_total).unwrap_or(usize::MAX), "request", "requests"),
                 sending.failed
@@ -210,5 +210,17 @@ mod tests {
             ..Status::default()
         };
         assert_eq!(one.line(), "sending: 3/3 commands answered (1 of 1 request), 1 failed");
+        let single = Status {
+            sending: Some(Sending {
+                commands_done: 1,
+                commands_total: 1,
+                requests_done: 1,
+                requests_total: 1,
+                failed: 0,
+            }),
+            phase: "sending".into(),
+            ..Status::default()
+        };
+        assert_eq!(single.line(), "sending: 1/1 command answered (1 of 1 request), 0 failed");
     }
 }

@@ -258,8 +258,8 @@ impl<'a> Finish<'a> {
         let mut lines = vec![
             Line::Info(format!("{}{mode}: {}", document.operation.console_name(), document.file)),
             Line::Info(format!(
-                "  {} rows: {} succeeded, {} failed, {} invalid, {} skipped, {} not attempted",
-                summary.rows,
+                "  {}: {} succeeded, {} failed, {} invalid, {} skipped, {} not attempted",
+                plural(summary.rows, "row", "rows"),
                 count(ResultKind::Success),
                 count(ResultKind::Failed),
                 count(ResultKind::Invalid),
@@ -270,9 +270,9 @@ impl<'a> Finish<'a> {
         ];
         for line in deficit_lines.iter().filter(|line| line.known && line.deficit() > 0) {
             lines.push(Line::Info(format!(
-                "  no licence: {} of {} users joining \"{}\" (quota {})",
+                "  no licence: {} of {} joining \"{}\" (quota {})",
                 line.deficit(),
-                line.requested,
+                plural(usize::try_from(line.requested).unwrap_or(usize::MAX), "user", "users"),
                 line.configuration,
                 line.quota.map_or_else(|| "none".to_string(), |quota| quota.to_string())
             )));

@@ -18,6 +18,7 @@ mod client_sim_reads;
 mod doctor;
 mod error_codes;
 mod execute;
+mod first_day;
 mod harness;
 mod hostile_server;
 mod init_secret;
