@@ -42,10 +42,14 @@ fn after_help() -> String {
 /// The text printed by `--help` after the subcommands: the exit-code table.
 pub const EXIT_CODES_HELP: &str = "Exit codes:
   0    success: every row succeeded or needed nothing (check: no errors; warnings are allowed)
-  1    some rows failed, were invalid (--skip-invalid) or were not sent (a parked run)
+  1    some rows failed, are Unknown (sent, but whether UMAPI applied them is not known), were
+       invalid (--skip-invalid) or were not sent (a parked run); also a run that sent requests
+       but could not write its reports or journal (the error says how many went out; resume it)
   2    the input or the configuration is invalid, or a guard refused the plan; nothing was sent
   3    authentication or connection failure
-  130  interrupted (Ctrl-C); the run folder is written and can be resumed";
+  130  interrupted by Ctrl-C (SIGINT), SIGTERM or SIGHUP: requests in flight finished (a second
+       signal abandons them), the journal and the reports are written; resume with
+       `umapi-bulk apply --resume RUN`. docs/runs.md has each situation";
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
@@ -62,8 +66,8 @@ pub enum Command {
     Plan(PlanArgs),
     /// Validate, plan and execute a bulk file against the org; writes a run folder of reports.
     #[command(
-        after_help = "Examples:\n  umapi-bulk apply samples/bulk-add.csv --op add --sim\n  umapi-bulk apply users.csv --op add --test-mode\n  umapi-bulk apply users.csv --op remove --skip-invalid\n  umapi-bulk apply --resume runs/20261124T101500Z-add-users\n  umapi-bulk apply --plan plan.json\n\nThe run folder (runs/<UTC time>-<op>-<file>/) holds results.csv, deficit.csv, retry.csv,\nundo.csv, summary.json and journal.jsonl. Ctrl-C stops cleanly (a second Ctrl-C at once) and the
-run can be resumed."
+        after_help = "Examples:\n  umapi-bulk apply samples/bulk-add.csv --op add --sim\n  umapi-bulk apply users.csv --op add --test-mode\n  umapi-bulk apply users.csv --op remove --skip-invalid\n  umapi-bulk apply --resume runs/20261124T101500Z-add-users\n  umapi-bulk apply --plan plan.json\n\nThe run folder (runs/<UTC time>-<op>-<file>/) holds results.csv, deficit.csv, retry.csv,\nundo.csv, summary.json and journal.jsonl. Ctrl-C, SIGTERM or SIGHUP stops cleanly (a second signal
+at once) and the run can be resumed; --resume rewrites the reports from the journal first."
     )]
     Apply(ApplyArgs),
     /// Export the org's users in the Console's user CSV format.

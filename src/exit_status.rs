@@ -3,8 +3,9 @@
 //! Commands return `Ok(ExitStatus)` for outcomes that are not errors (clean, some rows failed; a
 //! run's [`Verdict`] maps here) and `Err` for everything else. An error's code is read from the
 //! typed errors in its chain ([`status_of`]): a UMAPI client error is 3 (authentication or
-//! connection), 2 (configuration) or 130 (cancelled); [`Interrupted`] is 130; anything else is a
-//! usage, input or configuration problem (2). No library module decides a code; only `main` turns
+//! connection), 2 (configuration) or 130 (cancelled); [`Interrupted`] is 130; [`AfterSending`] (a
+//! run that sent requests and then could not write its reports) carries its run's code, never 2;
+//! anything else is a usage, input or configuration problem (2). No library module decides a code; only `main` turns
 //! it into the process's (and ends quietly with 0 when stdout was closed: the reader had enough).
 //! `--help` lists the codes (`cli::EXIT_CODES_HELP`); a test holds the two together.
 
@@ -80,7 +81,21 @@ impl From<&ClientError> for ExitStatus {
     }
 }
 
-/// A command stopped by Ctrl-C before it could send anything (exit 130).
+/// An error of a run that has already sent requests (its reports could not be written): it keeps
+/// the run's own exit code, never 2, which says that nothing was sent.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct AfterSending {
+    /// What went wrong and how many requests went out.
+    pub message: String,
+    /// The exit status the run ends with.
+    pub status: ExitStatus,
+    /// The failure.
+    #[source]
+    pub source: Box<dyn std::error::Error + Send + Sync + 'static>,
+}
+
+/// A command stopped by Ctrl-C, SIGTERM or SIGHUP before it could send anything (exit 130).
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct Interrupted(pub String);
@@ -92,6 +107,8 @@ pub fn status_of(error: &anyhow::Error) -> ExitStatus {
         .find_map(|cause| {
             if let Some(error) = cause.downcast_ref::<ClientError>() {
                 Some(ExitStatus::from(error))
+            } else if let Some(error) = cause.downcast_ref::<AfterSending>() {
+                Some(error.status)
             } else if cause.is::<Interrupted>() {
                 Some(ExitStatus::Interrupted)
             } else {
@@ -116,6 +133,13 @@ mod tests {
         assert_eq!(status_of(&ClientError::Cancelled.into_anyhow()), ExitStatus::Interrupted);
         assert_eq!(status_of(&anyhow::Error::new(Interrupted("stopped".into()))), ExitStatus::Interrupted);
         assert_eq!(status_of(&anyhow::anyhow!("plain")), ExitStatus::InvalidInput);
+        let unwritten = AfterSending {
+            message: "2 action requests went out".into(),
+            status: ExitStatus::RowsFailed,
+            source: Box::new(std::io::Error::other("No space left on device")),
+        };
+        let hinted = crate::hint::with_hint(unwritten, "resume it");
+        assert_eq!(status_of(&hinted.context("while writing")), ExitStatus::RowsFailed);
         assert_eq!(ExitStatus::Interrupted.code(), 130);
     }
 

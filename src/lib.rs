@@ -8,6 +8,7 @@
 //! `umapi`. `sim` uses `umapi`'s wire types but none of the client. `docs/architecture.md` draws
 //! the layers and the data path of `apply`.
 
+pub mod atomic_file;
 pub mod cli;
 pub mod commands;
 pub mod console_csv;
@@ -24,6 +25,7 @@ pub mod progress;
 pub mod report;
 pub mod secret;
 pub mod settings;
+pub mod signals;
 pub mod sim;
 pub mod text;
 pub mod tls;

@@ -90,9 +90,9 @@ fn list(printer: &Printer, out_dir: &Path) -> anyhow::Result<ExitStatus> {
         printer.info(&format!("no runs under {}", out_dir.display()));
         return Ok(ExitStatus::Success);
     }
-    let row = |cells: [&str; 12]| {
+    let row = |cells: [&str; 13]| {
         format!(
-            "{:<40} {:<20} {:<7} {:>5} {:>7} {:>6} {:>7} {:>7} {:>9}  {:<8} {:<23} {}\n",
+            "{:<40} {:<20} {:<7} {:>5} {:>7} {:>6} {:>7} {:>7} {:>7} {:>9}  {:<8} {:<23} {}\n",
             cells[0],
             cells[1],
             cells[2],
@@ -104,7 +104,8 @@ fn list(printer: &Printer, out_dir: &Path) -> anyhow::Result<ExitStatus> {
             cells[8],
             cells[9],
             cells[10],
-            cells[11]
+            cells[11],
+            cells[12]
         )
     };
     let mut text = row([
@@ -114,6 +115,7 @@ fn list(printer: &Printer, out_dir: &Path) -> anyhow::Result<ExitStatus> {
         "ROWS",
         "SUCCESS",
         "FAILED",
+        "UNKNOWN",
         "INVALID",
         "SKIPPED",
         "NOT SENT",
@@ -133,6 +135,7 @@ fn list(printer: &Printer, out_dir: &Path) -> anyhow::Result<ExitStatus> {
                     summary.rows.to_string(),
                     count(ResultKind::Success),
                     count(ResultKind::Failed),
+                    count(ResultKind::Unknown),
                     count(ResultKind::Invalid),
                     count(ResultKind::Skipped),
                     count(ResultKind::NotAttempted),
@@ -140,6 +143,7 @@ fn list(printer: &Printer, out_dir: &Path) -> anyhow::Result<ExitStatus> {
             }
             None => vec![
                 "?".to_string(),
+                String::new(),
                 String::new(),
                 String::new(),
                 String::new(),
@@ -158,6 +162,7 @@ fn list(printer: &Printer, out_dir: &Path) -> anyhow::Result<ExitStatus> {
             &numbers[4],
             &numbers[5],
             &numbers[6],
+            &numbers[7],
             run.mode(),
             &status,
             run.org(),
@@ -218,6 +223,12 @@ fn show(printer: &Printer, folder: &Path) -> anyhow::Result<ExitStatus> {
         if path.is_file() {
             text.push_str(&format!("    {}\n", path.display()));
         }
+    }
+    if run.summary.as_ref().is_some_and(|summary| summary.status == summary::RunStatus::Running) {
+        text.push_str(
+            "  note: a resume was sending when this summary was written; if no umapi-bulk apply is working on the \
+             folder now, it was killed\n",
+        );
     }
     if run.summary.as_ref().is_none_or(|summary| summary.status != summary::RunStatus::Finished)
         && folder.join(run_folder::JOURNAL).is_file()

@@ -8,35 +8,33 @@
 //! idempotent. The run's last batch carries `Pragma: umapi-sync-end`.
 //!
 //! Stopping: cancellation, a park (a wait longer than `max_wait`) or an abort (authentication
-//! failure, UMAPI unreachable, journal unwritable) stops new sends; requests on the wire finish and
-//! are journaled; everything else ends `NotAttempted` with the reason, and resume sends it. A forced
-//! cancel (a second Ctrl-C) also abandons the requests on the wire: they end `NotAttempted` too,
-//! journaled as sent without an answer, and resume sends them again. Either way the run returns
-//! normally and journals its end. This file must not print or know about CSV rows.
+//! failure, UMAPI unreachable, journal unwritable) stops new sends; cancellation is checked before
+//! every batch is started, so a signal that came before the run starts nothing. Requests on the wire
+//! finish and are journaled; everything else ends `NotAttempted` with the reason, and resume sends
+//! it. A forced cancel (a second signal) also abandons the requests on the wire: they end `Unknown`
+//! (they may still be applied), journaled as sent without an answer, and resume sends them again.
+//! Either way the run returns normally and journals its end. One batch on the wire is
+//! `batch_task.rs`'s. This file must not print or know about CSV rows.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
 use time::OffsetDateTime;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use crate::execute::journal::{Journal, JournalError, Record, answer_for_journal};
-use crate::execute::mapping::{fail_all, http_failure_code, map_answer};
+use crate::execute::batch_task::{Shared, StopCause, TaskEnd, UNANSWERED, run_batch};
+use crate::execute::journal::{Journal, JournalError, Record};
 use crate::execute::observer::Observer;
 use crate::execute::outcome::{
-    AbortKind, AbortReason, BatchResult, CODE_TRANSIENT_EXHAUSTED, CommandOutcome, NotAttemptedReason, RunEnd,
-    RunReport, RunStatistics,
+    AbortKind, AbortReason, BatchResult, CommandOutcome, NotAttemptedReason, RunEnd, RunReport, RunStatistics,
 };
 use crate::execute::resume::read_journal;
 use crate::plan::PlanError;
 use crate::plan::batch::{Batch, check_plan};
 use crate::umapi::cancel::CancelToken;
-use crate::umapi::client::{AttemptHook, CallError, HookError, UmapiClient, body_code, body_message};
-use crate::umapi::error::AuthError;
-use crate::umapi::observe::RetryReason;
+use crate::umapi::client::UmapiClient;
 
 /// How to run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -80,7 +78,7 @@ pub async fn execute(
     check_plan(&batches)?;
     let journal = Journal::create(run_dir, &batches, options.test_mode)?;
     let plan: Vec<Arc<Batch>> = batches.into_iter().map(Arc::new).collect();
-    Ok(run(client, &plan, HashMap::new(), journal, options, observer, cancel).await)
+    Ok(run(client, &plan, Prior::default(), journal, options, observer, cancel).await)
 }
 
 /// Resumes the run journaled in `run_dir`: settled batches keep their outcomes, the rest are sent.
@@ -97,29 +95,12 @@ pub async fn resume(
     journal.append(&Record::Resume { at: OffsetDateTime::now_utc() })?;
     let options = ExecuteOptions { test_mode: state.test_mode, ..options };
     let plan: Vec<Arc<Batch>> = state.batches.iter().cloned().map(Arc::new).collect();
-    let mut report = run(client, &plan, state.settled, journal, options, observer, cancel).await;
+    let prior = Prior { settled: state.settled, in_doubt: state.in_doubt };
+    let mut report = run(client, &plan, prior, journal, options, observer, cancel).await;
     let mut warnings = state.warnings;
     warnings.append(&mut report.warnings);
     report.warnings = warnings;
     Ok(ResumedRun { batches: state.batches, report })
-}
-
-struct Shared {
-    client: Arc<UmapiClient>,
-    journal: Journal,
-    test_mode: bool,
-    stop: CancelToken,
-}
-
-enum StopCause {
-    Stopped,
-    Parked { wait: Duration, resume_after: OffsetDateTime },
-    Aborted(AbortReason),
-}
-
-enum TaskEnd {
-    Settled { outcomes: Vec<CommandOutcome>, sent: bool, abort: Option<AbortReason> },
-    Unsettled { sent: bool, cause: StopCause },
 }
 
 enum StopReason {
@@ -128,10 +109,19 @@ enum StopReason {
     Aborted(AbortReason),
 }
 
+/// What earlier segments of a resumed run left: the settled batches' outcomes, and the unsettled
+/// batches that were sent and may have been applied (they stay Unknown unless this segment settles
+/// them).
+#[derive(Default)]
+struct Prior {
+    settled: HashMap<String, Vec<CommandOutcome>>,
+    in_doubt: HashSet<String>,
+}
+
 async fn run(
     client: Arc<UmapiClient>,
     plan: &[Arc<Batch>],
-    mut known: HashMap<String, Vec<CommandOutcome>>,
+    prior: Prior,
     journal: Journal,
     options: ExecuteOptions,
     observer: Arc<dyn Observer>,
@@ -139,9 +129,12 @@ async fn run(
 ) -> RunReport {
     let started = Instant::now();
     let before = client.statistics();
-    let shared = Arc::new(Shared { client, journal, test_mode: options.test_mode, stop: CancelToken::new() });
+    // The executor's own stop (a park, an abort) is a child of the run's token: a signal reaches
+    // every wait of every request at once, and nothing the executor stops touches the caller's token.
+    let shared = Arc::new(Shared { client, journal, test_mode: options.test_mode, stop: cancel.child() });
     let index_of: HashMap<&str, usize> =
         plan.iter().enumerate().map(|(index, batch)| (batch.id.as_str(), index)).collect();
+    let Prior { settled: mut known, in_doubt } = prior;
     let mut results: Vec<Option<Vec<CommandOutcome>>> = plan.iter().map(|batch| known.remove(&batch.id)).collect();
     let mut waiting_on = vec![0_usize; plan.len()];
     let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); plan.len()];
@@ -168,31 +161,35 @@ async fn run(
     let mut in_flight: HashMap<tokio::task::Id, usize> = HashMap::new();
     let mut stop_reason: Option<StopReason> = None;
     let mut batches_sent = 0_u64;
+    // Batches that went on the wire without a final answer and may have been applied (they end
+    // Unknown; resume resends them like every unsettled batch).
+    let mut sent_unsettled: BTreeSet<usize> = BTreeSet::new();
     loop {
-        if stop_reason.is_none() {
-            while tasks.len() < concurrency
-                && let Some(index) = ready.pop_first()
-            {
-                undispatched -= 1;
-                let batch = Arc::clone(&plan[index]);
-                observer.batch_started(&batch);
-                let handle = tasks.spawn(run_batch(Arc::clone(&shared), batch, undispatched == 0));
-                in_flight.insert(handle.id(), index);
-            }
+        // Cancellation is checked before every batch is started, not only while waiting: a signal
+        // that came before the run (or between two batches) starts nothing new.
+        if stop_reason.is_none() && cancel.is_cancelled() {
+            stop(&mut stop_reason, StopReason::Cancelled, &shared, observer.as_ref());
+        }
+        while stop_reason.is_none()
+            && !cancel.is_cancelled()
+            && tasks.len() < concurrency
+            && let Some(index) = ready.pop_first()
+        {
+            undispatched -= 1;
+            let batch = Arc::clone(&plan[index]);
+            observer.batch_started(&batch);
+            let handle = tasks.spawn(run_batch(Arc::clone(&shared), batch, undispatched == 0));
+            in_flight.insert(handle.id(), index);
         }
         if tasks.is_empty() {
             break;
         }
         let joined = tokio::select! {
             joined = tasks.join_next_with_id() => joined,
+            // A forced cancel reaches the requests on the wire through `shared.stop` (a child of
+            // `cancel`): they are abandoned, and their batches end unanswered (resume resends them).
             () = cancel.cancelled(), if stop_reason.is_none() => {
                 stop(&mut stop_reason, StopReason::Cancelled, &shared, observer.as_ref());
-                continue;
-            }
-            () = cancel.forced(), if !shared.stop.is_forced() => {
-                // Requests on the wire are abandoned; their batches end unanswered (resume resends).
-                stop(&mut stop_reason, StopReason::Cancelled, &shared, observer.as_ref());
-                shared.stop.force();
                 continue;
             }
         };
@@ -205,7 +202,8 @@ async fn run(
                     message: format!("internal error while sending a batch: {error}"),
                     hint: None,
                 };
-                (in_flight.remove(&error.id()), TaskEnd::Unsettled { sent: true, cause: StopCause::Aborted(reason) })
+                let end = TaskEnd::Unsettled { sent: true, in_doubt: true, cause: StopCause::Aborted(reason) };
+                (in_flight.remove(&error.id()), end)
             }
         };
         let Some(index) = index else { continue };
@@ -224,8 +222,11 @@ async fn run(
                     stop(&mut stop_reason, StopReason::Aborted(abort), &shared, observer.as_ref());
                 }
             }
-            TaskEnd::Unsettled { sent, cause } => {
+            TaskEnd::Unsettled { sent, in_doubt, cause } => {
                 batches_sent += u64::from(sent);
+                if in_doubt {
+                    sent_unsettled.insert(index);
+                }
                 match cause {
                     StopCause::Stopped => {}
                     StopCause::Parked { wait, resume_after } => {
@@ -251,9 +252,15 @@ async fn run(
     let batches: Vec<BatchResult> = plan
         .iter()
         .zip(results)
-        .map(|(batch, result)| {
+        .enumerate()
+        .map(|(index, (batch, result))| {
             let outcomes = result.unwrap_or_else(|| {
-                let outcomes = vec![CommandOutcome::NotAttempted { reason: not_attempted }; batch.commands.len()];
+                let outcome = if sent_unsettled.contains(&index) || in_doubt.contains(&batch.id) {
+                    CommandOutcome::Unknown { reason: UNANSWERED.to_string(), x_request_id: None }
+                } else {
+                    CommandOutcome::NotAttempted { reason: not_attempted }
+                };
+                let outcomes = vec![outcome; batch.commands.len()];
                 observer.batch_finished(batch, &outcomes);
                 outcomes
             });
@@ -298,158 +305,4 @@ fn stop(current: &mut Option<StopReason>, reason: StopReason, shared: &Shared, o
     observer.stopping(&why);
     *current = Some(reason);
     shared.stop.cancel();
-}
-
-/// Journals each attempt of one batch.
-struct JournalHook<'a> {
-    shared: &'a Shared,
-    batch: &'a str,
-    sent: bool,
-}
-
-impl AttemptHook for JournalHook<'_> {
-    fn before_send(&mut self, attempt: u32, x_request_id: &str) -> Result<(), HookError> {
-        self.shared.journal.append(&Record::Intent {
-            batch: self.batch.to_string(),
-            attempt,
-            x_request_id: x_request_id.to_string(),
-            test_mode: self.shared.test_mode,
-            at: OffsetDateTime::now_utc(),
-        })?;
-        self.sent = true;
-        Ok(())
-    }
-
-    fn after_failure(
-        &mut self,
-        attempt: u32,
-        x_request_id: &str,
-        status: Option<u16>,
-        reason: &RetryReason,
-    ) -> Result<(), HookError> {
-        self.shared.journal.append(&Record::Outcome {
-            batch: self.batch.to_string(),
-            attempt,
-            x_request_id: Some(x_request_id.to_string()),
-            status,
-            answer: None,
-            answer_truncated: false,
-            error: Some(reason.to_string()),
-            is_final: false,
-            outcomes: Vec::new(),
-            at: OffsetDateTime::now_utc(),
-        })?;
-        Ok(())
-    }
-}
-
-fn journal_abort(error: impl std::fmt::Display) -> AbortReason {
-    AbortReason {
-        kind: AbortKind::Journal,
-        message: format!("cannot write the journal: {error}"),
-        hint: Some("check that the run folder is writable and the disk has room; then resume the run".to_string()),
-    }
-}
-
-async fn run_batch(shared: Arc<Shared>, batch: Arc<Batch>, sync_end: bool) -> TaskEnd {
-    let count = batch.commands.len();
-    let body = match serde_json::to_vec(&batch.commands) {
-        Ok(body) => body,
-        Err(error) => {
-            let outcomes =
-                fail_all(count, "umapi-bulk.internal", &format!("cannot encode the request: {error}"), None, false);
-            return TaskEnd::Settled { outcomes, sent: false, abort: None };
-        }
-    };
-    let mut hook = JournalHook { shared: &shared, batch: &batch.id, sent: false };
-    let result = shared.client.send_action(&batch.id, body, shared.test_mode, sync_end, &mut hook, &shared.stop).await;
-    let sent = hook.sent;
-    let at = OffsetDateTime::now_utc();
-    let (outcomes, record) = match result {
-        Ok(answer) => {
-            let outcomes = map_answer(count, &answer.body, &answer.x_request_id);
-            let (stored, answer_truncated) = answer_for_journal(answer.body);
-            let record = Record::Outcome {
-                batch: batch.id.clone(),
-                attempt: answer.attempts,
-                x_request_id: Some(answer.x_request_id),
-                status: Some(answer.status),
-                answer: Some(stored),
-                answer_truncated,
-                error: None,
-                is_final: true,
-                outcomes: outcomes.clone(),
-                at,
-            };
-            (outcomes, record)
-        }
-        Err(CallError::Fatal { status, body, x_request_id, attempts }) => {
-            let code = http_failure_code(status, body_code(&body));
-            let message = body_message(&body).unwrap_or_else(|| format!("HTTP {status}"));
-            let outcomes = fail_all(count, &code, &message, Some(&x_request_id), status >= 500);
-            let record = Record::Outcome {
-                batch: batch.id.clone(),
-                attempt: attempts,
-                x_request_id: Some(x_request_id),
-                status: Some(status),
-                answer: None,
-                answer_truncated: false,
-                error: Some(format!("HTTP {status} {code}: {message}")),
-                is_final: true,
-                outcomes: outcomes.clone(),
-                at,
-            };
-            (outcomes, record)
-        }
-        Err(CallError::Exhausted { attempts, last, never_connected: true, .. }) => {
-            let reason = AbortReason {
-                kind: AbortKind::Connection,
-                message: format!(
-                    "cannot connect to UMAPI at {} after {}: {last}",
-                    shared.client.base_url(),
-                    crate::text::plural(attempts as usize, "attempt", "attempts")
-                ),
-                hint: Some("check umapi_url in the configuration and the network; then resume the run".to_string()),
-            };
-            return TaskEnd::Unsettled { sent, cause: StopCause::Aborted(reason) };
-        }
-        Err(CallError::Exhausted { attempts, last, x_request_id, last_status, .. }) => {
-            let message = format!(
-                "no usable answer after {}; last: {last}",
-                crate::text::plural(attempts as usize, "attempt", "attempts")
-            );
-            let outcomes = fail_all(count, CODE_TRANSIENT_EXHAUSTED, &message, Some(&x_request_id), true);
-            let record = Record::Outcome {
-                batch: batch.id.clone(),
-                attempt: attempts,
-                x_request_id: Some(x_request_id),
-                status: last_status,
-                answer: None,
-                answer_truncated: false,
-                error: Some(message),
-                is_final: true,
-                outcomes: outcomes.clone(),
-                at,
-            };
-            (outcomes, record)
-        }
-        // IMS asked for a wait beyond max_wait: park like any server-requested wait, not an
-        // authentication failure.
-        Err(CallError::Auth(AuthError::Parked { wait, resume_after, .. })) => {
-            return TaskEnd::Unsettled { sent, cause: StopCause::Parked { wait, resume_after } };
-        }
-        Err(CallError::Auth(error)) => {
-            let reason = AbortReason { kind: AbortKind::Auth, message: error.to_string(), hint: error.hint() };
-            return TaskEnd::Unsettled { sent, cause: StopCause::Aborted(reason) };
-        }
-        Err(CallError::Parked { wait, resume_after }) => {
-            return TaskEnd::Unsettled { sent, cause: StopCause::Parked { wait, resume_after } };
-        }
-        Err(CallError::Stopped { .. }) => return TaskEnd::Unsettled { sent, cause: StopCause::Stopped },
-        Err(CallError::Hook(error)) => {
-            return TaskEnd::Unsettled { sent, cause: StopCause::Aborted(journal_abort(error)) };
-        }
-    };
-    let abort = shared.journal.append(&record).err().map(journal_abort);
-    TaskEnd::Settled { outcomes, sent, abort }
 }

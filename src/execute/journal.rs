@@ -30,14 +30,17 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::atomic_file::AtomicFile;
 use crate::execute::outcome::{CommandOutcome, RunEnd, RunStatistics};
 use crate::plan::batch::Batch;
 use crate::umapi::wire::ActionResponse;
 
 /// The journal's file name in the run folder.
 pub const JOURNAL_FILE: &str = "journal.jsonl";
-/// The journal format version written in the `start` line.
-pub const JOURNAL_VERSION: u32 = 1;
+/// The journal format version written in the `start` line. Version 2 adds the `unknown` command
+/// outcome; this version reads 1 and 2, and an older umapi-bulk refuses a version-2 journal by its
+/// version instead of failing on a line it cannot parse.
+pub const JOURNAL_VERSION: u32 = 2;
 
 /// One line of the journal.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -180,7 +183,9 @@ pub enum JournalError {
         path: PathBuf,
     },
     /// The journal was written by a newer version.
-    #[error("journal {path} has format version {version}; this umapi-bulk reads version {JOURNAL_VERSION}")]
+    #[error(
+        "journal {path} has format version {version}; this umapi-bulk reads versions 1 to {JOURNAL_VERSION} (use the umapi-bulk that started the run, or a newer one)"
+    )]
     Version {
         /// The file.
         path: PathBuf,
@@ -197,24 +202,35 @@ pub struct Journal {
 }
 
 impl Journal {
-    /// Creates `journal.jsonl` in `run_dir` (which must exist) and writes the `start` line.
+    /// Creates `journal.jsonl` in `run_dir` (which must exist) with its `start` line. The line is
+    /// written and flushed under a temporary name, which is then renamed to the journal's: a full
+    /// disk or a crash leaves either no journal or a whole first line, never a torn one that a resume
+    /// would refuse. The file is then opened for appending.
     pub fn create(run_dir: &Path, batches: &[Batch], test_mode: bool) -> Result<Self, JournalError> {
         let path = run_dir.join(JOURNAL_FILE);
-        let file = File::options().append(true).create_new(true).open(&path).map_err(|source| {
+        let io = |source| JournalError::Io { path: path.clone(), source };
+        if path.symlink_metadata().is_ok() {
+            return Err(JournalError::Exists { path });
+        }
+        let start = Record::Start {
+            version: JOURNAL_VERSION,
+            at: OffsetDateTime::now_utc(),
+            test_mode,
+            batches: batches.to_vec(),
+        };
+        let mut line = serde_json::to_vec(&start).map_err(|error| io(error.into()))?;
+        line.push(b'\n');
+        let mut file = AtomicFile::create(&path).map_err(io)?;
+        file.write_all(&line).map_err(io)?;
+        file.commit_new().map_err(|source| {
             if source.kind() == std::io::ErrorKind::AlreadyExists {
                 JournalError::Exists { path: path.clone() }
             } else {
                 JournalError::Io { path: path.clone(), source }
             }
         })?;
-        let journal = Self { path, file: Mutex::new(file) };
-        journal.append(&Record::Start {
-            version: JOURNAL_VERSION,
-            at: OffsetDateTime::now_utc(),
-            test_mode,
-            batches: batches.to_vec(),
-        })?;
-        Ok(journal)
+        let file = File::options().append(true).open(&path).map_err(io)?;
+        Ok(Self { path, file: Mutex::new(file) })
     }
 
     /// Opens an existing journal for appending after its first `valid_length` bytes (everything

@@ -5,8 +5,10 @@
 //! entries for one command: the first code, all messages). A command without one is Succeeded
 //! unless the answer's `result` is `error` or a request-level code (`error.command.malformed`,
 //! `error.organization.invalid`, ...), which fails every command that has no entry of its own. In
-//! test mode the same rules give "would succeed". Entries whose index is outside the batch are
-//! ignored (a later command cannot be blamed for them). This file is pure: no I/O.
+//! test mode the same rules give "would succeed". Only answers that passed the checks of
+//! `umapi::answer` get here (the client retries the others, and the executor reports their commands
+//! Unknown when the attempts run out), so every index is in range; an entry outside the batch would
+//! still be ignored rather than blamed on another command. This file is pure: no I/O.
 
 use crate::execute::outcome::{CODE_HTTP_PREFIX, CommandOutcome, CommandWarning};
 use crate::umapi::client::clip_server_text;
@@ -82,6 +84,14 @@ pub fn fail_all(
         transient,
     };
     vec![outcome; command_count]
+}
+
+/// Every command of a batch ended Unknown the same way (no usable answer, a 5xx).
+pub fn unknown_all(command_count: usize, reason: &str, x_request_id: Option<&str>) -> Vec<CommandOutcome> {
+    vec![
+        CommandOutcome::Unknown { reason: reason.to_string(), x_request_id: x_request_id.map(str::to_string) };
+        command_count
+    ]
 }
 
 /// The code for a whole-request HTTP failure: UMAPI's `result` from the body, else ours

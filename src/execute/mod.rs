@@ -7,6 +7,7 @@
 //! (`indicatif`, `printer`, `progress`), the settings, the exit codes, or the CSV and report layers.
 //! How a run's end maps to an exit code is decided at the top (`exit_status`).
 
+mod batch_task;
 pub mod executor;
 pub mod journal;
 pub mod mapping;
@@ -23,4 +24,4 @@ pub use outcome::{
     AbortKind, AbortReason, BatchResult, CommandOutcome, CommandWarning, NotAttemptedReason, RunEnd, RunReport,
     RunStatistics,
 };
-pub use resume::{ResumeState, read_journal};
+pub use resume::{ResumeState, Segment, read_journal};

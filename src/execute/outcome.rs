@@ -13,8 +13,10 @@ use time::OffsetDateTime;
 
 use crate::plan::batch::{Batch, CommandSource};
 
-/// Error code of a command whose batch got no usable answer after every attempt (all transient
-/// failures: 429/502/503/504, timeouts, dropped connections). The message names the last failure.
+/// Error code of a command whose batch got no usable answer after every attempt, when no attempt
+/// can have been applied (every one was refused at connect time or answered 429). When one may have
+/// been applied the command is [`CommandOutcome::Unknown`] instead. The message names the last
+/// failure.
 pub const CODE_TRANSIENT_EXHAUSTED: &str = "umapi-bulk.transient.exhausted";
 /// Error-code prefix for a whole-request HTTP failure without an UMAPI code (`umapi-bulk.http.500`).
 pub const CODE_HTTP_PREFIX: &str = "umapi-bulk.http.";
@@ -50,8 +52,19 @@ pub enum CommandOutcome {
         /// retry.csv lists such rows with a hint to wait.
         transient: bool,
     },
-    /// The command was not sent, or was sent without an answer before the run stopped. Resuming the
-    /// run sends it (again); every command is idempotent by construction (UMAPI.md D).
+    /// Nobody knows whether the command was applied: its request was sent but no answer came
+    /// (every attempt timed out, broke or met a gateway error, or the run stopped while it was on
+    /// the wire), UMAPI failed while handling it (HTTP 500), or the answer failed the consistency
+    /// checks (`umapi::answer`). Never counted as a success; the row goes to retry.csv, which is
+    /// safe to apply again as it is (every command is idempotent by construction, UMAPI.md D).
+    Unknown {
+        /// What happened, one line (the last failure, or which check the answer failed).
+        reason: String,
+        /// The `X-Request-Id` of the last attempt, when one was sent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        x_request_id: Option<String>,
+    },
+    /// The command was not sent before the run stopped. Resuming the run sends it.
     NotAttempted {
         /// Why the run did not get to it.
         reason: NotAttemptedReason,
@@ -76,7 +89,7 @@ impl CommandOutcome {
     pub fn x_request_id(&self) -> Option<&str> {
         match self {
             Self::Succeeded { x_request_id, .. } => Some(x_request_id),
-            Self::Failed { x_request_id, .. } => x_request_id.as_deref(),
+            Self::Failed { x_request_id, .. } | Self::Unknown { x_request_id, .. } => x_request_id.as_deref(),
             Self::NotAttempted { .. } => None,
         }
     }
@@ -105,6 +118,9 @@ pub enum NotAttemptedReason {
     /// The run stopped on an error that makes every request fail (authentication, UMAPI unreachable,
     /// the journal cannot be written).
     Aborted,
+    /// The journal has no attempt of it yet: the run stopped (or was killed) before it, and a resume
+    /// sends it. Reports rebuilt from the journal say this.
+    Pending,
 }
 
 /// The outcomes of one batch, aligned with its commands.
@@ -224,6 +240,7 @@ impl RunReport {
     }
 
     /// How many commands ended with each kind of outcome: (succeeded, failed, not attempted).
+    /// Unknown outcomes are in none of the three: [`Self::unknown_count`] counts them.
     pub fn counts(&self) -> (usize, usize, usize) {
         let mut counts = (0, 0, 0);
         for outcome in self.batches.iter().flat_map(|batch| &batch.outcomes) {
@@ -231,9 +248,19 @@ impl RunReport {
                 CommandOutcome::Succeeded { .. } => counts.0 += 1,
                 CommandOutcome::Failed { .. } => counts.1 += 1,
                 CommandOutcome::NotAttempted { .. } => counts.2 += 1,
+                CommandOutcome::Unknown { .. } => {}
             }
         }
         counts
+    }
+
+    /// How many commands ended [`CommandOutcome::Unknown`].
+    pub fn unknown_count(&self) -> usize {
+        self.batches
+            .iter()
+            .flat_map(|batch| &batch.outcomes)
+            .filter(|outcome| matches!(outcome, CommandOutcome::Unknown { .. }))
+            .count()
     }
 }
 
@@ -269,11 +296,13 @@ mod tests {
                 transient: false,
             },
             CommandOutcome::NotAttempted { reason: NotAttemptedReason::Parked },
+            CommandOutcome::Unknown { reason: "timed out".into(), x_request_id: Some("r3".into()) },
         ];
         let json = serde_json::to_value(&outcomes).unwrap_or_default();
         assert_eq!(json[0], serde_json::json!({"result": "succeeded", "x_request_id": "r1"}));
         assert_eq!(json[1]["step"], 1);
         assert_eq!(json[2], serde_json::json!({"result": "not_attempted", "reason": "parked"}));
+        assert_eq!(json[3], serde_json::json!({"result": "unknown", "reason": "timed out", "x_request_id": "r3"}));
         let back: Vec<CommandOutcome> = serde_json::from_value(json).unwrap_or_default();
         assert_eq!(back, outcomes);
     }

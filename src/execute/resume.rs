@@ -5,14 +5,36 @@
 //! `start` line (never sent, sent without an answer, or stopped between retries) is sent again,
 //! as is (UMAPI.md D "unknown outcome"). A torn last line is ignored with a warning (the writer
 //! cuts it off before appending); an unreadable line anywhere else is an error naming its line.
-//! This file only reads; the executor runs what is left.
+//!
+//! The journal also gives the run as it stands ([`ResumeState::report`]: what `apply --resume`
+//! writes into the reports before it sends anything) and its segments ([`Segment`]: the first run
+//! and each resume, with the requests each sent, for `summary.json`). This file only reads; the
+//! executor runs what is left.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
+use time::OffsetDateTime;
+
+use crate::execute::batch_task::UNANSWERED;
 use crate::execute::journal::{JOURNAL_FILE, JOURNAL_VERSION, JournalError, Record};
-use crate::execute::outcome::{CommandOutcome, RunEnd};
+use crate::execute::outcome::{BatchResult, CommandOutcome, NotAttemptedReason, RunEnd, RunReport, RunStatistics};
 use crate::plan::batch::Batch;
+
+/// One segment of a run: the first run, or one resume of it, as the journal tells it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Segment {
+    /// When it began (the `start` or `resume` line).
+    pub started_at: OffsetDateTime,
+    /// How it ended; `None` when the journal has no `end` line for it (killed, or still running).
+    pub end: Option<RunEnd>,
+    /// Batches it sent at least once.
+    pub batches_sent: u64,
+    /// Requests it put on the wire (every attempt, retries included): its `intent` lines.
+    pub attempts: u64,
+    /// Of those, answered 429.
+    pub throttled: u64,
+}
 
 /// What a journal says about its run.
 #[derive(Clone, Debug, PartialEq)]
@@ -33,6 +55,11 @@ pub struct ResumeState {
     pub warnings: Vec<String>,
     /// Bytes of the journal that hold complete lines (a writer appends after them).
     pub valid_length: u64,
+    /// Batches without a final outcome that were sent and may have been applied: an attempt is not
+    /// known to have failed before UMAPI did anything (a 429 or a 401 rules that out).
+    pub in_doubt: HashSet<String>,
+    /// The run's segments, in order.
+    pub segments: Vec<Segment>,
 }
 
 impl ResumeState {
@@ -45,6 +72,57 @@ impl ResumeState {
     pub fn is_complete(&self) -> bool {
         self.batches.iter().all(|batch| self.settled.contains_key(&batch.id))
     }
+
+    /// When the run started (the `start` line).
+    pub fn started_at(&self) -> Option<OffsetDateTime> {
+        self.segments.first().map(|segment| segment.started_at)
+    }
+
+    /// Requests put on the wire by every segment.
+    pub fn attempts(&self) -> u64 {
+        self.segments.iter().map(|segment| segment.attempts).sum()
+    }
+
+    /// The run as the journal tells it: settled batches with their outcomes, batches sent without
+    /// an answer Unknown when they may have been applied, the rest not attempted ("pending"). It
+    /// ends as the last segment ended (`Cancelled` when that segment has no end line: it was
+    /// killed); the statistics are left empty (`summary.json` counts from [`Self::segments`]).
+    pub fn report(&self) -> RunReport {
+        let batches = self
+            .batches
+            .iter()
+            .map(|batch| {
+                let outcomes = self.settled.get(&batch.id).cloned().unwrap_or_else(|| {
+                    let outcome = if self.in_doubt.contains(&batch.id) {
+                        CommandOutcome::Unknown { reason: UNANSWERED.to_string(), x_request_id: None }
+                    } else {
+                        CommandOutcome::NotAttempted { reason: NotAttemptedReason::Pending }
+                    };
+                    vec![outcome; batch.commands.len()]
+                });
+                BatchResult { batch_id: batch.id.clone(), outcomes }
+            })
+            .collect();
+        let end = match self.segments.last().and_then(|segment| segment.end.clone()) {
+            Some(end) => end,
+            None if self.is_complete() => RunEnd::Finished,
+            None => RunEnd::Cancelled,
+        };
+        RunReport {
+            batches,
+            statistics: RunStatistics::default(),
+            end,
+            test_mode: self.test_mode,
+            warnings: self.warnings.clone(),
+        }
+    }
+}
+
+/// What the reading keeps per batch to tell whether an unsettled one is in doubt.
+#[derive(Default)]
+struct Attempts {
+    sent: u32,
+    failed_before_applying: u32,
 }
 
 /// Reads `journal.jsonl` in `run_dir`.
@@ -65,7 +143,11 @@ pub fn parse_journal(path: &Path, bytes: &[u8]) -> Result<ResumeState, JournalEr
         ends: Vec::new(),
         warnings: Vec::new(),
         valid_length: 0,
+        in_doubt: HashSet::new(),
+        segments: Vec::new(),
     };
+    let mut attempts: HashMap<String, Attempts> = HashMap::new();
+    let mut sent_this_segment: HashSet<String> = HashSet::new();
     let mut started = false;
     let mut offset = 0_usize;
     let mut number = 0_usize;
@@ -102,6 +184,7 @@ pub fn parse_journal(path: &Path, bytes: &[u8]) -> Result<ResumeState, JournalEr
         if !started && !matches!(record, Record::Start { .. }) {
             return Err(JournalError::MissingStart { path: path.to_path_buf() });
         }
+        count(&mut state, &mut attempts, &mut sent_this_segment, &record);
         apply(&mut state, record, path)?;
         started = true;
         offset = next;
@@ -110,7 +193,56 @@ pub fn parse_journal(path: &Path, bytes: &[u8]) -> Result<ResumeState, JournalEr
     if !started {
         return Err(JournalError::MissingStart { path: path.to_path_buf() });
     }
+    state.in_doubt = attempts
+        .into_iter()
+        .filter(|(batch, attempts)| {
+            !state.settled.contains_key(batch) && attempts.sent > attempts.failed_before_applying
+        })
+        .map(|(batch, _)| batch)
+        .collect();
     Ok(state)
+}
+
+/// Keeps the segments' counts and each batch's attempts.
+fn count(
+    state: &mut ResumeState,
+    attempts: &mut HashMap<String, Attempts>,
+    sent_this_segment: &mut HashSet<String>,
+    record: &Record,
+) {
+    let new_segment =
+        |at: OffsetDateTime| Segment { started_at: at, end: None, batches_sent: 0, attempts: 0, throttled: 0 };
+    match record {
+        Record::Start { at, .. } | Record::Resume { at } => {
+            state.segments.push(new_segment(*at));
+            sent_this_segment.clear();
+        }
+        Record::Intent { batch, .. } => {
+            attempts.entry(batch.clone()).or_default().sent += 1;
+            if let Some(segment) = state.segments.last_mut() {
+                segment.attempts += 1;
+                if sent_this_segment.insert(batch.clone()) {
+                    segment.batches_sent += 1;
+                }
+            }
+        }
+        Record::Outcome { batch, status, is_final: false, .. } => {
+            if matches!(status, Some(429 | 401)) {
+                attempts.entry(batch.clone()).or_default().failed_before_applying += 1;
+            }
+            if *status == Some(429)
+                && let Some(segment) = state.segments.last_mut()
+            {
+                segment.throttled += 1;
+            }
+        }
+        Record::End { end, .. } => {
+            if let Some(segment) = state.segments.last_mut() {
+                segment.end = Some(end.clone());
+            }
+        }
+        Record::Outcome { .. } => {}
+    }
 }
 
 fn apply(state: &mut ResumeState, record: Record, path: &Path) -> Result<(), JournalError> {
@@ -253,5 +385,72 @@ mod tests {
             parse_journal(Path::new("j"), without_start.as_bytes()),
             Err(JournalError::MissingStart { .. })
         ));
+    }
+
+    #[test]
+    fn the_journal_tells_the_run_as_it_stands_segment_by_segment() {
+        // b00001 answered; b00002 sent and never answered (killed); b00003 only ever answered 429.
+        let at = OffsetDateTime::UNIX_EPOCH;
+        let full = journal_text(3);
+        let lines: Vec<&str> = full.lines().collect();
+        let head = lines[..3].join("\n") + "\n";
+        let mut text = head.clone();
+        text += &line(&Record::Intent {
+            batch: "b00002".into(),
+            attempt: 1,
+            x_request_id: "x2".into(),
+            test_mode: false,
+            at,
+        });
+        text += &line(&Record::Intent {
+            batch: "b00003".into(),
+            attempt: 1,
+            x_request_id: "x3".into(),
+            test_mode: false,
+            at,
+        });
+        text += &line(&Record::Outcome {
+            batch: "b00003".into(),
+            attempt: 1,
+            x_request_id: Some("x3".into()),
+            status: Some(429),
+            answer: None,
+            answer_truncated: false,
+            error: Some("HTTP 429".into()),
+            is_final: false,
+            outcomes: Vec::new(),
+            at,
+        });
+        text += &line(&Record::Resume { at: at + time::Duration::hours(1) });
+        text += &line(&Record::Intent {
+            batch: "b00003".into(),
+            attempt: 1,
+            x_request_id: "x4".into(),
+            test_mode: false,
+            at,
+        });
+        let state = parse_journal(Path::new("j"), text.as_bytes()).unwrap_or_else(|error| panic!("{error}"));
+        assert_eq!(state.in_doubt, HashSet::from(["b00002".to_string(), "b00003".to_string()]));
+        assert_eq!(state.segments.len(), 2);
+        assert_eq!(
+            (state.segments[0].batches_sent, state.segments[0].attempts, state.segments[0].throttled),
+            (3, 3, 1)
+        );
+        assert_eq!((state.segments[1].batches_sent, state.segments[1].attempts), (1, 1));
+        assert!(state.segments.iter().all(|segment| segment.end.is_none()), "both were killed");
+        assert_eq!(state.started_at(), Some(at));
+        assert_eq!(state.attempts(), 4);
+        let report = state.report();
+        assert_eq!(report.end, RunEnd::Cancelled);
+        assert!(report.batches[0].outcomes[0].is_success());
+        assert!(matches!(report.batches[1].outcomes[0], CommandOutcome::Unknown { .. }));
+        assert!(matches!(report.batches[2].outcomes[0], CommandOutcome::Unknown { .. }), "sent again, unanswered");
+
+        // Only 429s: nothing was applied, the request is simply not sent yet.
+        let throttled_only = head + &text.lines().skip(4).take(2).map(|line| format!("{line}\n")).collect::<String>();
+        let state = parse_journal(Path::new("j"), throttled_only.as_bytes()).unwrap_or_else(|error| panic!("{error}"));
+        assert!(state.in_doubt.is_empty(), "{:?}", state.in_doubt);
+        let report = state.report();
+        assert_eq!(report.batches[2].outcomes[0], CommandOutcome::NotAttempted { reason: NotAttemptedReason::Pending });
     }
 }

@@ -30,10 +30,11 @@ pub enum PlanFileError {
     },
 }
 
-/// Writes a plan document as pretty JSON with a final newline.
+/// Writes a plan document as pretty JSON with a final newline, atomically (a temporary file renamed
+/// into place): a full disk leaves no truncated plan that a resume would refuse.
 pub fn write(path: &Path, document: &PlanDocument) -> std::io::Result<()> {
     let text = serde_json::to_string_pretty(document).map_err(std::io::Error::other)?;
-    fs_err::write(path, text + "\n")
+    crate::atomic_file::write(path, (text + "\n").as_bytes())
 }
 
 /// Reads a plan document and checks its format version.

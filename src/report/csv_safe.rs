@@ -1,10 +1,14 @@
 //! CSV files an administrator opens in Excel: UTF-8 with a BOM (so Excel reads accents right),
 //! CRLF line ends, the input's field separator (`;` where Excel's list separator is `;`, SPEC 9),
 //! and every cell that Excel would treat as a formula neutralised (SPEC 5: cells starting with
-//! `=`, `+`, `-`, `@`, tab or carriage return get a leading `'`).
+//! `=`, `+`, `-`, `@`, tab or carriage return get a leading `'`). A report file is written under a
+//! temporary name and renamed into place when complete ([`create`], [`ReportWriter::commit`]): a
+//! full disk or a killed process never leaves a truncated report.
 
 use std::io::Write;
 use std::path::Path;
+
+use crate::atomic_file::AtomicFile;
 
 /// The UTF-8 byte-order mark Excel needs to detect UTF-8.
 pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -72,9 +76,19 @@ impl<W: Write> ReportWriter<W> {
     }
 }
 
-/// Opens `path` for a report, creating or truncating it; fields separated by `delimiter`.
-pub fn create(path: &Path, delimiter: u8) -> std::io::Result<ReportWriter<std::io::BufWriter<fs_err::File>>> {
-    ReportWriter::with_delimiter(std::io::BufWriter::new(fs_err::File::create(path)?), delimiter)
+/// Starts the report `path`, fields separated by `delimiter`: written under a temporary name;
+/// [`ReportWriter::commit`] puts it in place (replacing an earlier version). Dropped without a
+/// commit, nothing changes at `path`.
+pub fn create(path: &Path, delimiter: u8) -> std::io::Result<ReportWriter<std::io::BufWriter<AtomicFile>>> {
+    ReportWriter::with_delimiter(std::io::BufWriter::new(AtomicFile::create(path)?), delimiter)
+}
+
+impl ReportWriter<std::io::BufWriter<AtomicFile>> {
+    /// Flushes the report to disk and renames it into place.
+    pub fn commit(self) -> std::io::Result<()> {
+        let buffered = self.finish()?;
+        buffered.into_inner().map_err(std::io::IntoInnerError::into_error)?.commit()
+    }
 }
 
 #[cfg(test)]

@@ -56,5 +56,5 @@ pub fn write(path: &Path, lines: &[DeficitLine], delimiter: u8) -> std::io::Resu
             writer.row([line.configuration.as_str(), email.as_str(), source_line.to_string().as_str()]).map_err(io)?;
         }
     }
-    writer.finish().map(drop)
+    writer.commit()
 }

@@ -14,14 +14,14 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
-use crate::execute::{AbortKind, RunEnd, RunReport};
+use crate::execute::{AbortKind, RunEnd, RunReport, Segment};
 use crate::model::Operation;
 use crate::plan::catalogue::Catalogue;
 use crate::plan::document::PlanDocument;
 use crate::report::deficit::{self, DeficitLine};
 use crate::report::outcomes::{self, LicenceStatus};
 use crate::report::results::{self, ResultKind, RowResult};
-use crate::report::summary::{RequestStats, ResultCounts, RunStatus, Summary};
+use crate::report::summary::{Carried, RequestStats, ResultCounts, RunStatus, SegmentSummary, Summary};
 use crate::report::{retry, run_folder, undo};
 use crate::text::{plural, rfc3339};
 use crate::umapi::stats::StatisticsSnapshot;
@@ -100,6 +100,11 @@ pub struct RunFacts {
     pub exit_code: i32,
     /// The configuration used, secrets redacted.
     pub config: serde_json::Value,
+    /// The run's segments from the journal (empty when it cannot be read: this process's counters
+    /// are used instead).
+    pub segments: Vec<Segment>,
+    /// What earlier segments counted that the journal does not keep.
+    pub carried: Carried,
 }
 
 /// The end of one run: its plan, the executor's report, and the plan's catalogue.
@@ -185,7 +190,9 @@ impl<'a> Finish<'a> {
                 .rows
                 .iter()
                 .zip(rows)
-                .filter(|(_, result)| matches!(result.kind, ResultKind::Success | ResultKind::Failed))
+                .filter(|(_, result)| {
+                    matches!(result.kind, ResultKind::Success | ResultKind::Failed | ResultKind::Unknown)
+                })
                 .map(|(entry, _)| entry.user.to_lowercase())
                 .collect();
             let before: Vec<_> =
@@ -196,7 +203,9 @@ impl<'a> Finish<'a> {
         Ok(())
     }
 
-    /// The `summary.json` document of the run.
+    /// The `summary.json` document of the run, counting every segment of it: action requests from
+    /// the journal (`facts.segments`), reads, waits and wall time of earlier segments from
+    /// `facts.carried`, and the run's original start.
     pub fn summary(&self, rows: &[RowResult], deficit_lines: &[DeficitLine], facts: RunFacts) -> Summary {
         let report = self.report;
         let statistics = &report.statistics;
@@ -212,6 +221,22 @@ impl<'a> Finish<'a> {
             .filter(|line| line.known && line.deficit() > 0)
             .map(|line| (line.configuration.clone(), line.deficit()))
             .collect();
+        let segments = &facts.segments;
+        let (action_requests, action_attempts, throttled) = if segments.is_empty() {
+            (statistics.batches_sent, facts.client.action_requests_sent, facts.client.throttled)
+        } else {
+            // The 429s of this process's reads: its 429s less those of its own segment's actions.
+            let own_actions = segments.last().map_or(0, |segment| segment.throttled);
+            (
+                segments.iter().map(|segment| segment.batches_sent).sum(),
+                segments.iter().map(|segment| segment.attempts).sum(),
+                segments.iter().map(|segment| segment.throttled).sum::<u64>()
+                    + facts.client.throttled.saturating_sub(own_actions),
+            )
+        };
+        let carried = &facts.carried;
+        let waited = u64::try_from(facts.client.waited.as_millis()).unwrap_or(u64::MAX);
+        let wall_time = carried.wall_time_secs + facts.wall_time.as_secs_f64();
         Summary {
             tool: "umapi-bulk".into(),
             version: env!("CARGO_PKG_VERSION").into(),
@@ -219,37 +244,39 @@ impl<'a> Finish<'a> {
             file: self.document.file.clone(),
             test_mode: report.test_mode,
             simulator: facts.simulator,
-            started_at: rfc3339(facts.started_at),
+            started_at: carried.started_at.clone().unwrap_or_else(|| rfc3339(facts.started_at)),
             finished_at: rfc3339(OffsetDateTime::now_utc()),
-            wall_time_secs: (facts.wall_time.as_secs_f64() * 1000.0).round() / 1000.0,
+            wall_time_secs: (wall_time * 1000.0).round() / 1000.0,
             status,
             resume_after,
             rows: rows.len(),
             results: ResultCounts::of(rows),
             requests: RequestStats {
-                action_requests: statistics.batches_sent,
-                action_attempts: facts.client.action_requests_sent,
-                read_requests: reads.max(facts.licence_reads),
-                retries: statistics.retries,
-                throttled: facts.client.throttled,
-                waited_ms: u64::try_from(facts.client.waited.as_millis()).unwrap_or(u64::MAX),
-                rate_limit_wait_ms: u64::try_from(facts.client.paced.as_millis()).unwrap_or(u64::MAX),
-                server_wait_ms: u64::try_from(facts.client.server_waited.as_millis()).unwrap_or(u64::MAX),
+                action_requests,
+                action_attempts,
+                read_requests: carried.read_requests.saturating_add(reads.max(facts.licence_reads)),
+                retries: action_attempts.saturating_sub(action_requests),
+                throttled,
+                waited_ms: carried.waited_ms.saturating_add(waited),
+                rate_limit_wait_ms: carried.rate_limit_wait_ms.saturating_add(milliseconds(facts.client.paced)),
+                server_wait_ms: carried.server_wait_ms.saturating_add(milliseconds(facts.client.server_waited)),
             },
             deficit,
             exit_code: facts.exit_code,
             config: facts.config,
+            segments: segments.iter().map(segment_summary).collect(),
         }
     }
 
     /// The closing lines: what happened to the rows, the requests, the licences, how the run ended
-    /// and where the reports are.
+    /// and (when `written`) where the reports are.
     pub fn lines(
         &self,
         run_dir: &Path,
         summary: &Summary,
         deficit_lines: &[DeficitLine],
         note: Option<&str>,
+        written: bool,
     ) -> Vec<Line> {
         let document = self.document;
         let report = self.report;
@@ -258,10 +285,11 @@ impl<'a> Finish<'a> {
         let mut lines = vec![
             Line::Info(format!("{}{mode}: {}", document.operation.console_name(), document.file)),
             Line::Info(format!(
-                "  {}: {} succeeded, {} failed, {} invalid, {} skipped, {} not attempted",
+                "  {}: {} succeeded, {} failed, {} unknown, {} invalid, {} skipped, {} not attempted",
                 plural(summary.rows, "row", "rows"),
                 count(ResultKind::Success),
                 count(ResultKind::Failed),
+                count(ResultKind::Unknown),
                 count(ResultKind::Invalid),
                 count(ResultKind::Skipped),
                 count(ResultKind::NotAttempted)
@@ -295,6 +323,15 @@ impl<'a> Finish<'a> {
             }
             RunEnd::Finished => {}
         }
+        let unknown = count(ResultKind::Unknown);
+        if unknown > 0 {
+            lines.push(Line::Warning(format!(
+                "{} may or may not have been applied (no usable answer came); retry.csv lists {}, and is safe \
+                 to apply again as it is",
+                plural(unknown, "row", "rows"),
+                if unknown == 1 { "it" } else { "them" }
+            )));
+        }
         lines.extend(report.warnings.iter().cloned().map(Line::Warning));
         let retry_rows = summary.rows - count(ResultKind::Success) - count(ResultKind::Skipped);
         let mut reports = vec![
@@ -306,8 +343,32 @@ impl<'a> Finish<'a> {
             reports.push(run_folder::UNDO.to_string());
         }
         reports.push(run_folder::SUMMARY.to_string());
-        lines.push(Line::Info(format!("  reports in {}: {}", run_dir.display(), reports.join(", "))));
+        if written {
+            lines.push(Line::Info(format!("  reports in {}: {}", run_dir.display(), reports.join(", "))));
+        }
         lines
+    }
+}
+
+fn milliseconds(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// One journal segment as `summary.json` lists it.
+fn segment_summary(segment: &Segment) -> SegmentSummary {
+    let status = match &segment.end {
+        Some(RunEnd::Finished) => "finished",
+        Some(RunEnd::Parked { .. }) => "parked",
+        Some(RunEnd::Cancelled) => "cancelled",
+        Some(RunEnd::Aborted { .. }) => "aborted",
+        None => "killed",
+    };
+    SegmentSummary {
+        started_at: rfc3339(segment.started_at),
+        status: status.to_string(),
+        action_requests: segment.batches_sent,
+        action_attempts: segment.attempts,
+        throttled: segment.throttled,
     }
 }
 

@@ -5,12 +5,17 @@
 pub const TRANSIENT_EXHAUSTED: &str = "umapi-bulk.transient.exhausted";
 /// Our code for a row never sent because the run stopped first.
 pub const NOT_SENT: &str = "umapi-bulk.not_sent";
+/// Our code for a row whose request may or may not have been applied (Result `Unknown`).
+pub const UNKNOWN: &str = "umapi-bulk.unknown";
 
 /// A hint for a failed row, by error code.
 pub fn hint_for(code: &str) -> &'static str {
     match code {
         TRANSIENT_EXHAUSTED => "temporary failure (throttling, gateway or connection); run this file again",
         NOT_SENT => "not sent: the run stopped before this row; run this file again",
+        UNKNOWN => {
+            "may or may not have been applied (no usable answer came); this file is safe to apply again as it is"
+        }
         "error.throttled_by_external_service" => "UMAPI was throttled downstream; run this file again later",
         "error.group.not_found" | "error.command.product.not_found" | "error.user.productadmin.group.not_found" => {
             "a product configuration, user group or product named in this row does not exist in the org; fix the name"
@@ -47,6 +52,7 @@ pub fn hint_for(code: &str) -> &'static str {
 pub fn is_transient(code: &str) -> bool {
     code == TRANSIENT_EXHAUSTED
         || code == NOT_SENT
+        || code == UNKNOWN
         || code == "error.throttled_by_external_service"
         || code == "error.organization.migrating"
         || code.starts_with("error.internal")

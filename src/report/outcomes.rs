@@ -1,7 +1,7 @@
 //! Plan document + the executor's report (+ the licence reads after the run) → one result per
 //! input row, and the deficit lines. A row with several commands takes its worst outcome: a failed
-//! command makes it `Failed`, an unsent one `Not Attempted`; only when every command succeeded is
-//! it `Success`.
+//! command makes it `Failed`, one whose answer is unknown `Unknown`, an unsent one `Not Attempted`;
+//! only when every command succeeded is it `Success`.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -51,6 +51,7 @@ fn not_sent_message(reason: NotAttemptedReason) -> &'static str {
         NotAttemptedReason::Cancelled => "not sent: the run was interrupted (Ctrl-C)",
         NotAttemptedReason::Parked => "not sent: the run was parked while UMAPI asked to wait",
         NotAttemptedReason::Aborted => "not sent: the run stopped on an authentication or connection error",
+        NotAttemptedReason::Pending => "not sent yet: the run stopped before this row (a resume sends it)",
     }
 }
 
@@ -115,9 +116,10 @@ fn fill_from_outcomes(result: &mut RowResult, outcomes: &[&CommandOutcome], ran:
         return;
     }
     let failed = outcomes.iter().find(|outcome| matches!(outcome, CommandOutcome::Failed { .. }));
+    let unknown = outcomes.iter().find(|outcome| matches!(outcome, CommandOutcome::Unknown { .. }));
     let unsent = outcomes.iter().find(|outcome| matches!(outcome, CommandOutcome::NotAttempted { .. }));
-    match (failed, unsent) {
-        (Some(CommandOutcome::Failed { code, message, step, x_request_id, transient }), _) => {
+    match (failed, unknown, unsent) {
+        (Some(CommandOutcome::Failed { code, message, step, x_request_id, transient }), _, _) => {
             result.kind = ResultKind::Failed;
             result.error_code = code.clone();
             result.error_message = match step {
@@ -127,7 +129,14 @@ fn fill_from_outcomes(result: &mut RowResult, outcomes: &[&CommandOutcome], ran:
             result.request_id = x_request_id.clone().unwrap_or_default();
             result.transient = *transient || hints::is_transient(code);
         }
-        (_, Some(CommandOutcome::NotAttempted { reason })) => {
+        (_, Some(CommandOutcome::Unknown { reason, x_request_id }), _) => {
+            result.kind = ResultKind::Unknown;
+            result.error_code = hints::UNKNOWN.to_string();
+            result.error_message = format!("may or may not have been applied: {reason}");
+            result.transient = true;
+            result.request_id = x_request_id.clone().unwrap_or_default();
+        }
+        (_, _, Some(CommandOutcome::NotAttempted { reason })) => {
             result.kind = ResultKind::NotAttempted;
             result.error_code = hints::NOT_SENT.to_string();
             result.error_message = not_sent_message(*reason).to_string();

@@ -1,5 +1,6 @@
 //! `results.csv`: every input row, in input order, exactly once — all original columns, then
-//! `Result`, `Error Code`, `Error Message`, `Request ID`, `Line`, `No Licence` (SPEC 5).
+//! `Result`, `Error Code`, `Error Message`, `Request ID`, `Line`, `No Licence` (SPEC 5, 9: `Result` is
+//! `Success`, `Failed`, `Invalid`, `Skipped`, `Not Attempted` or `Unknown`).
 
 use std::path::Path;
 
@@ -24,11 +25,15 @@ pub enum ResultKind {
     /// The row was not sent: the run was interrupted, parked or aborted first.
     #[serde(rename = "Not Attempted")]
     NotAttempted,
+    /// The row's request was sent but nobody knows whether it was applied (no usable answer, or an
+    /// answer that failed the consistency checks). Never counted as a success; safe to run again.
+    Unknown,
 }
 
 impl ResultKind {
     /// All kinds, in report order.
-    pub const ALL: [ResultKind; 5] = [Self::Success, Self::Failed, Self::Invalid, Self::Skipped, Self::NotAttempted];
+    pub const ALL: [ResultKind; 6] =
+        [Self::Success, Self::Failed, Self::Invalid, Self::Skipped, Self::NotAttempted, Self::Unknown];
 
     /// The spelling in `results.csv`.
     pub fn as_str(self) -> &'static str {
@@ -38,6 +43,7 @@ impl ResultKind {
             Self::Invalid => "Invalid",
             Self::Skipped => "Skipped",
             Self::NotAttempted => "Not Attempted",
+            Self::Unknown => "Unknown",
         }
     }
 }
@@ -84,7 +90,7 @@ pub fn write(path: &Path, header: &[String], rows: &[RowResult], delimiter: u8) 
         ]);
         writer.row(cells).map_err(std::io::Error::other)?;
     }
-    writer.finish().map(drop)
+    writer.commit()
 }
 
 /// The record's cells padded or cut to `width`, and the message with any cut cells appended.

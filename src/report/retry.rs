@@ -1,5 +1,5 @@
-//! `retry.csv`: only the rows worth running again — failed, not attempted, or invalid (to be fixed)
-//! — in the original format with a `Hint` column, so it can be fed back to `apply` as it is
+//! `retry.csv`: only the rows worth running again — failed, unknown (safe to apply again: every
+//! command is idempotent), not attempted, or invalid (to be fixed) — in the original format with a `Hint` column, so it can be fed back to `apply` as it is
 //! (SPEC 5). Skipped and successful rows are left out.
 
 use std::path::Path;
@@ -13,7 +13,7 @@ pub const HINT_COLUMN: &str = crate::console_csv::columns::HINT_COLUMN;
 
 /// Whether a row belongs in `retry.csv`.
 pub fn worth_retrying(row: &RowResult) -> bool {
-    matches!(row.kind, ResultKind::Failed | ResultKind::NotAttempted | ResultKind::Invalid)
+    matches!(row.kind, ResultKind::Failed | ResultKind::NotAttempted | ResultKind::Invalid | ResultKind::Unknown)
 }
 
 /// Writes `retry.csv` in the input's format (its columns and its field separator, `delimiter`) and
@@ -35,6 +35,7 @@ pub fn write(path: &Path, header: &[String], rows: &[RowResult], delimiter: u8) 
         let hint = match row.kind {
             ResultKind::Invalid => format!("fix this row: {}", row.error_message),
             ResultKind::NotAttempted => hints::hint_for(hints::NOT_SENT).to_string(),
+            ResultKind::Unknown => hints::hint_for(hints::UNKNOWN).to_string(),
             _ => hints::hint_for(&row.error_code).to_string(),
         };
         if row.fields.len() != header.len() {
@@ -48,7 +49,7 @@ pub fn write(path: &Path, header: &[String], rows: &[RowResult], delimiter: u8) 
         }
         count += 1;
     }
-    writer.finish()?;
+    writer.commit()?;
     Ok(count)
 }
 

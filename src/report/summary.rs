@@ -27,6 +27,9 @@ pub enum RunStatus {
     Aborted,
     /// Refused before sending anything (invalid input).
     Refused,
+    /// A resume is sending the rest: the reports were rebuilt from the journal before it sent
+    /// anything. Left like this, the resume was killed; `apply --resume` continues.
+    Running,
 }
 
 impl RunStatus {
@@ -38,6 +41,7 @@ impl RunStatus {
             Self::Cancelled => "cancelled",
             Self::Aborted => "aborted",
             Self::Refused => "refused",
+            Self::Running => "running",
         }
     }
 }
@@ -118,12 +122,21 @@ pub struct ResultCounts {
     /// `Success`.
     #[serde(rename = "Success", default)]
     pub success: usize,
+    /// `Unknown`: sent, but whether it was applied is unknown (absent from older summaries: 0).
+    #[serde(rename = "Unknown", default)]
+    pub unknown: usize,
 }
 
 impl ResultCounts {
     /// The kinds in the order `summary.json` lists them (alphabetical).
-    pub const ORDER: [ResultKind; 5] =
-        [ResultKind::Failed, ResultKind::Invalid, ResultKind::NotAttempted, ResultKind::Skipped, ResultKind::Success];
+    pub const ORDER: [ResultKind; 6] = [
+        ResultKind::Failed,
+        ResultKind::Invalid,
+        ResultKind::NotAttempted,
+        ResultKind::Skipped,
+        ResultKind::Success,
+        ResultKind::Unknown,
+    ];
 
     /// Counts the rows.
     pub fn of(rows: &[RowResult]) -> Self {
@@ -142,6 +155,7 @@ impl ResultCounts {
             ResultKind::NotAttempted => self.not_attempted,
             ResultKind::Skipped => self.skipped,
             ResultKind::Success => self.success,
+            ResultKind::Unknown => self.unknown,
         }
     }
 
@@ -152,6 +166,7 @@ impl ResultCounts {
             ResultKind::NotAttempted => &mut self.not_attempted,
             ResultKind::Skipped => &mut self.skipped,
             ResultKind::Success => &mut self.success,
+            ResultKind::Unknown => &mut self.unknown,
         }
     }
 
@@ -196,16 +211,68 @@ pub struct Summary {
     /// Joins that got no licence, per product configuration.
     #[serde(default)]
     pub deficit: std::collections::BTreeMap<String, u64>,
-    /// The process exit code of the run.
+    /// The process exit code of the run (while `running`: the code it would have if it stopped now).
     pub exit_code: i32,
+    /// The run's segments, the first run and each resume (from the journal), oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub segments: Vec<SegmentSummary>,
     /// Configuration used, secrets redacted.
     pub config: serde_json::Value,
 }
 
-/// Writes `summary.json` (pretty-printed).
+/// One segment of a run (the first run, or one resume) in `summary.json`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SegmentSummary {
+    /// When it began, RFC 3339.
+    pub started_at: String,
+    /// How it ended: `finished`, `parked`, `cancelled`, `aborted`, or `killed` when the journal has
+    /// no end for it (the process died), or `running` for the one still going.
+    pub status: String,
+    /// Action requests it sent (each batch once).
+    pub action_requests: u64,
+    /// HTTP attempts of those, retries included.
+    pub action_attempts: u64,
+    /// 429 answers to them.
+    pub throttled: u64,
+}
+
+/// What earlier segments of a run counted that the journal does not keep (reads, waits, wall time,
+/// the command's own start), carried from the `summary.json` they left. Empty for a fresh run.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Carried {
+    /// The run's start, as the first segment's summary has it.
+    pub started_at: Option<String>,
+    /// Read requests of earlier segments.
+    pub read_requests: u64,
+    /// Milliseconds earlier segments waited on the server.
+    pub waited_ms: u64,
+    /// Milliseconds earlier segments waited for their own rate limit (self-paced).
+    pub rate_limit_wait_ms: u64,
+    /// Milliseconds of `waited_ms` the server asked for.
+    pub server_wait_ms: u64,
+    /// Wall time of earlier segments, in seconds.
+    pub wall_time_secs: f64,
+}
+
+impl Carried {
+    /// What a run folder's previous `summary.json` carries into the next segment's.
+    pub fn from_summary(summary: &Summary) -> Self {
+        Self {
+            started_at: Some(summary.started_at.clone()),
+            read_requests: summary.requests.read_requests,
+            waited_ms: summary.requests.waited_ms,
+            rate_limit_wait_ms: summary.requests.rate_limit_wait_ms,
+            server_wait_ms: summary.requests.server_wait_ms,
+            wall_time_secs: summary.wall_time_secs,
+        }
+    }
+}
+
+/// Writes `summary.json` (pretty-printed), atomically: the old summary stays until the new one is
+/// complete.
 pub fn write(path: &Path, summary: &Summary) -> std::io::Result<()> {
     let text = serde_json::to_string_pretty(summary).map_err(std::io::Error::other)?;
-    fs_err::write(path, text + "\n")
+    crate::atomic_file::write(path, (text + "\n").as_bytes())
 }
 
 /// Why a `summary.json` cannot be read.
@@ -233,7 +300,7 @@ mod tests {
     fn result_counts_keep_the_names_and_order_of_summary_json() {
         let counts = ResultCounts { success: 2, failed: 1, ..ResultCounts::default() };
         let json = serde_json::to_string(&counts).unwrap_or_default();
-        assert_eq!(json, r#"{"Failed":1,"Invalid":0,"Not Attempted":0,"Skipped":0,"Success":2}"#);
+        assert_eq!(json, r#"{"Failed":1,"Invalid":0,"Not Attempted":0,"Skipped":0,"Success":2,"Unknown":0}"#);
         let back: ResultCounts = serde_json::from_str(&json).unwrap_or_default();
         assert_eq!(back, counts);
         let names: Vec<&str> = counts.iter().map(|(kind, _)| kind.as_str()).collect();

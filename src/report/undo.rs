@@ -19,6 +19,6 @@ pub fn write(path: &Path, users: &[&User], catalogue: &Catalogue, delimiter: u8)
     for user in users {
         writer.row(user_cells(user, catalogue, false)).map_err(io)?;
     }
-    writer.finish()?;
+    writer.commit()?;
     Ok(users.len())
 }

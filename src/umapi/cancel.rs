@@ -6,10 +6,12 @@
 //! path, so the journal's end and the reports are still written.
 //!
 //! Built on `tokio::sync::watch` so that a waiter can never miss the signal (the value is sticky).
+//! A [`CancelToken::child`] sees its parent's cancel and force but can be cancelled alone: the
+//! executor stops its own sends (a park, an abort) through a child of the run's token.
 //! It lives in `umapi` because the client honours it at every wait; `execute` re-exports it. This
 //! file must not install signal handlers; that is the command's job.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, Weak};
 
 use tokio::sync::watch;
 
@@ -20,7 +22,35 @@ const FORCED: u8 = 2;
 /// A cancellation signal shared by clones.
 #[derive(Clone, Debug)]
 pub struct CancelToken {
-    sender: Arc<watch::Sender<u8>>,
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    sender: watch::Sender<u8>,
+    /// Tokens made by [`CancelToken::child`]: they see every cancel of this one.
+    children: Mutex<Vec<Weak<Inner>>>,
+}
+
+impl Inner {
+    fn new(level: u8) -> Arc<Self> {
+        let (sender, _) = watch::channel(level);
+        Arc::new(Self { sender, children: Mutex::new(Vec::new()) })
+    }
+
+    /// Raises the level (never lowers it) here and in every live child.
+    fn raise(&self, level: u8) {
+        self.sender.send_if_modified(|state| {
+            let before = *state;
+            *state = before.max(level);
+            *state != before
+        });
+        let mut children = self.children.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        children.retain(|child| child.strong_count() > 0);
+        for child in children.iter().filter_map(Weak::upgrade) {
+            child.raise(level);
+        }
+    }
 }
 
 impl Default for CancelToken {
@@ -32,32 +62,38 @@ impl Default for CancelToken {
 impl CancelToken {
     /// A token that is not cancelled.
     pub fn new() -> Self {
-        let (sender, _) = watch::channel(RUNNING);
-        Self { sender: Arc::new(sender) }
+        Self { inner: Inner::new(RUNNING) }
     }
 
-    /// Cancels: every clone sees it, now and later.
+    /// A token that is cancelled (or forced) whenever this one is, and that can also be cancelled on
+    /// its own without touching this one. The executor stops its own work (a park, an abort) through
+    /// a child of the run's token, so a signal reaches every wait of the client at once.
+    pub fn child(&self) -> Self {
+        let mut children = self.inner.children.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        // Read under the lock `raise` propagates under: a cancel is either seen here or propagated.
+        let child = Inner::new(*self.inner.sender.borrow());
+        children.push(Arc::downgrade(&child));
+        Self { inner: child }
+    }
+
+    /// Cancels: every clone (and child) sees it, now and later.
     pub fn cancel(&self) {
-        self.sender.send_if_modified(|state| {
-            let before = *state;
-            *state = before.max(CANCELLED);
-            *state != before
-        });
+        self.inner.raise(CANCELLED);
     }
 
     /// Cancels and abandons the requests on the wire (implies [`cancel`](Self::cancel)).
     pub fn force(&self) {
-        self.sender.send_replace(FORCED);
+        self.inner.raise(FORCED);
     }
 
     /// Whether [`cancel`](Self::cancel) (or [`force`](Self::force)) was called.
     pub fn is_cancelled(&self) -> bool {
-        *self.sender.borrow() >= CANCELLED
+        *self.inner.sender.borrow() >= CANCELLED
     }
 
     /// Whether [`force`](Self::force) was called.
     pub fn is_forced(&self) -> bool {
-        *self.sender.borrow() >= FORCED
+        *self.inner.sender.borrow() >= FORCED
     }
 
     /// Completes when the token is cancelled (at once if it already is).
@@ -71,7 +107,7 @@ impl CancelToken {
     }
 
     async fn reached(&self, level: u8) {
-        let mut receiver = self.sender.subscribe();
+        let mut receiver = self.inner.sender.subscribe();
         // The sender lives as long as `self`, so `wait_for` only returns once the level is reached.
         let _ = receiver.wait_for(|state| *state >= level).await;
     }
@@ -105,5 +141,23 @@ mod tests {
         token.cancel();
         assert!(token.is_forced() && token.is_cancelled());
         token.cancelled().await;
+    }
+
+    #[tokio::test]
+    async fn a_child_sees_its_parent_but_not_the_other_way_round() {
+        let parent = CancelToken::new();
+        let child = parent.child();
+        child.cancel();
+        assert!(child.is_cancelled() && !parent.is_cancelled(), "a child's own stop stays its own");
+        let other = parent.child();
+        let waiter = {
+            let other = other.clone();
+            tokio::spawn(async move { other.forced().await })
+        };
+        parent.force();
+        assert!(waiter.await.is_ok());
+        assert!(other.is_forced() && child.is_forced());
+        let late = parent.child();
+        assert!(late.is_forced(), "a child made after the fact starts forced");
     }
 }

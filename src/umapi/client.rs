@@ -21,7 +21,7 @@ use crate::umapi::cancel::CancelToken;
 use crate::umapi::config::{Config, Limits};
 use crate::umapi::error::{ClientError, ConfigError};
 use crate::umapi::observe::{ClientObserver, Family, NoObserver};
-use crate::umapi::retry::RetryPolicy;
+use crate::umapi::retry::{AttemptResult, RetryPolicy};
 use crate::umapi::stats::{ClientStatistics, StatisticsSnapshot};
 use crate::umapi::throttle::{Pause, SlidingWindow};
 use crate::umapi::wire::ActionResponse;
@@ -180,11 +180,15 @@ impl UmapiClient {
     }
 
     /// Sends one action request (`POST /action/{orgId}[?testOnly=true]`) with retries. `body` is the
-    /// JSON array of commands, re-sent verbatim. The hook journals each attempt.
+    /// JSON array of commands, re-sent verbatim; `steps` holds each command's step count. An answer
+    /// is believed only when it passes the checks of [`crate::umapi::answer::check`]; one that fails
+    /// them is retried like an unreadable one. The hook journals each attempt.
+    #[expect(clippy::too_many_arguments, reason = "one call, each argument a different fact of the request")]
     pub async fn send_action(
         &self,
         label: &str,
         body: Vec<u8>,
+        steps: &[usize],
         test_mode: bool,
         sync_end: bool,
         hook: &mut dyn AttemptHook,
@@ -201,9 +205,11 @@ impl UmapiClient {
         };
         let scrubber = Arc::clone(self.auth.scrubber());
         let parse = move |body: &[u8]| {
-            serde_json::from_slice::<ActionResponse>(body)
+            let answer = serde_json::from_slice::<ActionResponse>(body)
                 .map(|answer| clean_answer(answer, &scrubber))
-                .map_err(|error| error.to_string())
+                .map_err(|error| AttemptResult::BadBody(error.to_string()))?;
+            crate::umapi::answer::check(&answer, steps, test_mode).map_err(AttemptResult::Inconsistent)?;
+            Ok(answer)
         };
         self.call(&request, hook, stop, parse).await
     }

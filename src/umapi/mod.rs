@@ -1,10 +1,11 @@
 //! The wire protocol and the client side of UMAPI and IMS: request/response types ([`wire`]),
-//! the client's configuration ([`config`]), authentication ([`auth`]), the HTTP client and its request loop ([`client`]), the reads the
+//! the checks an action answer must pass ([`answer`]), the client's configuration ([`config`]), authentication ([`auth`]), the HTTP client and its request loop ([`client`]), the reads the
 //! planner needs ([`reads`]), the one retry policy ([`retry`]), pacing ([`throttle`]), counters
 //! ([`stats`]), the observer interface ([`observe`]) and cancellation ([`cancel`]).
 //!
 //! Nothing here writes to the terminal or knows about CSV rows; `execute` builds on it.
 
+pub mod answer;
 pub mod auth;
 pub mod cancel;
 pub mod client;

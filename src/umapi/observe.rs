@@ -59,6 +59,8 @@ pub enum RetryReason {
     Connection(String),
     /// A 200 whose body could not be read or parsed.
     BadBody(String),
+    /// A 200 whose body failed the consistency checks (`umapi::answer`).
+    Inconsistent(String),
 }
 
 impl std::fmt::Display for RetryReason {
@@ -69,6 +71,7 @@ impl std::fmt::Display for RetryReason {
             Self::Timeout => formatter.write_str("timed out"),
             Self::Connection(detail) => write!(formatter, "connection failed: {detail}"),
             Self::BadBody(detail) => write!(formatter, "unreadable answer: {detail}"),
+            Self::Inconsistent(detail) => write!(formatter, "an answer that fails its checks: {detail}"),
         }
     }
 }

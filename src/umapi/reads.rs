@@ -17,6 +17,7 @@ use crate::umapi::cancel::CancelToken;
 use crate::umapi::client::{CallError, NoHook, Request, UmapiClient, body_code, body_message, encode_segment};
 use crate::umapi::error::ClientError;
 use crate::umapi::observe::{Family, ReadProgress};
+use crate::umapi::retry::AttemptResult;
 use crate::umapi::wire::{Group, GroupsPage, USERS_PAGE_SIZE, User, UserResponse, UsersPage, paging_headers};
 
 /// A safety stop for paging: no org has this many pages of users (2,000 per page).
@@ -121,8 +122,8 @@ pub fn membership_read_cost(users_to_look_up: usize, org_total_users: u64) -> Re
     ReadCost { single_gets: users_to_look_up as u64, whole_org_pages: org_total_users.div_ceil(page_size).max(1) }
 }
 
-fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
-    serde_json::from_slice(body).map_err(|error| error.to_string())
+fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AttemptResult> {
+    serde_json::from_slice(body).map_err(|error| AttemptResult::BadBody(error.to_string()))
 }
 
 impl UmapiClient {

@@ -118,6 +118,10 @@ pub enum CallError {
         x_request_id: String,
         /// Every attempt was refused at connect time (nothing reached the server).
         never_connected: bool,
+        /// Some attempt may have been applied: it timed out, its connection broke, a gateway
+        /// answered 502/503/504, or its answer was unreadable or failed the checks. (Refused
+        /// connections and 429s were not applied.)
+        maybe_applied: bool,
         /// The last attempt's HTTP status, when one came.
         last_status: Option<u16>,
     },
@@ -141,17 +145,20 @@ pub enum CallError {
 
 impl UmapiClient {
     /// The request loop: pause, slot, token, hook, send, classify, and retry, park or give up.
+    /// `parse` reads a 2xx body; its error says what the attempt amounted to (an unreadable body,
+    /// or one that failed its checks), and the attempt is retried as a transient failure.
     pub(crate) async fn call<T>(
         &self,
         request: &Request<'_>,
         hook: &mut dyn AttemptHook,
         stop: &CancelToken,
-        parse: impl Fn(&[u8]) -> Result<T, String>,
+        parse: impl Fn(&[u8]) -> Result<T, AttemptResult>,
     ) -> Result<Answer<T>, CallError> {
         let mut sends = 0_u32;
         let mut failures = 0_u32;
         let mut replayed_401 = false;
         let mut never_connected = true;
+        let mut maybe_applied = false;
         loop {
             let sent = sends > 0;
             let permit = self.wait_for_slot(request.family, stop, sent).await?;
@@ -170,6 +177,11 @@ impl UmapiClient {
                     });
                 }
             };
+            // The signal may have come while the token was fetched: nothing new starts after it.
+            if stop.is_cancelled() {
+                permit.release();
+                return Err(CallError::Stopped { sent });
+            }
             sends += 1;
             let x_request_id = new_request_id();
             if let Err(error) = hook.before_send(sends, &x_request_id) {
@@ -214,7 +226,14 @@ impl UmapiClient {
                                 attempts: sends,
                             });
                         }
-                        Err(detail) => AttemptResult::BadBody(clip_server_text(&self.auth.scrubber().scrub(&detail))),
+                        // What the server wrote may echo a secret or be huge: scrubbed and cut.
+                        Err(AttemptResult::BadBody(detail)) => {
+                            AttemptResult::BadBody(clip_server_text(&self.auth.scrubber().scrub(&detail)))
+                        }
+                        Err(AttemptResult::Inconsistent(detail)) => {
+                            AttemptResult::Inconsistent(clip_server_text(&self.auth.scrubber().scrub(&detail)))
+                        }
+                        Err(problem) => problem,
                     }
                 }
                 _ => result,
@@ -250,6 +269,7 @@ impl UmapiClient {
                 AttemptResult::Status { status, .. } => Some(*status),
                 _ => None,
             };
+            maybe_applied |= !matches!(result, AttemptResult::Refused(_) | AttemptResult::Status { status: 429, .. });
             if status == Some(429) {
                 ClientStatistics::bump(&self.statistics.throttled);
             } else {
@@ -272,6 +292,7 @@ impl UmapiClient {
                         last: reason,
                         x_request_id,
                         never_connected,
+                        maybe_applied,
                         last_status: status,
                     });
                 }

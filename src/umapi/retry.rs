@@ -4,8 +4,9 @@
 //! else decides whether to retry.
 //!
 //! Transient (retried): HTTP 429, 502, 503, 504; a timeout; a refused or broken connection; a 200
-//! whose body cannot be read or parsed (the request may have been applied; every command is
-//! idempotent, UMAPI.md D "unknown outcome", so re-sending it as is, is safe). 401 is its own
+//! whose body cannot be read or parsed, or that fails the consistency checks of `umapi::answer`
+//! (the request may have been applied; every command is idempotent, UMAPI.md D "unknown outcome",
+//! so re-sending it as is, is safe). 401 is its own
 //! class (the caller renews the token once). Everything else is fatal: other 4xx, and 500 and the
 //! remaining 5xx, which umapi-client does not retry either (UMAPI.md 3c).
 //!
@@ -46,6 +47,9 @@ pub enum AttemptResult {
     Broken(String),
     /// A success status whose body could not be parsed.
     BadBody(String),
+    /// A success status whose body parsed but failed the consistency checks (`umapi::answer`): what
+    /// UMAPI did is unknown, and the request may have been applied.
+    Inconsistent(String),
 }
 
 /// The class of an attempt's result.
@@ -87,6 +91,9 @@ pub fn classify(result: &AttemptResult, now: SystemTime) -> Verdict {
         }
         AttemptResult::BadBody(detail) => {
             Verdict::Transient { reason: RetryReason::BadBody(detail.clone()), retry_after: None }
+        }
+        AttemptResult::Inconsistent(detail) => {
+            Verdict::Transient { reason: RetryReason::Inconsistent(detail.clone()), retry_after: None }
         }
     }
 }

@@ -204,9 +204,13 @@ async fn handle(state: Arc<MockState>, method: Method, uri: Uri, headers: Header
         return (StatusCode::UNAUTHORIZED, [("WWW-Authenticate", "Bearer realm=\"JIL\"")]).into_response();
     }
     if is_action {
+        // Counted as UMAPI.md 3a documents: in test mode `completedInTestMode` holds what
+        // `completed` holds otherwise (the client checks the counts against what it sent).
         let commands: Vec<Command> = serde_json::from_str(&seen.body).unwrap_or_default();
-        return axum::Json(serde_json::json!({"result": "success", "completed": commands.len(), "notCompleted": 0,
-            "completedInTestMode": 0}))
+        let test_mode = seen.query.contains("testOnly=true");
+        let (completed, in_test_mode) = if test_mode { (0, commands.len()) } else { (commands.len(), 0) };
+        return axum::Json(serde_json::json!({"result": "success", "completed": completed, "notCompleted": 0,
+            "completedInTestMode": in_test_mode}))
         .into_response();
     }
     if seen.path.starts_with("/v2/usermanagement/organizations/") {

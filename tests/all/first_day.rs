@@ -38,7 +38,7 @@ fn every_template_passes_check_plan_and_apply_on_the_demo_org_and_has_bom_and_cr
         assert_eq!(code, Some(0), "{op}: plan --sim: {stderr}");
         let (code, _, stderr) = run(dir.path(), &["apply", &name, "--op", op, "--sim"]);
         assert_eq!(code, Some(0), "{op}: apply --sim: {stderr}");
-        assert!(stderr.contains(" 0 failed, 0 invalid"), "{op}: {stderr}");
+        assert!(stderr.contains(" 0 failed, 0 unknown, 0 invalid"), "{op}: {stderr}");
     }
 }
 

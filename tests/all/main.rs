@@ -2,9 +2,11 @@
 //! the simulator on an ephemeral loopback port. Each area has its own module; `harness` holds what
 //! they share.
 
+mod answer_checks;
 mod apply;
 mod apply_support;
 mod beyond;
+mod chaos;
 mod check_cli;
 mod check_fixtures;
 mod check_properties;
@@ -32,7 +34,10 @@ mod readme;
 mod report_browser;
 mod report_html;
 mod report_support;
+mod resume_reports;
 mod run_lock;
+mod run_signals;
+mod run_support;
 mod runs;
 mod sim_actions;
 mod sim_adobe;
@@ -57,3 +62,4 @@ mod soak;
 mod split_cli;
 mod template_cli;
 mod tls_ca_file;
+mod write_failures;

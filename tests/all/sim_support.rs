@@ -70,8 +70,7 @@ pub fn strict_state() -> OrgState {
 
 /// A plain HTTP client for loopback.
 pub fn http() -> Client {
-    // rustls needs its crypto provider chosen before the first client is built, whichever test
-    // builds it first.
+    // rustls needs its crypto provider before the first client, whichever test runs first.
     umapi_bulk::tls::install_crypto_provider();
     Client::builder()
         .no_proxy()

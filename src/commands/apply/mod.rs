@@ -6,9 +6,18 @@
 //! is sent when a row is invalid (unless `--skip-invalid`), when the edit guard trips, when
 //! `--on-deficit stop` finds rows without a licence, or when a saved plan's org has changed.
 //!
-//! Ctrl-C lets the requests in flight finish and starts nothing new; a second Ctrl-C abandons them
-//! too. Either way the run returns through the same path: the journal's end, the reports and the
-//! summary are written, and the exit code is 130.
+//! Ctrl-C, SIGTERM and SIGHUP (`signals`) let the requests in flight finish and start nothing new;
+//! a second signal abandons them too. Either way the run returns through the same path: the
+//! journal's end, the reports and the summary are written, and the exit code is 130. Cancellation is
+//! checked between the stages (after validating, after reading the org, before the run folder is
+//! made) as well as by the executor before each batch, so a signal while the org is read sends
+//! nothing.
+//!
+//! `--resume` is in [`resume`]; the reports, the summary and the exit code in [`finish`], which
+//! also decides what a failure to write them after requests went out says (never exit 2).
+
+mod finish;
+mod resume;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -30,12 +39,12 @@ use crate::plan::snapshot::Lookup;
 use crate::plan::{self, PlanError};
 use crate::printer::Printer;
 use crate::progress::Progress;
-use crate::report::finish::{Finish, LicenceReads, Line, RunFacts, verdict};
-use crate::report::outcomes::LicenceStatus;
 use crate::report::run_folder::{self, RunLock};
-use crate::report::summary;
+use crate::report::summary::Carried;
 use crate::settings::{ApplyInput, ApplySettings};
-use crate::text::{plural, rfc3339};
+use crate::signals;
+use crate::text::plural;
+use crate::umapi::ClientError;
 use crate::umapi::{CancelToken, UmapiClient};
 use crate::validation::RowStatus;
 
@@ -54,8 +63,14 @@ struct Run<'a> {
 pub async fn run(printer: &Printer, settings: ApplySettings) -> anyhow::Result<ExitStatus> {
     let started_at = OffsetDateTime::now_utc();
     let clock = Instant::now();
-    // What the command line names is checked before the org (or the simulator) is: a mistyped
-    // file or run is the first thing said.
+    let cancel = CancelToken::new();
+    let progress = progress(printer);
+    // Before anything else: from here on a signal stops the run through its normal path.
+    let say = progress.clone();
+    signals::watch(cancel.clone(), move |line| say.line(line))
+        .context("cannot watch for Ctrl-C, SIGTERM and SIGHUP")?;
+    // What the command line names is checked before the org (or the simulator) is: a mistyped file
+    // or run is the first thing said.
     let resume_dir = match &settings.input {
         ApplyInput::File { file, .. } | ApplyInput::Plan(file) => {
             readable(file)?;
@@ -65,40 +80,50 @@ pub async fn run(printer: &Printer, settings: ApplySettings) -> anyhow::Result<E
     };
     let org = Org::connect(printer, &settings.target).await?;
     let result = async {
-        let progress = progress(printer);
         let client = org.client(&progress)?;
-        let run =
-            Run { printer, settings: &settings, org: &org, client, progress, cancel: CancelToken::new(), started_at };
-        watch_ctrl_c(run.cancel.clone(), run.progress.clone());
-        let (document, run_dir, report, _lock) = match &settings.input {
+        let run = Run { printer, settings: &settings, org: &org, client, progress, cancel, started_at };
+        let sent = match &settings.input {
             ApplyInput::Resume(name) => {
                 let run_dir = resume_dir.clone().unwrap_or_else(|| settings.out_dir.join(name));
-                resume(&run, &run_dir).await?
+                resume::resume(&run, &run_dir).await?
             }
             ApplyInput::Plan(path) => send(&run, saved_plan(&run, path).await?).await?,
             ApplyInput::File { file, operation } => send(&run, prepare_file(&run, file, *operation).await?).await?,
         };
-        finish(&run, &document, &run_dir, &report, clock).await
+        finish::finish(&run, sent, clock).await
     }
     .await;
     org.shutdown(printer).await;
     result
 }
 
-/// Ctrl-C cancels (requests in flight finish); a second Ctrl-C forces (they are abandoned).
-fn watch_ctrl_c(cancel: CancelToken, progress: Arc<Progress>) {
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            progress
-                .line("interrupted: letting requests in flight finish, starting nothing new (Ctrl-C again to force)");
-            cancel.cancel();
-            if tokio::signal::ctrl_c().await.is_ok() {
-                progress
-                    .line("forced: abandoning the requests in flight (resume sends them again); writing the reports");
-                cancel.force();
-            }
-        }
-    });
+/// A run that sent (or tried to): what `finish` needs, and the folder's lock, held until the end.
+struct Sent {
+    document: PlanDocument,
+    run_dir: PathBuf,
+    report: RunReport,
+    _lock: RunLock,
+    /// What earlier segments of the run counted (a resume), for the summary.
+    carried: Carried,
+    /// Whether this is a resume (the summary keeps the run's first start).
+    resumed: bool,
+}
+
+/// Refuses to go on once a signal came: nothing new starts, and nothing was sent yet.
+fn not_cancelled(run: &Run<'_>, stage: &str) -> anyhow::Result<()> {
+    if run.cancel.is_cancelled() {
+        return Err(Interrupted(format!("interrupted {stage}; nothing was sent")).into());
+    }
+    Ok(())
+}
+
+/// A read of the org that failed; a signal while reading is an interruption like the others.
+fn read_failed(error: ClientError, stage: &str) -> anyhow::Error {
+    if error.is_cancellation() {
+        Interrupted(format!("interrupted {stage}; nothing was sent")).into()
+    } else {
+        error.into_anyhow()
+    }
 }
 
 /// Validates the file, reads the org and plans; refuses when rows are invalid (unless
@@ -106,10 +131,14 @@ fn watch_ctrl_c(cancel: CancelToken, progress: Arc<Progress>) {
 async fn prepare_file(run: &Run<'_>, file: &Path, operation: Operation) -> anyhow::Result<PlanDocument> {
     let settings = run.settings;
     let checked = validate(run.printer, &run.org.config, file, operation)?;
+    not_cancelled(run, "before reading the org")?;
     run.progress.start_phase("reading the org");
     let lookups = if org::reads::reads_users(operation) { assemble::lookups(&checked) } else { Vec::new() };
-    let snapshot = org::reads::read(&run.client, &lookups, &run.cancel).await.map_err(|error| error.into_anyhow())?;
+    let snapshot = org::reads::read(&run.client, &lookups, &run.cancel)
+        .await
+        .map_err(|error| read_failed(error, "while reading the org"))?;
     run.progress.finish_phase();
+    not_cancelled(run, "while reading the org")?;
     let plan = assemble::plan_rows(&checked, operation, &settings.planning, &snapshot).map_err(refusal)?;
     print_issues(run.printer, &plan.issues);
     let mut invalid_lines: BTreeSet<u64> = plan.issues.iter().map(|issue| issue.line).collect();
@@ -148,8 +177,11 @@ async fn saved_plan(run: &Run<'_>, path: &Path) -> anyhow::Result<PlanDocument> 
     check_same_org(run, &document, path)?;
     run.progress.start_phase("checking the org has not changed since the plan");
     let lookups: Vec<Lookup> = document.fingerprint.users.keys().map(Lookup::from).collect();
-    let snapshot = org::reads::read(&run.client, &lookups, &run.cancel).await.map_err(|error| error.into_anyhow())?;
+    let snapshot = org::reads::read(&run.client, &lookups, &run.cancel)
+        .await
+        .map_err(|error| read_failed(error, "while reading the org"))?;
     run.progress.finish_phase();
+    not_cancelled(run, "while reading the org")?;
     let now = snapshot.fingerprint(&document.fingerprint.group_names());
     if now.sha256 != document.fingerprint.sha256 {
         let mut message = format!("the org changed since {} was made; nothing was sent:", path.display());
@@ -177,18 +209,22 @@ async fn saved_plan(run: &Run<'_>, path: &Path) -> anyhow::Result<PlanDocument> 
     Ok(document)
 }
 
-type Sent = (PlanDocument, PathBuf, RunReport, RunLock);
-
-/// Creates the run folder, writes `plan.json` before the first request, and executes the plan.
+/// Creates the run folder, writes `plan.json` before the first request, and executes the plan. A
+/// run that cannot start (the folder, its lock, `plan.json` or the journal's first line cannot be
+/// written) has sent nothing: its folder is removed, so that no half-made folder waits for a resume
+/// that cannot work (if even the removal fails, the error says so and resume explains the folder).
 async fn send(run: &Run<'_>, document: PlanDocument) -> anyhow::Result<Sent> {
     let settings = run.settings;
+    not_cancelled(run, "before the run started")?;
     for warning in plan::licences::warnings(&document.licences) {
         run.printer.warn(&warning);
     }
     let run_dir =
         run_folder::create(&settings.out_dir, run.started_at, document.operation.as_str(), Path::new(&document.file))?;
-    let lock = RunLock::acquire(&run_dir)?;
-    plan::file::write(&run_dir.join(run_folder::PLAN), &document).context("cannot write the plan")?;
+    let lock = match start_folder(&run_dir, &document) {
+        Ok(lock) => lock,
+        Err(error) => return Err(discard(&run_dir, error)),
+    };
     if settings.test_mode {
         run.printer.warn("TEST MODE: UMAPI checks every request but changes nothing (testOnly=true)");
     }
@@ -207,68 +243,41 @@ async fn send(run: &Run<'_>, document: PlanDocument) -> anyhow::Result<Sent> {
         );
     }
     let batches = document.batches.clone();
-    let report =
+    let executed =
         execute::execute(run.client.clone(), batches, &run_dir, options(run), run.progress.clone(), run.cancel.clone())
-            .await?;
-    Ok((document, run_dir, report, lock))
+            .await;
+    let report = match executed {
+        Ok(report) => report,
+        Err(error) => {
+            drop(lock);
+            return Err(discard(&run_dir, error.into()));
+        }
+    };
+    Ok(Sent { document, run_dir, report, _lock: lock, carried: Carried::default(), resumed: false })
 }
 
-/// `--resume`: the rest of a run, after the wait UMAPI asked for (within `--max-wait`).
-async fn resume(run: &Run<'_>, run_dir: &Path) -> anyhow::Result<Sent> {
-    let document = plan::file::read(&run_dir.join(run_folder::PLAN))
-        .map_err(|error| with_hint(error, format!("{} is not a run folder of umapi-bulk apply", run_dir.display())))?;
-    check_same_org(run, &document, run_dir)?;
+/// Takes the new folder's lock and writes `plan.json` (atomically).
+fn start_folder(run_dir: &Path, document: &PlanDocument) -> anyhow::Result<RunLock> {
     let lock = RunLock::acquire(run_dir)?;
-    let journal = execute::read_journal(run_dir)?;
-    if journal.test_mode {
-        run.printer.warn("TEST MODE: this run was started with --test-mode; UMAPI changes nothing (testOnly=true)");
+    plan::file::write(&run_dir.join(run_folder::PLAN), document).context("cannot write the plan")?;
+    Ok(lock)
+}
+
+/// Removes the folder of a run that sent nothing, and says so.
+fn discard(run_dir: &Path, error: anyhow::Error) -> anyhow::Error {
+    match fs_err::remove_dir_all(run_dir) {
+        Ok(()) => {
+            error.context(format!("nothing was sent; the run could not start, and {} was removed", run_dir.display()))
+        }
+        Err(removal) => with_hint(
+            error.context(format!("nothing was sent; the run could not start in {}", run_dir.display())),
+            format!("the folder could not be removed either ({removal}); delete it, it holds nothing to resume"),
+        ),
     }
-    if let Some(execute::RunEnd::Parked { resume_after }) = journal.ends.last() {
-        wait_until(run, *resume_after).await?;
-    }
-    if journal.batches != document.batches {
-        anyhow::bail!("the journal and plan.json of {} disagree; the folder was edited", run_dir.display());
-    }
-    if journal.is_complete() {
-        run.printer.info(&format!("{}: every request was already answered; rewriting the reports", run_dir.display()));
-    } else {
-        run.printer.info(&format!(
-            "resuming {} ({}): {} of {} still to send",
-            run_dir.display(),
-            document.operation.console_name(),
-            journal.pending().count(),
-            plural(document.batches.len(), "request", "requests")
-        ));
-    }
-    let resumed =
-        execute::resume(run.client.clone(), run_dir, options(run), run.progress.clone(), run.cancel.clone()).await?;
-    Ok((document, run_dir.to_path_buf(), resumed.report, lock))
 }
 
 fn options(run: &Run<'_>) -> ExecuteOptions {
     ExecuteOptions { test_mode: run.settings.test_mode, concurrency: run.org.config.limits.concurrency.max(1) }
-}
-
-/// Before resuming a parked run: waits for the time UMAPI asked for when that is within
-/// `max_wait`, else refuses (nothing is sent; the run stays resumable).
-async fn wait_until(run: &Run<'_>, resume_after: OffsetDateTime) -> anyhow::Result<()> {
-    let remaining = resume_after - OffsetDateTime::now_utc();
-    if remaining.is_negative() || remaining.is_zero() {
-        return Ok(());
-    }
-    let remaining = remaining.unsigned_abs();
-    let when = rfc3339(resume_after);
-    if remaining > run.org.config.limits.max_wait {
-        return Err(with_hint(
-            anyhow::anyhow!("UMAPI asked this run to wait until {when}; nothing was sent"),
-            "resume after that time, or give --max-wait a longer duration to wait for it",
-        ));
-    }
-    run.progress.line(&format!("waiting until {when}, as UMAPI asked, before resuming"));
-    tokio::select! {
-        () = tokio::time::sleep(remaining) => Ok(()),
-        () = run.cancel.cancelled() => Err(Interrupted("interrupted while waiting; nothing was sent".into()).into()),
-    }
 }
 
 /// `--on-deficit stop`: refuses, printing the licence warnings, when any row would end without one.
@@ -318,50 +327,4 @@ fn refusal(error: PlanError) -> anyhow::Error {
         }
         _ => error.into(),
     }
-}
-
-/// Reads who got no licence, writes the reports and the summary, prints the closing lines and
-/// returns the exit status.
-async fn finish(
-    run: &Run<'_>,
-    document: &PlanDocument,
-    run_dir: &Path,
-    report: &RunReport,
-    clock: Instant,
-) -> anyhow::Result<ExitStatus> {
-    let finish = Finish::new(document, report);
-    let (licences, licence_reads, note) = match finish.licence_reads(run.cancel.is_cancelled()) {
-        LicenceReads::Skip(note) => (LicenceStatus::default(), 0, note),
-        LicenceReads::Read(configurations) => {
-            run.progress.start_phase("reading licence status");
-            let read = org::licences::read(&run.client, &configurations, &run.cancel).await;
-            run.progress.finish_phase();
-            match read {
-                Ok((licences, requests)) => (licences, requests, None),
-                Err(error) => (LicenceStatus::default(), 0, Some(Finish::unread_note(&error))),
-            }
-        }
-    };
-    let rows = finish.rows(&licences);
-    let deficit_lines = finish.deficit_lines(&rows, &licences);
-    finish.write(run_dir, &rows, &deficit_lines)?;
-    let status = ExitStatus::from(verdict(report, &rows));
-    let facts = RunFacts {
-        simulator: run.org.is_simulator(),
-        started_at: run.started_at,
-        wall_time: clock.elapsed(),
-        client: run.client.statistics(),
-        licence_reads,
-        exit_code: i32::from(status.code()),
-        config: serde_json::to_value(&run.org.config).unwrap_or_default(),
-    };
-    let summary = finish.summary(&rows, &deficit_lines, facts);
-    summary::write(&run_dir.join(run_folder::SUMMARY), &summary).context("cannot write summary.json")?;
-    for line in finish.lines(run_dir, &summary, &deficit_lines, note.as_deref()) {
-        match line {
-            Line::Info(text) => run.printer.info(&text),
-            Line::Warning(text) => run.printer.warn(&text),
-        }
-    }
-    Ok(status)
 }
