@@ -9,8 +9,8 @@
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
+use super::status::{Sending, Status, Wait};
 use crate::plan::estimate::{Pace, TYPICAL_LATENCY, remaining_duration};
-use crate::progress::status::{Sending, Status, Wait};
 use crate::text::rate;
 use crate::umapi::observe::{Family, PacingWait};
 
