@@ -66,7 +66,7 @@ pub enum Command {
     Plan(PlanArgs),
     /// Validate, plan and execute a bulk file against the org; writes a run folder of reports.
     #[command(
-        after_help = "Examples:\n  umapi-bulk apply samples/bulk-add.csv --op add --sim\n  umapi-bulk apply users.csv --op add --test-mode\n  umapi-bulk apply users.csv --op remove --skip-invalid\n  umapi-bulk apply --resume runs/20261124T101500Z-add-users\n  umapi-bulk apply --plan plan.json\n\nThe run folder (runs/<UTC time>-<op>-<file>/) holds results.csv, deficit.csv, retry.csv,\nundo.csv, summary.json and journal.jsonl. Ctrl-C, SIGTERM or SIGHUP stops cleanly (a second signal
+        after_help = "Examples:\n  umapi-bulk apply samples/bulk-add.csv --op add --sim\n  umapi-bulk apply samples/bulk-add.csv --op add --sim --sim-state org.json   # keep the simulated org\n  umapi-bulk apply users.csv --op add --test-mode\n  umapi-bulk apply users.csv --op remove --skip-invalid\n  umapi-bulk apply --resume 20261124T101500Z-add-users   # a name from `runs list`, or a folder\n  umapi-bulk apply --plan plan.json\n\nThe run folder (runs/<UTC time>-<op>-<file>/) holds results.csv, deficit.csv, retry.csv,\nundo.csv, summary.json and journal.jsonl. Ctrl-C, SIGTERM or SIGHUP stops cleanly (a second signal
 at once) and the run can be resumed; --resume rewrites the reports from the journal first."
     )]
     Apply(ApplyArgs),
@@ -85,7 +85,7 @@ at once) and the run can be resumed; --resume rewrites the reports from the jour
     Split(SplitArgs),
     /// Run the built-in UMAPI + IMS simulator on loopback.
     #[command(
-        after_help = "Examples:\n  umapi-bulk sim --listen 127.0.0.1:8080\n  umapi-bulk sim --action-rpm 100 --latency-ms 50 --fault-rate 0.2 --seed 7\n  umapi-bulk sim --dump\n\nThe first line on stdout is `listening on http://ADDR`. Credentials of the demo org:\norg DEMO0000000000000000000@AdobeOrg, client demo-client, secret demo-secret."
+        after_help = "Examples:\n  umapi-bulk sim --listen 127.0.0.1:8080\n  umapi-bulk sim --action-rpm 100 --latency-ms 50 --fault-rate 0.2 --seed 7\n  umapi-bulk sim --dump\n\nThe first line on stdout is `listening on http://ADDR`; stderr then shows the umapi-bulk.toml\nlines that point at it. Credentials of the demo org: org DEMO0000000000000000000@AdobeOrg,\nclient demo-client, secret demo-secret. The org lives as long as the simulator runs, for every\ncommand of every terminal (docs/try-it.md)."
     )]
     Sim(SimArgs),
     /// The history of runs: list, show, prune.

@@ -1,5 +1,5 @@
 //! Progress without a terminal (CI, a log file): timestamped lines that tell the truth about waits.
-//! A run limited to one action request every 2 s (`[limits] action_rpm = 1`, `window = "2s"`) waits
+//! A run limited to one action request every 3 s (`[limits] action_rpm = 1`, `window = "3s"`) waits
 //! for its own rate limit between requests: the lines say so (self-paced, with the limit), and the
 //! summary counts that wait apart from server-requested ones, in the terminal and in summary.json.
 //! No timing is asserted beyond "more than zero".
@@ -21,7 +21,7 @@ fn is_stamped(line: &str) -> bool {
 async fn without_a_terminal_progress_lines_are_stamped_and_name_the_self_paced_wait() {
     let org = Org::demo().await;
     org.edit_config(|config| {
-        config.replace("action_rpm = 0", "action_rpm = 1").replace("[limits]", "[limits]\nwindow = \"2s\"")
+        config.replace("action_rpm = 0", "action_rpm = 1").replace("[limits]", "[limits]\nwindow = \"3s\"")
     });
     let file = org.write("paced.csv", &enterprise_add_file("paced", 25, None)).display().to_string();
     let output = org.run(&["apply", &file, "--op", "add"]).await;
@@ -38,7 +38,7 @@ async fn without_a_terminal_progress_lines_are_stamped_and_name_the_self_paced_w
         .iter()
         .find(|line| line.contains("for the rate limit"))
         .unwrap_or_else(|| panic!("no line tells of the self-paced wait: {stderr}"));
-    assert!(wait.contains("1 action request every 2 s") && wait.contains("self-paced"), "{wait}");
+    assert!(wait.contains("1 action request every 3 s") && wait.contains("self-paced"), "{wait}");
     assert!(!stderr.contains("b0000"), "no internal batch ids: {stderr}");
     assert!(!stderr.contains("1 requests") && !stderr.contains("1 attempts"), "plurals: {stderr}");
 
