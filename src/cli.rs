@@ -66,7 +66,7 @@ pub enum Command {
     Plan(PlanArgs),
     /// Validate, plan and execute a bulk file against the org; writes a run folder of reports.
     #[command(
-        after_help = "Examples:\n  umapi-bulk apply samples/bulk-add.csv --op add --sim\n  umapi-bulk apply samples/bulk-add.csv --op add --sim --sim-state org.json   # keep the simulated org\n  umapi-bulk apply users.csv --op add --test-mode\n  umapi-bulk apply users.csv --op remove --skip-invalid\n  umapi-bulk apply --resume 20261124T101500Z-add-users   # a name from `runs list`, or a folder\n  umapi-bulk apply --plan plan.json\n\nThe run folder (runs/<UTC time>-<op>-<file>/) holds results.csv, deficit.csv, retry.csv,\nundo.csv, summary.json and journal.jsonl. Ctrl-C, SIGTERM or SIGHUP stops cleanly (a second signal
+        after_help = "Examples:\n  umapi-bulk apply samples/bulk-add.csv --op add --sim\n  umapi-bulk apply samples/bulk-add.csv --op add --sim --sim-state org.json\n  umapi-bulk apply users.csv --op add --test-mode\n  umapi-bulk apply users.csv --op remove --skip-invalid\n  umapi-bulk apply --resume 20261124T101500Z-add-users   # a name from `runs list`, or a folder\n  umapi-bulk apply --plan plan.json\n\nThe run folder (runs/<UTC time>-<op>-<file>/) holds results.csv, deficit.csv, retry.csv,\nundo.csv, summary.json and journal.jsonl. Ctrl-C, SIGTERM or SIGHUP stops cleanly (a second signal
 at once) and the run can be resumed; --resume rewrites the reports from the journal first."
     )]
     Apply(ApplyArgs),
