@@ -97,7 +97,7 @@ async fn main() -> anyhow::Result<()> {
     let client = Arc::new(UmapiClient::new(&config, ClientOptions::default())?);
     let dir = tempfile::tempdir()?;
     // The configuration file's default: four requests in flight.
-    let options = ExecuteOptions { test_mode: false, concurrency: 4 };
+    let options = ExecuteOptions { test_mode: false, concurrency: 4, ends_session: true };
     println!(
         "executor bench: {REQUESTS} action requests of {COMMANDS_PER_REQUEST} commands, {RATE} per {window:?} window, \
          50 ms latency, concurrency {}",

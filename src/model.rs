@@ -224,6 +224,47 @@ pub struct UserRow {
     pub products_administered: Option<Vec<String>>,
 }
 
+impl UserRow {
+    /// How the row names its user when it signs in with a username ([`Login::of`]).
+    pub fn login(&self) -> Option<Login> {
+        Login::of(self.identity_type, &self.username, &self.domain)
+    }
+}
+
+/// A Federated ID of a directory that signs in with usernames, as UMAPI names it: `user: <username>`
+/// plus `domain` (UMAPI.md 2a, 6a). Such a user is never found by email, in commands or in reads.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Login {
+    /// The username: a sign-in name, never an email ([`is_sign_in_name`]).
+    pub username: String,
+    /// The directory's domain.
+    pub domain: String,
+}
+
+impl Login {
+    /// The login of a Federated ID whose username is a sign-in name, else `None`: Adobe and
+    /// Enterprise IDs, and Federated IDs whose username is an email (equal to the email or not), are
+    /// named by email (UMAPI.md 6b: an email-type username never names a user in a request).
+    pub fn of(identity_type: Option<IdentityType>, username: &str, domain: &str) -> Option<Self> {
+        let (username, domain) = (username.trim(), domain.trim());
+        (identity_type == Some(IdentityType::FederatedId) && is_sign_in_name(username) && !domain.is_empty())
+            .then(|| Self { username: username.to_string(), domain: domain.to_string() })
+    }
+}
+
+impl fmt::Display for Login {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(formatter, "user {} + domain {}", self.username, self.domain)
+    }
+}
+
+/// Whether a username is a sign-in name of a directory that signs in with usernames (no `@`), as
+/// opposed to an email-type username (UMAPI.md 6a, 6b; the simulator's `login: username`).
+pub fn is_sign_in_name(username: &str) -> bool {
+    let username = username.trim();
+    !username.is_empty() && !username.contains('@')
+}
+
 /// One valid row of an invitation CSV (revoke).
 #[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct InvitationRow {

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use anyhow::Context as _;
 
-use super::{Org, progress};
+use super::{Org, end_session, progress, watch_interrupts};
 use crate::exit_status::ExitStatus;
 use crate::plan::catalogue::Catalogue;
 use crate::printer::Printer;
@@ -24,12 +24,20 @@ pub async fn run(printer: &Printer, settings: ExportSettings) -> anyhow::Result<
         let progress = progress(printer);
         let client = org.client(&progress)?;
         let cancel = CancelToken::new();
-        progress.start_phase("reading groups");
-        let groups = client.all_groups(&cancel).await.map_err(|error| error.into_anyhow())?;
-        progress.start_phase("reading users");
-        let users = client.all_users(&cancel).await.map_err(|error| error.into_anyhow())?;
+        watch_interrupts(cancel.clone(), progress.clone())?;
+        let read = async {
+            progress.start_phase("reading groups");
+            let groups = client.all_groups(&cancel).await?;
+            progress.start_phase("reading users");
+            let users = client.all_users(&cancel).await?;
+            Ok::<_, crate::umapi::ClientError>((groups, users))
+        }
+        .await;
         progress.finish_phase();
+        // The session ends after the last read, on every path.
+        end_session(printer, &client, &cancel).await;
         drop(progress);
+        let (groups, users) = read.map_err(|error| error.into_anyhow())?;
         let catalogue = Catalogue::from_groups(&groups.items);
         let mut users = users.items;
         users.sort_by_key(|user| user.email.to_lowercase());

@@ -2,8 +2,12 @@
 //! layers, prints through the [`Printer`] and returns an [`ExitStatus`]; errors go up to `main`,
 //! which maps them to exit codes (`exit_status`). This file dispatches, and holds what the verbs
 //! that reach an org share: the runtime, the connection to the org (the configured one or the
-//! built-in simulator), the progress display, and the validation step of `plan` and `apply` with
-//! its diagnostics. Verbs import this file, never each other.
+//! built-in simulator), the progress display, Ctrl-C, the end of the UMAPI sync session, and the
+//! validation step of `plan` and `apply` with its diagnostics. Verbs import this file, never each
+//! other.
+//!
+//! Every verb that talks to UMAPI opens one sync session and ends it on every path (success,
+//! error, Ctrl-C): [`end_session`] runs after its last request (docs/sessions.md).
 
 pub mod apply;
 pub mod check;
@@ -32,6 +36,7 @@ use crate::printer::{Printer, Verbosity};
 use crate::progress::{Mode, Progress};
 use crate::settings::{self, Config, Settings, Target};
 use crate::text::plural;
+use crate::umapi::CancelToken;
 use crate::umapi::client::{ClientOptions, UmapiClient};
 use crate::validation::{self, CheckOptions, CheckedFile, Omitted};
 use simulated_org::Simulated;
@@ -73,6 +78,25 @@ fn progress(printer: &Printer) -> Arc<Progress> {
         (_, false) => Mode::Lines,
     };
     Arc::new(Progress::new(mode, printer.verbosity() == Verbosity::Verbose))
+}
+
+/// Ctrl-C, SIGTERM or SIGHUP cancels (requests in flight finish, nothing new starts, the session is
+/// ended); a second one forces (requests in flight are abandoned and nothing more is sent).
+fn watch_interrupts(cancel: CancelToken, progress: Arc<Progress>) -> anyhow::Result<()> {
+    crate::signals::watch(cancel, move |line| progress.line(line))
+        .context("cannot watch for Ctrl-C, SIGTERM and SIGHUP")
+}
+
+/// Ends the client's sync session after the command's last request (UMAPI.md 4b): nothing is sent
+/// when the session already ended on the last request, never opened, or the client parked, or when
+/// Ctrl-C was pressed twice. When it cannot be ended, says what that means for the next run.
+async fn end_session(printer: &Printer, client: &UmapiClient, cancel: &CancelToken) {
+    if let Err(error) = client.end_session(cancel).await {
+        printer.warn(&format!(
+            "could not end the UMAPI sync session ({error}); a run started within two hours may be throttled \
+             (docs/sessions.md)"
+        ));
+    }
 }
 
 /// The org a command works on, connected.

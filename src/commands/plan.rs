@@ -5,7 +5,7 @@
 
 use anyhow::Context as _;
 
-use super::{Org, pace, print_issues, progress, readable, validate};
+use super::{Org, end_session, pace, print_issues, progress, readable, validate, watch_interrupts};
 use crate::exit_status::ExitStatus;
 use crate::hint::with_hint;
 use crate::org;
@@ -24,13 +24,17 @@ pub async fn run(printer: &Printer, settings: PlanSettings) -> anyhow::Result<Ex
         let checked = validate(printer, &org.config, &settings.file, settings.operation)?;
         let progress = progress(printer);
         let client = org.client(&progress)?;
+        let cancel = CancelToken::new();
+        watch_interrupts(cancel.clone(), progress.clone())?;
         progress.start_phase("reading the org");
         let lookups =
             if org::reads::reads_users(settings.operation) { assemble::lookups(&checked) } else { Vec::new() };
-        let snapshot =
-            org::reads::read(&client, &lookups, &CancelToken::new()).await.map_err(|error| error.into_anyhow())?;
+        // The reads are plan's last requests: the session ends after them, on every path.
+        let snapshot = org::reads::read(&client, &lookups, true, &cancel).await;
         progress.finish_phase();
+        end_session(printer, &client, &cancel).await;
         drop(progress);
+        let snapshot = snapshot.map_err(|error| error.into_anyhow())?;
         let plan =
             assemble::plan_rows(&checked, settings.operation, &settings.planning, &snapshot).map_err(|error| {
                 with_hint(error, "review the removals; raise the guard with --max-removals N if the plan is right")

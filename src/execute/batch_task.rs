@@ -9,13 +9,15 @@
 //! only 429s and refused connections); never connected → the run aborts (exit 3); 401/403 → the
 //! run aborts; a wait beyond `max_wait` → the run parks; a signal → stopped. Must not print.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
 use time::OffsetDateTime;
 
-use crate::execute::journal::{Journal, Record, answer_for_journal};
+use crate::execute::journal::{Journal, NOT_SENT, Record, answer_for_journal};
 use crate::execute::mapping::{fail_all, http_failure_code, map_answer, unknown_all};
+use crate::execute::no_ops;
 use crate::execute::outcome::{AbortKind, AbortReason, CODE_TRANSIENT_EXHAUSTED, CommandOutcome};
 use crate::plan::batch::Batch;
 use crate::umapi::cancel::CancelToken;
@@ -26,12 +28,14 @@ use crate::umapi::observe::RetryReason;
 /// The reason of a batch that was sent but got no final answer before the run stopped.
 pub const UNANSWERED: &str = "sent, but the run stopped before a usable answer came (a resume sends it again)";
 
-/// What every batch task shares: the client, the journal, the mode and the executor's stop.
+/// What every batch task shares: the client, the journal, the mode and the executor's stop, and the
+/// batches an earlier segment sent that may have been applied.
 pub(super) struct Shared {
     pub(super) client: Arc<UmapiClient>,
     pub(super) journal: Journal,
     pub(super) test_mode: bool,
     pub(super) stop: CancelToken,
+    pub(super) in_doubt: HashSet<String>,
 }
 
 /// Why a batch task ended without a final answer.
@@ -63,6 +67,8 @@ struct JournalHook<'a> {
     batch: &'a str,
     /// An attempt went on the wire.
     sent: bool,
+    /// Attempts journaled and not withdrawn.
+    on_wire: u32,
     /// The last attempt sent has not been heard of since (no failure reported).
     open: bool,
     /// A failed attempt may have been applied: anything but a 429 or a 401, which UMAPI answers
@@ -80,8 +86,28 @@ impl AttemptHook for JournalHook<'_> {
             test_mode: self.shared.test_mode,
             at: OffsetDateTime::now_utc(),
         })?;
+        self.on_wire += 1;
         self.sent = true;
         self.open = true;
+        Ok(())
+    }
+
+    fn withdrawn(&mut self, attempt: u32, x_request_id: &str) -> Result<(), HookError> {
+        self.on_wire = self.on_wire.saturating_sub(1);
+        self.sent = self.on_wire > 0;
+        self.open = false;
+        self.shared.journal.append(&Record::Outcome {
+            batch: self.batch.to_string(),
+            attempt,
+            x_request_id: Some(x_request_id.to_string()),
+            status: None,
+            answer: None,
+            answer_truncated: false,
+            error: Some(format!("{NOT_SENT} a 429 paused every request first")),
+            is_final: false,
+            outcomes: Vec::new(),
+            at: OffsetDateTime::now_utc(),
+        })?;
         Ok(())
     }
 
@@ -130,14 +156,18 @@ pub(super) async fn run_batch(shared: Arc<Shared>, batch: Arc<Batch>, sync_end: 
         }
     };
     let steps: Vec<usize> = batch.commands.iter().map(|command| command.steps.len()).collect();
-    let mut hook = JournalHook { shared: &shared, batch: &batch.id, sent: false, open: false, in_doubt: false };
+    let mut hook =
+        JournalHook { shared: &shared, batch: &batch.id, sent: false, on_wire: 0, open: false, in_doubt: false };
     let result =
         shared.client.send_action(&batch.id, body, &steps, shared.test_mode, sync_end, &mut hook, &shared.stop).await;
     let sent = hook.sent;
     let at = OffsetDateTime::now_utc();
     let (outcomes, record) = match result {
         Ok(answer) => {
-            let outcomes = map_answer(count, &answer.body, &answer.x_request_id);
+            let mut outcomes = map_answer(count, &answer.body, &answer.x_request_id);
+            // A resend after an attempt that may have been applied may meet Adobe's no-op refusals.
+            let earlier = answer.earlier_attempt_unanswered || shared.in_doubt.contains(&batch.id);
+            no_ops::recognise(&batch.commands, &mut outcomes, earlier);
             let (stored, answer_truncated) = answer_for_journal(answer.body);
             let record = Record::Outcome {
                 batch: batch.id.clone(),

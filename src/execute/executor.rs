@@ -5,7 +5,9 @@
 //! start in plan order, at most `concurrency` at a time (the client's limiters pace the sends).
 //! A batch whose predecessor failed still runs: its own answer (say `error.user.nonexistent`
 //! after a failed create) tells the admin more than a "skipped" would, and every command is
-//! idempotent. The run's last batch carries `Pragma: umapi-sync-end`.
+//! idempotent. With [`ExecuteOptions::ends_session`], the last batch goes out alone once every
+//! other batch is settled and carries `Pragma: umapi-sync-end`; otherwise the caller ends the
+//! session after its own last request.
 //!
 //! Stopping: cancellation, a park (a wait longer than `max_wait`) or an abort (authentication
 //! failure, UMAPI unreachable, journal unwritable) stops new sends; cancellation is checked before
@@ -44,6 +46,10 @@ pub struct ExecuteOptions {
     pub test_mode: bool,
     /// Most batches in progress at once (≥ 1).
     pub concurrency: usize,
+    /// The run's last action request is the command's last request: it carries the end of the sync
+    /// session (UMAPI.md 4b), and goes out alone once every other batch is settled, so that nothing
+    /// (no retry of another batch) follows it.
+    pub ends_session: bool,
 }
 
 /// Why a run could not start (nothing was sent).
@@ -131,10 +137,16 @@ async fn run(
     let before = client.statistics();
     // The executor's own stop (a park, an abort) is a child of the run's token: a signal reaches
     // every wait of every request at once, and nothing the executor stops touches the caller's token.
-    let shared = Arc::new(Shared { client, journal, test_mode: options.test_mode, stop: cancel.child() });
+    let Prior { settled: mut known, in_doubt } = prior;
+    let shared = Arc::new(Shared {
+        client,
+        journal,
+        test_mode: options.test_mode,
+        stop: cancel.child(),
+        in_doubt: in_doubt.clone(),
+    });
     let index_of: HashMap<&str, usize> =
         plan.iter().enumerate().map(|(index, batch)| (batch.id.as_str(), index)).collect();
-    let Prior { settled: mut known, in_doubt } = prior;
     let mut results: Vec<Option<Vec<CommandOutcome>>> = plan.iter().map(|batch| known.remove(&batch.id)).collect();
     let mut waiting_on = vec![0_usize; plan.len()];
     let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); plan.len()];
@@ -173,12 +185,18 @@ async fn run(
         while stop_reason.is_none()
             && !cancel.is_cancelled()
             && tasks.len() < concurrency
-            && let Some(index) = ready.pop_first()
+            && let Some(&index) = ready.first()
         {
+            let last = undispatched == 1;
+            if last && options.ends_session && !tasks.is_empty() {
+                // The session's last request goes alone, after every other batch is settled.
+                break;
+            }
+            ready.pop_first();
             undispatched -= 1;
             let batch = Arc::clone(&plan[index]);
             observer.batch_started(&batch);
-            let handle = tasks.spawn(run_batch(Arc::clone(&shared), batch, undispatched == 0));
+            let handle = tasks.spawn(run_batch(Arc::clone(&shared), batch, last && options.ends_session));
             in_flight.insert(handle.id(), index);
         }
         if tasks.is_empty() {

@@ -41,6 +41,9 @@ pub const JOURNAL_FILE: &str = "journal.jsonl";
 /// outcome; this version reads 1 and 2, and an older umapi-bulk refuses a version-2 journal by its
 /// version instead of failing on a line it cannot parse.
 pub const JOURNAL_VERSION: u32 = 2;
+/// How an outcome's `error` starts when the attempt was journaled but withdrawn before it was sent
+/// (a 429 of another request paused everyone meanwhile).
+pub const NOT_SENT: &str = "not sent:";
 
 /// One line of the journal.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

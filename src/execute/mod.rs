@@ -11,6 +11,7 @@ mod batch_task;
 pub mod executor;
 pub mod journal;
 pub mod mapping;
+pub mod no_ops;
 pub mod observer;
 pub mod outcome;
 pub mod resume;

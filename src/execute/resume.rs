@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
 
 use crate::execute::batch_task::UNANSWERED;
-use crate::execute::journal::{JOURNAL_FILE, JOURNAL_VERSION, JournalError, Record};
+use crate::execute::journal::{JOURNAL_FILE, JOURNAL_VERSION, JournalError, NOT_SENT, Record};
 use crate::execute::outcome::{BatchResult, CommandOutcome, NotAttemptedReason, RunEnd, RunReport, RunStatistics};
 use crate::plan::batch::Batch;
 
@@ -226,9 +226,15 @@ fn count(
                 }
             }
         }
-        Record::Outcome { batch, status, is_final: false, .. } => {
-            if matches!(status, Some(429 | 401)) {
+        Record::Outcome { batch, status, is_final: false, error, .. } => {
+            // A 429 or a 401 is answered before UMAPI does anything; a withdrawn attempt was never
+            // sent at all.
+            let withdrawn = error.as_deref().is_some_and(|error| error.starts_with(NOT_SENT));
+            if matches!(status, Some(429 | 401)) || withdrawn {
                 attempts.entry(batch.clone()).or_default().failed_before_applying += 1;
+            }
+            if withdrawn && let Some(segment) = state.segments.last_mut() {
+                segment.attempts = segment.attempts.saturating_sub(1);
             }
             if *status == Some(429)
                 && let Some(segment) = state.segments.last_mut()
@@ -452,5 +458,34 @@ mod tests {
         assert!(state.in_doubt.is_empty(), "{:?}", state.in_doubt);
         let report = state.report();
         assert_eq!(report.batches[2].outcomes[0], CommandOutcome::NotAttempted { reason: NotAttemptedReason::Pending });
+    }
+
+    #[test]
+    fn an_attempt_withdrawn_before_it_was_sent_applied_nothing() {
+        let at = OffsetDateTime::UNIX_EPOCH;
+        let mut text = line(&Record::Start { version: 1, at, test_mode: false, batches: batches(1) });
+        text += &line(&Record::Intent {
+            batch: "b00001".into(),
+            attempt: 1,
+            x_request_id: "b00001-1".into(),
+            test_mode: false,
+            at,
+        });
+        text += &line(&Record::Outcome {
+            batch: "b00001".into(),
+            attempt: 1,
+            x_request_id: Some("b00001-1".into()),
+            status: None,
+            answer: None,
+            answer_truncated: false,
+            error: Some(format!("{NOT_SENT} a 429 paused every request first")),
+            is_final: false,
+            outcomes: Vec::new(),
+            at,
+        });
+        let state = parse_journal(Path::new("j"), text.as_bytes()).unwrap_or_else(|error| panic!("{error}"));
+        assert_eq!(state.pending().count(), 1);
+        assert!(state.in_doubt.is_empty(), "a withdrawn attempt was never sent: {:?}", state.in_doubt);
+        assert_eq!(state.attempts(), 0, "nor is it counted as an attempt");
     }
 }

@@ -23,9 +23,11 @@ pub fn lookups(checked: &CheckedFile) -> Vec<Lookup> {
     checked
         .valid()
         .map(|(_, row)| match row {
-            ValidRow::User(user) => Lookup { email: user.email.clone(), identity_type: user.identity_type },
+            ValidRow::User(user) => {
+                Lookup { email: user.email.clone(), identity_type: user.identity_type, login: user.login() }
+            }
             ValidRow::Invitation(invitation) => {
-                Lookup { email: invitation.email.clone(), identity_type: Some(IdentityType::AdobeId) }
+                Lookup { email: invitation.email.clone(), identity_type: Some(IdentityType::AdobeId), login: None }
             }
         })
         .collect()
@@ -107,6 +109,7 @@ pub fn document(
             };
             let mut joins = Vec::new();
             let mut group_joins = Vec::new();
+            let mut login = None;
             let fate = if let RowStatus::Invalid = status {
                 let (code, message) = checked.first_error_for_line(record.line).map_or_else(
                     || ("E000".to_string(), "the file cannot be used".to_string()),
@@ -138,9 +141,13 @@ pub fn document(
                 }
                 if let (Some(directory), false) =
                     (&snapshot.directory, matches!(row_plan.action, RowAction::Skipped { .. }))
-                    && let Some(found) = directory.find(&row_plan.user, row_plan.identity_type)
+                    && let Some(found) =
+                        directory.find_named(&row_plan.user, row_plan.identity_type, row_plan.login.as_ref())
                 {
                     before.push(found.clone());
+                }
+                if !matches!(row_plan.action, RowAction::Skipped { .. }) {
+                    login.clone_from(&row_plan.login);
                 }
                 match &row_plan.action {
                     RowAction::Skipped { reason } => RowFate::Skipped { reason: reason.clone() },
@@ -149,7 +156,7 @@ pub fn document(
             } else {
                 RowFate::Invalid { code: "E000".into(), message: "the row was not planned".into() }
             };
-            RowEntry { line: record.line, fields: record.fields.clone(), user, fate, joins, group_joins }
+            RowEntry { line: record.line, fields: record.fields.clone(), user, login, fate, joins, group_joins }
         })
         .collect();
     PlanDocument {

@@ -1,16 +1,19 @@
-//! The users the planner read from the org, looked up by email and identity type, and the choice
-//! of how to read them (UMAPI.md D "edit"): whole-org paging at 2,000 users a page when that needs
+//! The users the planner read from the org, looked up by email and identity type, or by username and
+//! domain for Federated IDs that sign in with a username (UMAPI.md 6a), and the choice of how to read
+//! them (UMAPI.md D "edit"): whole-org paging at 2,000 users a page when that needs
 //! fewer requests than one `GET` per user, else single-user `GET`s.
 
 use std::collections::HashMap;
 
-use crate::model::IdentityType;
+use crate::model::{IdentityType, Login};
 use crate::umapi::wire::{USERS_PAGE_SIZE, User};
 
 /// Users by lower-cased email; an email may exist as an Adobe ID and as an Enterprise/Federated ID.
+/// Org-owned users are also found by lower-cased username and domain.
 #[derive(Clone, Debug, Default)]
 pub struct Directory {
     by_email: HashMap<String, Vec<User>>,
+    by_login: HashMap<(String, String), String>,
 }
 
 impl Directory {
@@ -25,6 +28,10 @@ impl Directory {
 
     /// Adds (or replaces) a user.
     pub fn insert(&mut self, user: User) {
+        if user.user_type != IdentityType::AdobeId.wire_name() && !user.username.is_empty() {
+            let key = (user.username.to_lowercase(), user.domain.to_lowercase());
+            self.by_login.insert(key, user.email.to_lowercase());
+        }
         let entry = self.by_email.entry(user.email.to_lowercase()).or_default();
         entry.retain(|known| known.user_type != user.user_type);
         entry.push(user);
@@ -41,6 +48,20 @@ impl Directory {
                 .find(|user| user.user_type != IdentityType::AdobeId.wire_name())
                 .or_else(|| candidates.first()),
         }
+    }
+
+    /// The user a row names: by username and domain when the row gives a [`Login`] (a user of a
+    /// directory that signs in with usernames is never named by email), else by email and type.
+    pub fn find_named(&self, email: &str, identity_type: Option<IdentityType>, login: Option<&Login>) -> Option<&User> {
+        let Some(login) = login else { return self.find(email, identity_type) };
+        let key = (login.username.to_lowercase(), login.domain.to_lowercase());
+        let email = self.by_login.get(&key)?;
+        self.by_email.get(email)?.iter().find(|user| {
+            user.user_type != IdentityType::AdobeId.wire_name()
+                && user.username.eq_ignore_ascii_case(&login.username)
+                && user.domain.eq_ignore_ascii_case(&login.domain)
+                && identity_type.is_none_or(|kind| user.user_type == kind.wire_name())
+        })
     }
 
     /// Number of users held.
@@ -120,6 +141,26 @@ mod tests {
         let found = directory.find("jo@example.com", None);
         assert_eq!(found.map(|user| user.user_type.as_str()), Some("enterpriseID"));
         assert!(directory.find("jo@example.com", Some(IdentityType::FederatedId)).is_none());
+    }
+
+    #[test]
+    fn users_of_a_username_directory_are_found_by_username_and_domain() {
+        let kim = User {
+            email: "kim@sso.example.net".into(),
+            username: "kimng".into(),
+            domain: "sso.example.net".into(),
+            user_type: "federatedID".into(),
+            ..User::default()
+        };
+        let directory = Directory::from_users([kim, user("jo@example.com", "enterpriseID")]);
+        let login = Login { username: "KimNg".into(), domain: "SSO.example.net".into() };
+        let found = directory.find_named("someone@else.example", Some(IdentityType::FederatedId), Some(&login));
+        assert_eq!(found.map(|user| user.email.as_str()), Some("kim@sso.example.net"));
+        assert!(directory.find_named("", Some(IdentityType::EnterpriseId), Some(&login)).is_none(), "type checked");
+        let other = Login { username: "kimng".into(), domain: "fed.example.org".into() };
+        assert!(directory.find_named("kim@sso.example.net", None, Some(&other)).is_none(), "domain checked");
+        let by_email = directory.find_named("jo@example.com", Some(IdentityType::EnterpriseId), None);
+        assert_eq!(by_email.map(|user| user.email.as_str()), Some("jo@example.com"));
     }
 
     #[test]

@@ -14,7 +14,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};
 
-use crate::model::{IdentityType, Operation};
+use crate::model::{IdentityType, Login, Operation};
 use crate::plan::PlanOptions;
 use crate::plan::batch::Batch;
 use crate::umapi::wire::{Group, User};
@@ -35,21 +35,35 @@ pub struct SavedOptions {
 }
 
 /// The key of a user a plan looked up: the email (lower-cased) and the identity type the row asked
-/// for (`None`: any type), never what was found, so that the same file gives the same keys whatever
-/// the org holds. Written `email|type` in plan documents (`any` without a type); ordered as that
-/// text, so that fingerprints hash as they always did.
+/// for (`None`: any type), and for a Federated ID that signs in with a username its [`Login`]
+/// (the user is looked up by that), never what was found, so that the same file gives the same keys
+/// whatever the org holds. Written `email|type` in plan documents (`any` without a type), with
+/// `|login:username@domain` after it for a login; ordered as that text, so that fingerprints hash as
+/// they always did.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct UserKey {
     /// The email, lower-cased.
     pub email: String,
     /// The identity type the row named.
     pub identity_type: Option<IdentityType>,
+    /// The username and domain the row named the user by (lower-cased), if it signs in with one.
+    pub login: Option<Login>,
 }
+
+/// Marks the login part of a [`UserKey`]'s text.
+const LOGIN_TAG: &str = "|login:";
 
 impl UserKey {
     /// The key of a lookup of `email` (any case) as `identity_type`.
     pub fn new(email: &str, identity_type: Option<IdentityType>) -> Self {
-        Self { email: email.to_lowercase(), identity_type }
+        Self { email: email.to_lowercase(), identity_type, login: None }
+    }
+
+    /// The same key, naming the user by `login` (lower-cased) when given.
+    pub fn with_login(self, login: Option<&Login>) -> Self {
+        let login =
+            login.map(|login| Login { username: login.username.to_lowercase(), domain: login.domain.to_lowercase() });
+        Self { login, ..self }
     }
 
     fn type_name(&self) -> &'static str {
@@ -59,14 +73,17 @@ impl UserKey {
 
 impl fmt::Display for UserKey {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(formatter, "{}|{}", self.email, self.type_name())
+        write!(formatter, "{}|{}", self.email, self.type_name())?;
+        match &self.login {
+            Some(login) => write!(formatter, "{LOGIN_TAG}{}@{}", login.username, login.domain),
+            None => Ok(()),
+        }
     }
 }
 
 impl Ord for UserKey {
     fn cmp(&self, other: &Self) -> Ordering {
-        let text = |key: &Self| key.email.bytes().chain([b'|']).chain(key.type_name().bytes()).collect::<Vec<u8>>();
-        text(self).cmp(&text(other))
+        self.to_string().cmp(&other.to_string())
     }
 }
 
@@ -80,12 +97,21 @@ impl FromStr for UserKey {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
+        // A sign-in name has no `@`, so the login's `@` is the last one of the text.
+        let (text, login) = match text.rsplit_once(LOGIN_TAG) {
+            Some((head, login)) => {
+                let (username, domain) =
+                    login.rsplit_once('@').ok_or_else(|| format!("{login:?} is not `username@domain`"))?;
+                (head, Some(Login { username: username.to_string(), domain: domain.to_string() }))
+            }
+            None => (text, None),
+        };
         let (email, kind) = text.rsplit_once('|').ok_or_else(|| format!("{text:?} is not `email|type`"))?;
         let identity_type = match kind {
             "any" => None,
             kind => Some(IdentityType::from_wire(kind).ok_or_else(|| format!("unknown identity type in {text:?}"))?),
         };
-        Ok(Self::new(email, identity_type))
+        Ok(Self::new(email, identity_type).with_login(login.as_ref()))
     }
 }
 
@@ -133,6 +159,10 @@ pub struct RowEntry {
     pub fields: Vec<String>,
     /// The row's email (empty when unreadable).
     pub user: String,
+    /// The username and domain the commands name the user by (a Federated ID that signs in with a
+    /// username); absent when they name the user by email.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub login: Option<Login>,
     /// What happens.
     #[serde(flatten)]
     pub fate: RowFate,
@@ -360,6 +390,11 @@ mod tests {
         assert_eq!("a@b.com|any".parse::<UserKey>().map(|key| key.identity_type), Ok(None));
         assert!("a@b.com|martian".parse::<UserKey>().is_err());
         assert!("no-bar".parse::<UserKey>().is_err());
+        let login = Login { username: "KimNg".into(), domain: "sso.example.net".into() };
+        let key = UserKey::new("kim@sso.example.net", Some(IdentityType::FederatedId)).with_login(Some(&login));
+        assert_eq!(key.to_string(), "kim@sso.example.net|federatedID|login:kimng@sso.example.net");
+        assert_eq!(key.to_string().parse::<UserKey>(), Ok(key));
+        assert!("a@b.com|federatedID|login:nodomain".parse::<UserKey>().is_err());
         // "a.b@x|any" sorts before "a@x|any" as text ('.' < '@'), and so as keys.
         let mut keys =
             [UserKey::new("a@x", None), UserKey::new("a.b@x", None), UserKey::new("a@x", Some(IdentityType::AdobeId))];

@@ -29,7 +29,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{IdentityType, InvitationRow, Operation, UserRow};
+use crate::model::{IdentityType, InvitationRow, Login, Operation, UserRow};
 use crate::plan::batching::{PlannedCommand, PlannedRequest};
 use crate::plan::catalogue::Catalogue;
 use crate::plan::directory::Directory;
@@ -176,6 +176,10 @@ pub struct RowPlan {
     pub user: String,
     /// Identity type, when known.
     pub identity_type: Option<IdentityType>,
+    /// The username and domain the commands name the user by, for a Federated ID that signs in
+    /// with a username (otherwise the commands name the user by email).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub login: Option<Login>,
     /// What happens.
     #[serde(flatten)]
     pub action: RowAction,
@@ -263,7 +267,16 @@ pub fn plan_users(
     let mut joins = Vec::new();
     let mut leaves: BTreeMap<String, u64> = BTreeMap::new();
     for row in rows {
-        let root = steps::user_root(&row.email, row.identity_type);
+        // Add names the user as the row does; edit and remove as the org read found it (UMAPI.md 2a,
+        // 6a: a Federated ID that signs in with a username is named by username + domain).
+        let row_login = row.login();
+        let found =
+            directory.and_then(|directory| directory.find_named(&row.email, row.identity_type, row_login.as_ref()));
+        let login = match operation {
+            Operation::Add => row_login.clone(),
+            _ => found.map_or_else(|| row_login.clone(), found_login),
+        };
+        let root = steps::root_for(&row.email, row.identity_type, login.as_ref());
         let (action, row_steps) = match operation {
             Operation::Add | Operation::Edit => {
                 let wanted = match memberships::wanted_for_row(row, catalogue) {
@@ -281,8 +294,7 @@ pub fn plan_users(
                     row_steps.extend(steps::username_step(row));
                     (RowAction::Create { join }, row_steps)
                 } else {
-                    let Some(current) = directory.and_then(|directory| directory.find(&row.email, row.identity_type))
-                    else {
+                    let Some(current) = found else {
                         plan.issues.push(PlanIssue::user_not_found(row));
                         continue;
                     };
@@ -305,7 +317,7 @@ pub fn plan_users(
                 }
             }
             Operation::Remove | Operation::Revoke => {
-                let absent = directory.is_some_and(|directory| directory.find(&row.email, row.identity_type).is_none());
+                let absent = directory.is_some() && found.is_none();
                 if absent {
                     let reason = "not in the org: nothing to remove".to_string();
                     (RowAction::Skipped { reason }, Vec::new())
@@ -333,6 +345,7 @@ pub fn plan_users(
             line: row.line,
             user: row.email.clone(),
             identity_type: row.identity_type,
+            login,
             action,
         });
     }
@@ -365,11 +378,17 @@ pub fn plan_invitations(rows: &[InvitationRow], directory: Option<&Directory>) -
             line: row.line,
             user: row.email.clone(),
             identity_type: Some(IdentityType::AdobeId),
+            login: None,
             action,
         });
     }
     plan.requests = batching::pack(chains);
     plan
+}
+
+/// The login of a user the org read found, when it signs in with a username.
+fn found_login(user: &crate::umapi::wire::User) -> Option<Login> {
+    Login::of(IdentityType::from_wire(&user.user_type), &user.username, &user.domain)
 }
 
 fn chain(row_index: usize, line: u64, commands: Vec<crate::umapi::wire::Command>) -> Vec<PlannedCommand> {

@@ -37,7 +37,14 @@ pub fn json(document: &PlanDocument) -> serde_json::Result<String> {
         "operation": document.operation,
         "file": document.file,
         "org_id": document.org_id,
-        "rows": document.rows.iter().map(|row| json!({"line": row.line, "user": row.user, "fate": row.fate})).collect::<Vec<_>>(),
+        "rows": document.rows.iter().map(|row| {
+            let mut entry = json!({"line": row.line, "user": row.user, "fate": row.fate});
+            // The username and domain the commands name the user by, when not the email.
+            if let Some(login) = &row.login {
+                entry["login"] = json!(login);
+            }
+            entry
+        }).collect::<Vec<_>>(),
         "requests": requests,
         "licences": document.licences,
         "fingerprint": document.fingerprint.sha256,
@@ -97,11 +104,23 @@ pub fn human(document: &PlanDocument, pace: &Pace, reads_done: u64) -> String {
                 format!("INVALID [{code}] {message}")
             }
         };
+        // Which form the commands name the user by: the email shown, or username + domain.
+        let what = match &row.login {
+            Some(login) => format!("[as {login}] {what}"),
+            None => what,
+        };
         text.push_str(&format!(
             "  line {:<5} {:<width$}  {}\n",
             row.line,
             terminal_safe(&row.user),
             terminal_safe(&what)
+        ));
+    }
+    let by_login = document.rows.iter().filter(|row| row.login.is_some()).count();
+    if by_login > 0 {
+        text.push_str(&format!(
+            "\n{} named by username + domain (Federated IDs that sign in with a username); the others by email\n",
+            plural(by_login, "row is", "rows are")
         ));
     }
     let commands = document.command_count();

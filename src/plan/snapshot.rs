@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::model::IdentityType;
+use crate::model::{IdentityType, Login};
 use crate::plan::catalogue::Catalogue;
 use crate::plan::directory::{Directory, ReadStrategy};
 use crate::plan::document::{Fingerprint, UserKey};
@@ -19,19 +19,22 @@ pub struct Lookup {
     pub email: String,
     /// Identity type, when the row gives one.
     pub identity_type: Option<IdentityType>,
+    /// Username and domain, for a Federated ID that signs in with a username: UMAPI finds such a
+    /// user only by them (UMAPI.md 6a).
+    pub login: Option<Login>,
 }
 
 impl Lookup {
     /// The fingerprint key of the lookup.
     pub fn key(&self) -> UserKey {
-        UserKey::new(&self.email, self.identity_type)
+        UserKey::new(&self.email, self.identity_type).with_login(self.login.as_ref())
     }
 }
 
 impl From<&UserKey> for Lookup {
     /// The lookup a saved plan's fingerprint key stands for (to read the same users again).
     fn from(key: &UserKey) -> Self {
-        Self { email: key.email.clone(), identity_type: key.identity_type }
+        Self { email: key.email.clone(), identity_type: key.identity_type, login: key.login.clone() }
     }
 }
 

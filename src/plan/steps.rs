@@ -3,7 +3,7 @@
 //! "revoke"). A user whose steps do not fit one command gets several commands with the same root;
 //! `batching` keeps them in separate, ordered requests.
 
-use crate::model::{IdentityType, UserRow};
+use crate::model::{IdentityType, Login, UserRow};
 use crate::umapi::wire::{
     self, AllMarker, Command, CreateOption, CreateUser, MAX_LIST_ENTRIES, MAX_STEPS_PER_COMMAND, Membership,
     RemoveFromOrg, RemoveMembership, Step, UpdateUser,
@@ -23,6 +23,18 @@ pub fn user_root(email: &str, identity_type: Option<IdentityType>) -> Command {
         use_adobe_id: (identity_type == Some(IdentityType::AdobeId)).then_some(true),
         ..Command::default()
     }
+}
+
+/// The command root for a Federated ID that signs in with a username: `user: <username>` plus
+/// `domain` (UMAPI.md 2a: `domain` is required with a non-email `user`, 6a: such users are never
+/// named by email).
+pub fn login_root(login: &Login) -> Command {
+    Command { user: Some(login.username.clone()), domain: Some(login.domain.clone()), ..Command::default() }
+}
+
+/// The root naming a user by `login` when it has one, else by email.
+pub fn root_for(email: &str, identity_type: Option<IdentityType>, login: Option<&Login>) -> Command {
+    login.map_or_else(|| user_root(email, identity_type), login_root)
 }
 
 fn non_empty(text: &str) -> Option<String> {
@@ -50,10 +62,12 @@ pub fn create_step(row: &UserRow, update_existing: bool) -> Step {
     }
 }
 
-/// The `update` step that gives a Federated user a username different from its email (UMAPI.md 6b:
-/// an email-type username ≠ email is made by a create followed by an update).
+/// The `update` step that gives a Federated user an email-type username different from its email
+/// (UMAPI.md 6b: made by a create followed by an update). A username that is a sign-in name needs
+/// none: the command's root names the user by it ([`login_root`]).
 pub fn username_step(row: &UserRow) -> Option<Step> {
     let differs = row.identity_type == Some(IdentityType::FederatedId)
+        && row.login().is_none()
         && !row.username.trim().is_empty()
         && !row.username.trim().eq_ignore_ascii_case(row.email.trim());
     differs
@@ -140,6 +154,21 @@ mod tests {
         };
         assert_eq!(fields.option, Some(CreateOption::UpdateIfAlreadyExists));
         assert!(username_step(&row).is_some());
+    }
+
+    #[test]
+    fn a_username_directory_user_is_named_by_username_and_domain_without_an_update() {
+        let row = UserRow { username: "jli".into(), domain: "sso.example.net".into(), ..federated_row() };
+        let login = row.login();
+        let root = root_for(&row.email, row.identity_type, login.as_ref());
+        assert_eq!((root.user.as_deref(), root.domain.as_deref()), (Some("jli"), Some("sso.example.net")));
+        assert_eq!(root.use_adobe_id, None);
+        assert!(username_step(&row).is_none(), "the root sets the username");
+        let email_root = root_for("jli@fed.example.org", Some(IdentityType::FederatedId), None);
+        assert_eq!((email_root.user.as_deref(), email_root.domain), (Some("jli@fed.example.org"), None));
+        let json = serde_json::to_value(into_commands(&root, 7, vec![create_step(&row, false)])).unwrap_or_default();
+        assert_eq!(json[0]["user"], "jli");
+        assert_eq!(json[0]["domain"], "sso.example.net");
     }
 
     #[test]

@@ -65,6 +65,13 @@ pub struct ReportError {
     pub source: std::io::Error,
 }
 
+/// Whether a run of `document` may read licence status after its last action request (UMAPI.md D
+/// "deficit"): not in test mode, and only when some row joins a product configuration or a user
+/// group. When it may not, the last action request is the run's last request.
+pub fn may_read_licences(document: &PlanDocument, test_mode: bool) -> bool {
+    !test_mode && document.rows.iter().any(|row| !row.joins.is_empty() || !row.group_joins.is_empty())
+}
+
 /// Whether to read licence status after the run, and if not, why.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LicenceReads {
@@ -121,7 +128,8 @@ impl<'a> Finish<'a> {
     }
 
     /// Which licence reads the deficit report needs (UMAPI.md D "deficit"): none in test mode (the
-    /// plan's forecast is reported) or when the run stopped first (`stopped`: also Ctrl-C after it).
+    /// plan's forecast is reported), when the run parked (nothing more may be sent), or when the run
+    /// stopped first (`stopped`: also Ctrl-C after it).
     pub fn licence_reads(&self, stopped: bool) -> LicenceReads {
         if self.report.test_mode {
             return LicenceReads::Skip(Some("test mode: deficit.csv is the plan's licence forecast".to_string()));
@@ -130,6 +138,12 @@ impl<'a> Finish<'a> {
         let names = outcomes::configurations_to_read(self.document, &provisional, &self.catalogue);
         if names.is_empty() {
             return LicenceReads::Skip(None);
+        }
+        if let RunEnd::Parked { .. } = self.report.end {
+            // UMAPI asked for a long wait: nothing more is sent (docs/sessions.md).
+            return LicenceReads::Skip(Some(
+                "licence status was not read (the run parked); it is read when the run is resumed".to_string(),
+            ));
         }
         if stopped || matches!(self.report.end, RunEnd::Cancelled | RunEnd::Aborted { .. }) {
             return LicenceReads::Skip(Some(

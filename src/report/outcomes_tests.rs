@@ -147,6 +147,7 @@ fn document(rows: usize) -> PlanDocument {
                 line: index as u64 + 2,
                 fields: vec![format!("u{index}@example.com"), "-x".into()],
                 user: format!("u{index}@example.com"),
+                login: None,
                 fate: RowFate::Planned { description: "create".into() },
                 joins: Vec::new(),
                 group_joins: Vec::new(),

@@ -22,6 +22,7 @@ use crate::umapi::config::{Config, Limits};
 use crate::umapi::error::{ClientError, ConfigError};
 use crate::umapi::observe::{ClientObserver, Family, NoObserver};
 use crate::umapi::retry::{AttemptResult, RetryPolicy};
+use crate::umapi::session::{Parking, Session, SessionPhase};
 use crate::umapi::stats::{ClientStatistics, StatisticsSnapshot};
 use crate::umapi::throttle::{Pause, SlidingWindow};
 use crate::umapi::wire::ActionResponse;
@@ -75,7 +76,8 @@ pub struct UmapiClient {
     pub(super) timeout: Duration,
     pub(super) observer: Arc<dyn ClientObserver>,
     pub(super) statistics: ClientStatistics,
-    pub(super) sync_start_pending: AtomicBool,
+    pub(super) session: Session,
+    pub(super) parking: Parking,
     /// Whether UMAPI ever answered this client (until then a refused connection is not retried).
     pub(super) reached: AtomicBool,
 }
@@ -136,7 +138,8 @@ impl UmapiClient {
             timeout: limits.request_timeout,
             observer: options.observer,
             statistics: ClientStatistics::default(),
-            sync_start_pending: AtomicBool::new(true),
+            session: Session::default(),
+            parking: Parking::default(),
             reached: AtomicBool::new(false),
         })
     }
@@ -171,6 +174,23 @@ impl UmapiClient {
         self.statistics.snapshot()
     }
 
+    /// Where the client's sync session is (UMAPI.md 4b).
+    pub fn session_phase(&self) -> SessionPhase {
+        self.session.phase()
+    }
+
+    /// Continues the sync session an earlier process opened and could not end (a parked run being
+    /// resumed): no request carries the start signal; the end still rides on the last one.
+    pub fn continue_session(&self) {
+        self.session.continue_open();
+    }
+
+    /// When the client may send again, once it parked (a server asked for a wait longer than
+    /// `max_wait`); from then on it sends nothing.
+    pub fn parked_until(&self) -> Option<time::OffsetDateTime> {
+        self.parking.resume_after()
+    }
+
     pub(super) fn window(&self, family: Family) -> &Arc<SlidingWindow> {
         match family {
             Family::Action => &self.action,
@@ -182,7 +202,8 @@ impl UmapiClient {
     /// Sends one action request (`POST /action/{orgId}[?testOnly=true]`) with retries. `body` is the
     /// JSON array of commands, re-sent verbatim; `steps` holds each command's step count. An answer
     /// is believed only when it passes the checks of [`crate::umapi::answer::check`]; one that fails
-    /// them is retried like an unreadable one. The hook journals each attempt.
+    /// them is retried like an unreadable one. The hook journals each attempt. `sync_end`: this is
+    /// the command's last request, so it carries `Pragma: umapi-sync-end`.
     #[expect(clippy::too_many_arguments, reason = "one call, each argument a different fact of the request")]
     pub async fn send_action(
         &self,

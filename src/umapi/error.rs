@@ -17,7 +17,8 @@ use crate::text::{format_duration, rfc3339};
 use crate::umapi::observe::RetryReason;
 
 /// What to do when the server asked for a longer wait than `max_wait`.
-const PARKED_HINT: &str = "run the command again after that time, or give --max-wait a longer duration to wait for it";
+const PARKED_HINT: &str = "nothing more was sent; run the command again after that time, or give --max-wait a longer \
+                           duration to wait for it (docs/sessions.md: Adobe's session rule)";
 
 /// The configuration cannot reach an org.
 #[derive(Debug, thiserror::Error)]
@@ -249,6 +250,14 @@ pub enum ClientError {
         /// When requests may be sent again.
         resume_after: OffsetDateTime,
     },
+    /// A paged read never reached its last page.
+    #[error("UMAPI listed {what} for {pages} pages without a last page")]
+    EndlessListing {
+        /// What was listed.
+        what: String,
+        /// Pages read.
+        pages: u32,
+    },
     /// Stopped by the cancel token.
     #[error("cancelled")]
     Cancelled,
@@ -279,6 +288,7 @@ impl ClientError {
                     .to_string(),
             ),
             Self::Parked { .. } => Some(PARKED_HINT.to_string()),
+            Self::EndlessListing { .. } => Some("UMAPI is misbehaving; run again later".to_string()),
             Self::Http { .. } | Self::Cancelled => None,
         }
     }

@@ -21,8 +21,10 @@ impl UmapiClient {
     }
 
     /// Reads the first page of the org's groups; the number of groups and product profiles on it.
+    /// The read is `doctor`'s only UMAPI request, so it opens and ends its sync session at once
+    /// (docs/sessions.md): a run right after `doctor` does not start inside it.
     pub async fn check_access(&self, stop: &CancelToken) -> Result<usize, ClientError> {
-        self.groups_page(0, stop).await.map(|page| page.body.groups.len())
+        self.groups_page_as_last(0, stop).await.map(|page| page.body.groups.len())
     }
 
     /// The IMS server's clock, from the `Date` header of an answer to its base URL.

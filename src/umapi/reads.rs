@@ -5,23 +5,28 @@
 //! the paging headers (UMAPI.md 5). Plus [`membership_read_cost`], which tells the planner whether
 //! single-user GETs or whole-org pages need fewer requests (UMAPI.md D "edit").
 //!
-//! Paging stops at `lastPage`, at an empty page, or at `X-Page-Count` (UMAPI answers a page beyond
-//! the last with the last page again, so `lastPage` alone could loop). This file must not decide
-//! what the planner does with the answers.
+//! Paging ends on `lastPage` or an empty page, never on a header: `X-Page-Count` is only shown (a
+//! stale or zero count must not cut a listing short). Because UMAPI answers a users page past the
+//! end with the last page again (5a), a page that repeats the previous one also ends a listing, and
+//! [`MAX_PAGES`] stops a server that never ends one. The closing read of a sync session
+//! ([`UmapiClient::end_session`]) is here too. This file must not decide what the planner does with
+//! the answers.
 
 use reqwest::Method;
 use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
 
+use crate::model::admin_groups;
 use crate::umapi::cancel::CancelToken;
 use crate::umapi::client::{CallError, NoHook, Request, UmapiClient, body_code, body_message, encode_segment};
 use crate::umapi::error::ClientError;
 use crate::umapi::observe::{Family, ReadProgress};
 use crate::umapi::retry::AttemptResult;
+use crate::umapi::session::SessionPhase;
 use crate::umapi::wire::{Group, GroupsPage, USERS_PAGE_SIZE, User, UserResponse, UsersPage, paging_headers};
 
 /// A safety stop for paging: no org has this many pages of users (2,000 per page).
-const MAX_PAGES: u32 = 10_000;
+pub const MAX_PAGES: u32 = 10_000;
 
 /// The four paging headers of one page (absent ones are `None`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -131,11 +136,11 @@ impl UmapiClient {
         &self,
         label: &str,
         family: Family,
-        path: String,
-        query: Vec<(&'static str, String)>,
+        (path, query): (String, Vec<(&'static str, String)>),
+        sync_end: bool,
         stop: &CancelToken,
     ) -> Result<Result<Page<T>, (u16, Vec<u8>)>, ClientError> {
-        let request = Request { label, family, method: Method::GET, path, query, body: None, sync_end: false };
+        let request = Request { label, family, method: Method::GET, path, query, body: None, sync_end };
         match self.call(&request, &mut NoHook, stop, parse_json::<T>).await {
             Ok(answer) => Ok(Ok(Page { info: PageInfo::from_headers(&answer.headers), body: answer.body })),
             Err(CallError::Fatal { status, body, .. }) => Ok(Err((status, body))),
@@ -191,15 +196,34 @@ impl UmapiClient {
         // Said, not left to the server's default (UMAPI.md 5a: `directOnly` defaults to true).
         let query = vec![("directOnly", "true".to_string())];
         let url = format!("{}{path}", self.base_url());
-        self.get(&label, Family::Users, path, query, stop).await?.map_err(|fatal| Self::fatal(&label, url, fatal))
+        self.get(&label, Family::Users, (path, query), false, stop)
+            .await?
+            .map_err(|fatal| Self::fatal(&label, url, fatal))
     }
 
     /// One page of the org's groups and product profiles.
     pub async fn groups_page(&self, page: u32, stop: &CancelToken) -> Result<Page<GroupsPage>, ClientError> {
+        self.groups_page_read(page, false, stop).await
+    }
+
+    /// [`groups_page`](Self::groups_page) as the command's last request: it ends the sync session
+    /// (`Pragma: umapi-sync-end`; with the start too when it is also the first).
+    pub async fn groups_page_as_last(&self, page: u32, stop: &CancelToken) -> Result<Page<GroupsPage>, ClientError> {
+        self.groups_page_read(page, true, stop).await
+    }
+
+    async fn groups_page_read(
+        &self,
+        page: u32,
+        sync_end: bool,
+        stop: &CancelToken,
+    ) -> Result<Page<GroupsPage>, ClientError> {
         let label = format!("groups page {}", page + 1);
         let path = format!("/groups/{}/{page}", self.org_segment());
         let url = format!("{}{path}", self.base_url());
-        self.get(&label, Family::Groups, path, Vec::new(), stop).await?.map_err(|fatal| Self::fatal(&label, url, fatal))
+        self.get(&label, Family::Groups, (path, Vec::new()), sync_end, stop)
+            .await?
+            .map_err(|fatal| Self::fatal(&label, url, fatal))
     }
 
     /// One page of the users of a group or product profile, direct members only or also those
@@ -218,7 +242,9 @@ impl UmapiClient {
         let mut query = vec![("directOnly", (reach == Reach::Direct).to_string())];
         query.extend(status.map(|status| ("status", status.as_str().to_string())));
         let url = format!("{}{path}", self.base_url());
-        self.get(&label, Family::Users, path, query, stop).await?.map_err(|fatal| Self::fatal(&label, url, fatal))
+        self.get(&label, Family::Users, (path, query), false, stop)
+            .await?
+            .map_err(|fatal| Self::fatal(&label, url, fatal))
     }
 
     /// One user by email (or username, with `domain`); `None` when UMAPI answers 404
@@ -230,14 +256,69 @@ impl UmapiClient {
         domain: Option<&str>,
         stop: &CancelToken,
     ) -> Result<Option<User>, ClientError> {
+        self.user_read(user, domain, false, stop).await
+    }
+
+    /// [`user`](Self::user) as the command's last request: it ends the sync session
+    /// (`Pragma: umapi-sync-end`).
+    pub async fn user_as_last(
+        &self,
+        user: &str,
+        domain: Option<&str>,
+        stop: &CancelToken,
+    ) -> Result<Option<User>, ClientError> {
+        self.user_read(user, domain, true, stop).await
+    }
+
+    async fn user_read(
+        &self,
+        user: &str,
+        domain: Option<&str>,
+        sync_end: bool,
+        stop: &CancelToken,
+    ) -> Result<Option<User>, ClientError> {
         let label = format!("user {user}");
         let path = format!("/organizations/{}/users/{}", self.org_segment(), encode_segment(user));
         let query = domain.map(|domain| vec![("domain", domain.to_string())]).unwrap_or_default();
         let url = format!("{}{path}", self.base_url());
-        match self.get::<UserResponse>(&label, Family::Users, path, query, stop).await? {
+        match self.get::<UserResponse>(&label, Family::Users, (path, query), sync_end, stop).await? {
             Ok(page) => Ok(page.body.user),
             Err((404, body)) if body_code(&body).as_deref() == Some("error.user.not_found") => Ok(None),
             Err(fatal) => Err(Self::fatal(&label, url, fatal)),
+        }
+    }
+
+    /// Ends the client's sync session when it is open (UMAPI.md 4b): one small read, the org's
+    /// System administrators (`GET /users/{orgId}/0/_org_admin?directOnly=true&excludeGroups=true`,
+    /// page 0 of a group listing, which the page-0 rule does not count), carrying
+    /// `Pragma: umapi-sync-end`. A command calls it after its last request on every path, so that the
+    /// end signal rides on the last request the process sends; it sends nothing when no session is
+    /// open (never opened, already ended), when the client parked, or when `stop` was forced.
+    /// Returns whether it ended the session. It runs after a plain cancel (Ctrl-C once); a forced
+    /// `stop` abandons it.
+    pub async fn end_session(&self, stop: &CancelToken) -> Result<bool, ClientError> {
+        if self.session_phase() != SessionPhase::Open || self.parked_until().is_some() || stop.is_forced() {
+            return Ok(false);
+        }
+        let label = "the end of the sync session";
+        let request = Request {
+            label,
+            family: Family::Users,
+            method: Method::GET,
+            path: format!("/users/{}/0/{}", self.org_segment(), encode_segment(admin_groups::ORG_ADMIN)),
+            query: vec![("directOnly", "true".to_string()), ("excludeGroups", "true".to_string())],
+            body: None,
+            sync_end: true,
+        };
+        // Its own token: the command's may be cancelled already (Ctrl-C), which must not stop this.
+        let closing = CancelToken::new();
+        let mut hook = NoHook;
+        tokio::select! {
+            result = self.call(&request, &mut hook, &closing, |_| Ok(())) => match result {
+                Ok(_) => Ok(self.session_phase() == SessionPhase::Ended),
+                Err(error) => Err(self.read_error(label, error)),
+            },
+            () = stop.forced() => Ok(false),
         }
     }
 
@@ -293,10 +374,12 @@ impl UmapiClient {
         split: impl Fn(B) -> (Vec<T>, bool),
     ) -> Result<Listing<T>, ClientError>
     where
+        T: PartialEq,
         F: Fn(u32) -> Fut,
         Fut: std::future::Future<Output = Result<Page<B>, ClientError>>,
     {
         let mut listing = Listing { items: Vec::new(), first_page: PageInfo::default(), pages_read: 0 };
+        let mut previous_len = 0_usize;
         for page in 0..MAX_PAGES {
             if stop.is_cancelled() {
                 return Err(ClientError::Cancelled);
@@ -307,21 +390,36 @@ impl UmapiClient {
             }
             listing.pages_read += 1;
             let (items, last_page) = split(body);
+            if repeats_previous_page(&listing.items, previous_len, &items) {
+                // UMAPI answers a users page past the end with the last page again (5a): a server
+                // that never says `lastPage` ends here, without listing anyone twice.
+                return Ok(listing);
+            }
             let empty = items.is_empty();
+            previous_len = items.len();
             listing.items.extend(items);
-            let page_count = info.page_count.or(listing.first_page.page_count);
+            // `X-Page-Count` is shown, never obeyed: a stale or zero count must not cut a listing.
+            let page_count = info.page_count.or(listing.first_page.page_count).filter(|count| *count > page);
             self.observer().read_progress(&ReadProgress {
                 what,
                 pages_read: listing.pages_read,
                 page_count,
                 items: listing.items.len(),
             });
-            if last_page || empty || page_count.is_some_and(|count| page + 1 >= count) {
-                break;
+            if last_page || empty {
+                return Ok(listing);
             }
         }
-        Ok(listing)
+        Err(ClientError::EndlessListing { what: what.to_string(), pages: MAX_PAGES })
     }
+}
+
+/// Whether `page` is the page read before it again: the last `previous_len` items of `items`.
+pub(crate) fn repeats_previous_page<T: PartialEq>(items: &[T], previous_len: usize, page: &[T]) -> bool {
+    previous_len > 0
+        && page.len() == previous_len
+        && items.len() >= previous_len
+        && items[items.len() - previous_len..] == *page
 }
 
 #[cfg(test)]

@@ -4,9 +4,10 @@
 //! result with the one retry policy, and retries, parks or gives up ([`CallError`]).
 //!
 //! A 401 renews the token once and re-sends; a second 401 or a 403 is an authentication failure.
-//! `Pragma: umapi-sync-start` goes on the client's first request, `umapi-sync-end` on a request the
-//! caller marks as the run's last. This file must not know about batches, journals or outcomes
-//! beyond the hook it calls.
+//! A 429 pauses every worker before anything else is done with it, and each attempt looks at the
+//! pause once more just before it goes on the wire. The `Pragma` sync signals are the session's
+//! (`session.rs`); once the client parks it sends nothing more. This file must not know about
+//! batches, journals or outcomes beyond the hook it calls.
 
 use std::sync::atomic::Ordering;
 use std::time::{Duration, SystemTime};
@@ -22,10 +23,10 @@ use crate::umapi::client::{UmapiClient, body_message, clip_server_text};
 use crate::umapi::error::AuthError;
 use crate::umapi::observe::{Family, PacingWait, RequestInfo, RetryInfo, RetryReason};
 use crate::umapi::request_id::new_request_id;
-use crate::umapi::retry::{AttemptResult, Decision, Verdict, classify, instant_after, moment_after};
+use crate::umapi::retry::{AttemptResult, Decision, Verdict, classify, instant_after, moment_after, parse_retry_after};
+use crate::umapi::session::{Parking, Signals};
 use crate::umapi::stats::ClientStatistics;
 use crate::umapi::throttle::Permit;
-use crate::umapi::wire::{PRAGMA_SYNC_END, PRAGMA_SYNC_START};
 
 /// Called by the request loop around each attempt; the executor journals through it.
 pub trait AttemptHook: Send {
@@ -42,6 +43,13 @@ pub trait AttemptHook: Send {
         status: Option<u16>,
         reason: &RetryReason,
     ) -> Result<(), HookError>;
+
+    /// Attempt `attempt`, journaled by [`before_send`](Self::before_send), was not sent after all:
+    /// a 429 paused every request (or the client parked) in the meantime. The next attempt gets a
+    /// new number.
+    fn withdrawn(&mut self, _attempt: u32, _x_request_id: &str) -> Result<(), HookError> {
+        Ok(())
+    }
 }
 
 /// An error from an [`AttemptHook`] (the journal could not be written).
@@ -75,7 +83,7 @@ pub(crate) struct Request<'a> {
     pub query: Vec<(&'static str, String)>,
     /// JSON body, re-sent verbatim on every attempt.
     pub body: Option<Vec<u8>>,
-    /// Send `Pragma: umapi-sync-end` (the run's last request).
+    /// The command's last request: it carries `Pragma: umapi-sync-end` (see `session.rs`).
     pub sync_end: bool,
 }
 
@@ -92,6 +100,9 @@ pub struct Answer<T> {
     pub x_request_id: String,
     /// Sends it took (retries and a 401 replay included).
     pub attempts: u32,
+    /// Whether an earlier attempt reached the server without a usable answer (a timeout, a broken
+    /// connection, a 5xx): it may have been applied, so this answer may report work as already done.
+    pub earlier_attempt_unanswered: bool,
 }
 
 /// How a call ended without a successful answer.
@@ -144,9 +155,10 @@ pub enum CallError {
 }
 
 impl UmapiClient {
-    /// The request loop: pause, slot, token, hook, send, classify, and retry, park or give up.
-    /// `parse` reads a 2xx body; its error says what the attempt amounted to (an unreadable body,
-    /// or one that failed its checks), and the attempt is retried as a transient failure.
+    /// The request loop: session turn, pause, slot, token, hook, send, classify, and retry, park or
+    /// give up. `parse` reads a 2xx body; its error says what the attempt amounted to (an
+    /// unreadable body, or one that failed its checks), and the attempt is retried as a transient
+    /// failure.
     pub(crate) async fn call<T>(
         &self,
         request: &Request<'_>,
@@ -158,10 +170,17 @@ impl UmapiClient {
         let mut failures = 0_u32;
         let mut replayed_401 = false;
         let mut never_connected = true;
+        let mut went_out = false;
         let mut maybe_applied = false;
         loop {
-            let sent = sends > 0;
-            let permit = self.wait_for_slot(request.family, stop, sent).await?;
+            // Parked: nothing more is sent, not even into a window that may have passed meanwhile.
+            if let Some(resume_after) = self.parking.resume_after() {
+                return Err(parked_until(resume_after));
+            }
+            let Some(signals) = self.session.admit(request.sync_end, stop).await else {
+                return Err(CallError::Stopped { sent: went_out });
+            };
+            let permit = self.wait_for_slot(request.family, stop, went_out).await?;
             let token = tokio::select! {
                 token = self.auth.token(stop, self.observer.as_ref(), &self.statistics) => token,
                 () = stop.forced() => Err(AuthError::Cancelled),
@@ -170,8 +189,12 @@ impl UmapiClient {
                 Ok(token) => token,
                 Err(error) => {
                     permit.release();
+                    if let AuthError::Parked { resume_after, .. } = &error {
+                        // IMS asked for a long wait: the client sends nothing more either.
+                        self.parking.park(*resume_after);
+                    }
                     return Err(if matches!(error, AuthError::Cancelled) {
-                        CallError::Stopped { sent }
+                        CallError::Stopped { sent: went_out }
                     } else {
                         CallError::Auth(error)
                     });
@@ -180,13 +203,20 @@ impl UmapiClient {
             // The signal may have come while the token was fetched: nothing new starts after it.
             if stop.is_cancelled() {
                 permit.release();
-                return Err(CallError::Stopped { sent });
+                return Err(CallError::Stopped { sent: went_out });
             }
             sends += 1;
             let x_request_id = new_request_id();
             if let Err(error) = hook.before_send(sends, &x_request_id) {
                 permit.release();
                 return Err(CallError::Hook(error));
+            }
+            // The last look before the wire: a 429 (or a park) of another request may have paused
+            // everyone while this attempt was journaled. It is then withdrawn, not sent.
+            if self.parking.resume_after().is_some() || self.pause.remaining(Instant::now()).is_some() {
+                permit.release();
+                hook.withdrawn(sends, &x_request_id).map_err(CallError::Hook)?;
+                continue;
             }
             self.observer.request_sent(&RequestInfo {
                 label: request.label,
@@ -196,9 +226,10 @@ impl UmapiClient {
                 x_request_id: &x_request_id,
                 attempt: sends,
             });
+            went_out = true;
             // Forced (a second Ctrl-C), the request is abandoned: its answer is never read.
             let (result, headers, body) = tokio::select! {
-                answer = self.send_once(request, &token, &x_request_id) => answer,
+                answer = self.send_once(request, &token, &x_request_id, &signals) => answer,
                 () = stop.forced() => return Err(CallError::Stopped { sent: true }),
             };
             drop(permit);
@@ -218,12 +249,14 @@ impl UmapiClient {
                 (AttemptResult::Status { status, .. }, Some(headers)) if (200..300).contains(status) => {
                     match parse(&body) {
                         Ok(parsed) => {
+                            self.session.answered(&signals);
                             return Ok(Answer {
                                 status: *status,
                                 headers,
                                 body: parsed,
                                 x_request_id,
                                 attempts: sends,
+                                earlier_attempt_unanswered: maybe_applied,
                             });
                         }
                         // What the server wrote may echo a secret or be huge: scrubbed and cut.
@@ -238,6 +271,9 @@ impl UmapiClient {
                 }
                 _ => result,
             };
+            // No answer opened or closed anything: the next attempt carries the signals again, and
+            // the turn passes on before any wait.
+            drop(signals);
             let (reason, retry_after) = match classify(&result, SystemTime::now()) {
                 // Only a 2xx is a success, and those returned above or became BadBody.
                 Verdict::Success => (RetryReason::BadBody("answer without headers".to_string()), None),
@@ -264,11 +300,25 @@ impl UmapiClient {
                 }
                 Verdict::Transient { reason, retry_after } => (reason, retry_after),
             };
-            failures += 1;
             let status = match &result {
                 AttemptResult::Status { status, .. } => Some(*status),
                 _ => None,
             };
+            // A 429 stops every worker before anything else happens (journal, counters, events):
+            // a request of another worker must not reach the server in the meantime.
+            let decision = if unreachable {
+                Decision::GiveUp
+            } else {
+                self.policy.decide(failures + 1, retry_after, rand::random::<f64>())
+            };
+            if status == Some(429) {
+                self.pause_everyone(retry_after);
+            }
+            if let Decision::Park { wait } = decision {
+                self.park(wait);
+            }
+            failures += 1;
+            // A request that reached the server and got no usable answer may have been applied.
             maybe_applied |= !matches!(result, AttemptResult::Refused(_) | AttemptResult::Status { status: 429, .. });
             if status == Some(429) {
                 ClientStatistics::bump(&self.statistics.throttled);
@@ -276,15 +326,6 @@ impl UmapiClient {
                 ClientStatistics::bump(&self.statistics.transient_failures);
             }
             hook.after_failure(sends, &x_request_id, status, &reason).map_err(CallError::Hook)?;
-            if status == Some(429) {
-                let wait = retry_after.filter(|wait| !wait.is_zero()).unwrap_or(self.policy.backoff(1, 1.0));
-                self.pause.extend(instant_after(Instant::now(), wait));
-            }
-            let decision = if unreachable {
-                Decision::GiveUp
-            } else {
-                self.policy.decide(failures, retry_after, rand::random::<f64>())
-            };
             match decision {
                 Decision::GiveUp => {
                     return Err(CallError::Exhausted {
@@ -296,7 +337,10 @@ impl UmapiClient {
                         last_status: status,
                     });
                 }
-                Decision::Park { wait } => return Err(parked(wait)),
+                Decision::Park { wait } => {
+                    let resume_after = self.parking.resume_after().unwrap_or_else(OffsetDateTime::now_utc);
+                    return Err(CallError::Parked { wait, resume_after });
+                }
                 Decision::Retry { delay, server_requested } => {
                     if server_requested {
                         self.observer.server_wait_started(delay, &reason);
@@ -320,6 +364,18 @@ impl UmapiClient {
         }
     }
 
+    /// A 429 pauses every worker for its `Retry-After` (our first backoff when it has none).
+    fn pause_everyone(&self, retry_after: Option<Duration>) {
+        let wait = retry_after.filter(|wait| !wait.is_zero()).unwrap_or(self.policy.backoff(1, 1.0));
+        self.pause.extend(instant_after(Instant::now(), wait));
+    }
+
+    /// Parks the client for `wait`: every worker stops, and nothing more is sent by this process.
+    fn park(&self, wait: Duration) -> OffsetDateTime {
+        self.pause.extend(instant_after(Instant::now(), wait));
+        self.parking.park(moment_after(OffsetDateTime::now_utc(), wait))
+    }
+
     /// Waits out the shared pause, then takes a slot of the family's window; parks when the pause
     /// is longer than `max_wait`.
     pub(super) async fn wait_for_slot(
@@ -334,7 +390,7 @@ impl UmapiClient {
             }
             if let Some(left) = self.pause.remaining(Instant::now()) {
                 if left > self.policy.max_wait {
-                    return Err(parked(left));
+                    return Err(CallError::Parked { wait: left, resume_after: self.park(left) });
                 }
                 let _waiting = self.statistics.waited.enter();
                 let _server_waiting = self.statistics.server_waited.enter();
@@ -371,6 +427,7 @@ impl UmapiClient {
         request: &Request<'_>,
         token: &Secret,
         x_request_id: &str,
+        signals: &Signals,
     ) -> (AttemptResult, Option<HeaderMap>, Vec<u8>) {
         let url = format!("{}{}", self.base, request.path);
         let mut builder = self
@@ -385,11 +442,8 @@ impl UmapiClient {
         if !request.query.is_empty() {
             builder = builder.query(&request.query);
         }
-        let sync_start = self.sync_start_pending.swap(false, Ordering::SeqCst);
-        if sync_start {
-            builder = builder.header(reqwest::header::PRAGMA, HeaderValue::from_static(PRAGMA_SYNC_START));
-        } else if request.sync_end {
-            builder = builder.header(reqwest::header::PRAGMA, HeaderValue::from_static(PRAGMA_SYNC_END));
+        if let Some(pragma) = signals.pragma() {
+            builder = builder.header(reqwest::header::PRAGMA, HeaderValue::from_static(pragma));
         }
         if let Some(body) = &request.body {
             builder = builder.body(body.clone());
@@ -400,18 +454,16 @@ impl UmapiClient {
         }
         let response = match builder.send().await {
             Ok(response) => response,
-            Err(error) => {
-                let result = transport_failure(&error);
-                if sync_start && matches!(result, AttemptResult::Refused(_)) {
-                    self.sync_start_pending.store(true, Ordering::SeqCst);
-                }
-                return (result, None, Vec::new());
-            }
+            Err(error) => return (transport_failure(&error), None, Vec::new()),
         };
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let retry_after =
             headers.get(reqwest::header::RETRY_AFTER).and_then(|value| value.to_str().ok()).map(str::to_string);
+        if status == 429 {
+            // Every worker stops as soon as the status is known, before the body is even read.
+            self.pause_everyone(retry_after.as_deref().and_then(|value| parse_retry_after(value, SystemTime::now())));
+        }
         match response.bytes().await {
             Ok(body) => (AttemptResult::Status { status, retry_after }, Some(headers), body.to_vec()),
             Err(error) if error.is_timeout() => (AttemptResult::Timeout, None, Vec::new()),
@@ -420,9 +472,9 @@ impl UmapiClient {
     }
 }
 
-/// A park for a server-requested `wait` (saturating: any `Retry-After` gives a valid moment).
-fn parked(wait: Duration) -> CallError {
-    CallError::Parked { wait, resume_after: moment_after(OffsetDateTime::now_utc(), wait) }
+/// The error of a parked client: the wait left until `resume_after`.
+fn parked_until(resume_after: OffsetDateTime) -> CallError {
+    CallError::Parked { wait: Parking::wait_left(resume_after), resume_after }
 }
 
 /// A transport error as an attempt result: timeout, refused (nothing sent) or broken.
@@ -444,70 +496,5 @@ pub(crate) fn describe_transport(error: &reqwest::Error) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    //! The shared 429 pause under tokio's paused clock: no real waiting, exact instants.
-
-    use super::*;
-    use crate::umapi::client::ClientOptions;
-    use crate::umapi::config::{Config, Limits};
-
-    /// A client that never sends here (nothing listens on port 9); only its waits are exercised.
-    fn client(max_wait: Duration) -> UmapiClient {
-        let config = Config {
-            org_id: "TEST0000@AdobeOrg".into(),
-            client_id: "client".into(),
-            client_secret: Some(Secret::new("secret")),
-            ims_url: "http://127.0.0.1:9".into(),
-            umapi_url: "http://127.0.0.1:9/v2/usermanagement".into(),
-            limits: Limits { action_rpm: 0, read_rpm: 0, groups_rpm: 0, max_wait, ..Limits::default() },
-            ..Config::default()
-        };
-        UmapiClient::new(&config, ClientOptions::default()).unwrap_or_else(|error| panic!("{error}"))
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn a_429_pause_holds_every_worker_until_the_server_said() {
-        let client = client(Duration::from_secs(15 * 60));
-        let stop = CancelToken::new();
-        let start = Instant::now();
-        client.pause.extend(start + Duration::from_secs(38));
-        let slot = || async {
-            let permit = client.wait_for_slot(Family::Action, &stop, false).await;
-            (permit.is_ok(), Instant::now() - start)
-        };
-        let (first, second, third, fourth) = tokio::join!(slot(), slot(), slot(), slot());
-        for (granted, waited) in [first, second, third, fourth] {
-            assert!(granted);
-            assert_eq!(waited, Duration::from_secs(38), "each worker waited exactly the pause");
-        }
-        // Another family is paused too: a 429 stops every request of the client.
-        client.pause.extend(Instant::now() + Duration::from_secs(5));
-        let (granted, waited) = {
-            let before = Instant::now();
-            (client.wait_for_slot(Family::Users, &stop, false).await.is_ok(), Instant::now() - before)
-        };
-        assert!(granted);
-        assert_eq!(waited, Duration::from_secs(5));
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn a_pause_longer_than_max_wait_parks_at_once_and_stop_ends_a_pause() {
-        let client = client(Duration::from_secs(15 * 60));
-        let stop = CancelToken::new();
-        let start = Instant::now();
-        client.pause.extend(start + Duration::from_secs(20 * 60));
-        let parked = client.wait_for_slot(Family::Action, &stop, true).await;
-        assert!(matches!(parked, Err(CallError::Parked { wait, .. }) if wait == Duration::from_secs(20 * 60)));
-        assert_eq!(Instant::now(), start, "parking does not wait");
-
-        let client = self::client(Duration::from_secs(15 * 60));
-        client.pause.extend(Instant::now() + Duration::from_secs(60));
-        let stopper = stop.clone();
-        let (stopped, ()) = tokio::join!(client.wait_for_slot(Family::Action, &stop, true), async move {
-            tokio::time::sleep(Duration::from_secs(10)).await;
-            stopper.cancel();
-        });
-        assert!(matches!(stopped, Err(CallError::Stopped { sent: true })));
-        assert_eq!(Instant::now() - start, Duration::from_secs(10), "a stop ends the wait at once");
-    }
-}
+#[path = "request_tests.rs"]
+mod tests;

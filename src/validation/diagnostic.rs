@@ -90,7 +90,7 @@ codes! {
     IdentityTypeUnknown = "E023", row, "Identity Type is not Adobe ID, Enterprise ID or Federated ID";
     UsernameMissing = "E024", row, "Username is empty";
     UsernameNotEmail = "E025", row, "Adobe ID and Enterprise ID: Username must equal Email";
-    UsernameNotEmailShaped = "E026", row, "Federated ID: Username must be in email format";
+    UsernameNotEmailShaped = "E026", row, "Federated ID: a Username with @ must be in email format";
     DomainMissing = "E027", row, "Federated ID: Domain is empty";
     DomainInvalid = "E028", row, "Domain is not a domain name";
     EmailMissing = "E029", row, "Email is empty";

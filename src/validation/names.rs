@@ -1,7 +1,8 @@
 //! The names of the multi-valued cells (SPEC 2.1), split without allocating: each cell is cut at
 //! commas, each name trimmed and empty names dropped, as `console_csv::multi_value` does (the
-//! byte-level scan is `name_scan`'s), and the names kept are recorded as byte ranges of the cell in one reused list per
-//! column. A name listed twice in one cell (ASCII case ignored) is kept once; the later copies
+//! byte-level scan is `name_scan`'s; a cell with a `<`, as Adobe's product names with commas have,
+//! takes `multi_value`'s bracket-aware cut instead), and the names kept are recorded as byte
+//! ranges of the cell in one reused list per column. A name listed twice in one cell (ASCII case ignored) is kept once; the later copies
 //! are set aside for a warning.
 //!
 //! Duplicates are found with a small open-addressing table of case-folded hashes that is never
@@ -11,7 +12,7 @@
 //! Owns splitting, the kept ranges and duplicate detection; which names are refused (control
 //! characters, length) and every diagnostic are `membership_rules`' business.
 
-use crate::console_csv::Column;
+use crate::console_csv::{Column, multi_value};
 
 use super::name_scan::{Piece, folded_hash, next_piece, trim};
 
@@ -96,6 +97,17 @@ impl NameLists {
         let mut list = std::mem::take(&mut self.lists[slot]);
         list.clear();
         self.next_stamp();
+        if multi_value::has_brackets(cell) {
+            // Rare (Adobe's product names with `<…>`): commas inside the brackets are the name's.
+            for piece in multi_value::pieces(cell) {
+                let name = trim(piece);
+                if !name.is_empty() && !refused(name) {
+                    self.keep(&mut list, cell, name, folded_hash(name));
+                }
+            }
+            self.lists[slot] = list;
+            return;
+        }
         let bytes = cell.as_bytes();
         let mut start = 0;
         loop {
@@ -107,21 +119,8 @@ impl NameLists {
                 Piece::Other { comma } => (trim(cell.get(start..comma).unwrap_or_default()), None, comma),
             };
             if !name.is_empty() && !refused(name) {
-                // `name` lies inside `cell`: its offset is the distance between their starts.
-                let name_start = name.as_ptr() as usize - cell.as_ptr() as usize;
                 let hash = known_hash.unwrap_or_else(|| folded_hash(name));
-                match self.find(&list, cell, name, hash) {
-                    Found::Kept => self.repeated.push((name_start, name_start + name.len())),
-                    Found::Free(position) => {
-                        // A file is at most 10 MB, so offsets fit in u32.
-                        list.push(Name { start: name_start as u32, end: (name_start + name.len()) as u32, hash });
-                        if list.len() * 2 > self.table.len() {
-                            self.grow(&list);
-                        } else {
-                            self.table[position] = Slot { stamp: self.stamp, index: (list.len() - 1) as u32 };
-                        }
-                    }
-                }
+                self.keep(&mut list, cell, name, hash);
             }
             if comma >= bytes.len() {
                 break;
@@ -129,6 +128,24 @@ impl NameLists {
             start = comma + 1;
         }
         self.lists[slot] = list;
+    }
+
+    /// Keeps `name` (a slice of `cell`) in `list` unless an equal name is kept already.
+    fn keep(&mut self, list: &mut Vec<Name>, cell: &str, name: &str, hash: u64) {
+        // `name` lies inside `cell`: its offset is the distance between their starts.
+        let name_start = name.as_ptr() as usize - cell.as_ptr() as usize;
+        match self.find(list, cell, name, hash) {
+            Found::Kept => self.repeated.push((name_start, name_start + name.len())),
+            Found::Free(position) => {
+                // A file is at most 10 MB, so offsets fit in u32.
+                list.push(Name { start: name_start as u32, end: (name_start + name.len()) as u32, hash });
+                if list.len() * 2 > self.table.len() {
+                    self.grow(list);
+                } else {
+                    self.table[position] = Slot { stamp: self.stamp, index: (list.len() - 1) as u32 };
+                }
+            }
+        }
     }
 
     /// A new stamp for a new cell: every slot filled earlier becomes empty.
@@ -212,6 +229,21 @@ mod tests {
         assert!(lists.is_present(0) && lists.has_names(0) && !lists.is_present(1));
         assert_eq!(split(&mut lists, " , "), (vec![], vec![]));
         assert!(lists.is_present(0) && !lists.has_names(0));
+    }
+
+    #[test]
+    fn product_names_with_commas_in_angle_brackets_stay_whole() {
+        let mut lists = NameLists::default();
+        let cell = "Photoshop (<CCE,Single App - Enterprise,PHSP>), Illustrator (<CCE,Single App - Enterprise,ILST>), \
+                    photoshop (<cce,single app - enterprise,phsp>)";
+        let (kept, repeated) = split(&mut lists, cell);
+        assert_eq!(
+            kept,
+            vec!["Photoshop (<CCE,Single App - Enterprise,PHSP>)", "Illustrator (<CCE,Single App - Enterprise,ILST>)"]
+        );
+        assert_eq!(repeated, vec!["photoshop (<cce,single app - enterprise,phsp>)"]);
+        let all: Vec<&str> = multi_value::split(cell).collect();
+        assert_eq!(all.len(), 3);
     }
 
     #[test]

@@ -17,7 +17,7 @@
 //!   250 (UMAPI); each name in a multi-valued cell at most 250.
 
 use crate::console_csv::{Column, HeaderMap};
-use crate::model::{AdminRole, IdentityType, InvitationRow, Operation, UserRow};
+use crate::model::{AdminRole, IdentityType, InvitationRow, Operation, UserRow, is_sign_in_name};
 use crate::umapi::wire::{MAX_EMAIL_CHARS, MAX_NAME_CHARS, MAX_STRING_CHARS};
 
 use super::collector::Collector;
@@ -201,7 +201,7 @@ impl<'a> RowRules<'a> {
     fn username(&self, kind: IdentityType, line: u64, value: &str, email: &str, out: &mut Collector) {
         if value.is_empty() {
             let hint = if kind == IdentityType::FederatedId {
-                "give the user's sign-in name, in email format"
+                "give the user's sign-in name: an email, or the username of a directory that signs in with usernames"
             } else {
                 "for Adobe ID and Enterprise ID the Username is the Email: copy it"
             };
@@ -214,18 +214,26 @@ impl<'a> RowRules<'a> {
             return;
         }
         match kind {
+            // A Federated Username is an email (the Console's template: "must be in email format"),
+            // or, without any `@`, the sign-in name of a directory that signs in with usernames: the
+            // Console's own export writes those, and UMAPI names such users by username + Domain
+            // (UMAPI.md 2a, 6a). A value with `@` that is no email is neither.
             IdentityType::FederatedId => {
-                if email::problem(value).is_some() {
+                if !is_sign_in_name(value)
+                    && let Some(problem) = email::problem(value)
+                {
                     out.push(
                         self.at(
                             Code::UsernameNotEmailShaped,
                             line,
                             Column::Username,
                             format!(
-                                "a Federated ID's Username must be in email format (abc@def.xyz); \"{value}\" is not"
+                                "a Federated ID's Username is an email (abc@def.xyz) or a sign-in name without @; \
+                                 \"{value}\" is neither: {problem}"
                             ),
                         )
-                        .with_value(value),
+                        .with_value(value)
+                        .with_hint("write the email-type username in full, or the username alone without @"),
                     );
                 }
             }

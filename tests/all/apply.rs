@@ -237,3 +237,36 @@ async fn licences_granted_through_a_user_group_are_in_the_deficit_report() {
     assert!(deficit.iter().any(|record| record == &["Photoshop - Default", "5", "7", "5", "2"]), "{deficit:?}");
     assert!(stderr.contains("no licence: 2 of 7 users joining \"Photoshop - Default\""), "{stderr}");
 }
+
+/// The demo run exactly as the README gives it (`apply samples/bulk-add.csv --op add --sim`, the
+/// built-in demo org): Photoshop at 13 requested, 5 assigned, 8 without a licence, and Creative
+/// Cloud All Apps counting the users who reach it only through Designers, since the licence reads
+/// say `directOnly=false` (UMAPI.md 5e, 7): 11 rows ask for it directly, 9 join Designers, one does
+/// both, so 19.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_run_reports_photoshop_and_the_licences_reached_through_designers() {
+    let dir = crate::harness::temp_dir();
+    let output = crate::harness::umapi_bulk(dir.path())
+        .args(["apply", &path("bulk-add.csv"), "--op", "add", "--sim"])
+        .output()
+        .unwrap_or_else(|error| panic!("{error}"));
+    let (_, stderr) = texts(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let runs: Vec<_> = std::fs::read_dir(dir.path().join("runs"))
+        .map(|entries| entries.filter_map(Result::ok).map(|entry| entry.path()).collect())
+        .unwrap_or_default();
+    let run = runs.first().cloned().unwrap_or_else(|| panic!("no run folder: {stderr}"));
+    let deficit = read_csv(&run.join("deficit.csv"));
+    let line = |name: &str| deficit.iter().find(|record| record[0] == name).cloned().unwrap_or_default();
+    assert_eq!(line("Photoshop - Default"), ["Photoshop - Default", "5", "13", "5", "8"]);
+    assert_eq!(line("Creative Cloud All Apps - Default"), ["Creative Cloud All Apps - Default", "50", "19", "19", "0"]);
+
+    let input = read_csv(&sample("bulk-add.csv"));
+    let direct = column(&input, "Product Configurations");
+    let groups = column(&input, "User Groups");
+    let through_designers_only = (0..direct.len())
+        .filter(|&row| groups[row].contains("Designers") && !direct[row].contains("Creative Cloud All Apps"))
+        .count();
+    assert_eq!(through_designers_only, 8, "8 of the 19 reach it only through Designers");
+    assert!(stderr.contains("no licence: 8 of 13 users joining \"Photoshop - Default\""), "{stderr}");
+}

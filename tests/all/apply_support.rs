@@ -27,10 +27,21 @@ impl Org {
 
     /// A simulator with these options; `claimed` writes the org's claimed domains into the config.
     pub async fn with(options: SimOptions, claimed: bool) -> Self {
+        let domains: &[&str] = if claimed { &["example.com", "fed.example.org"] } else { &[] };
+        Self::with_domains(options, domains).await
+    }
+
+    /// A simulator with these options, and these claimed domains in the config.
+    pub async fn with_domains(options: SimOptions, claimed: &[&str]) -> Self {
         let sim = sim_support::start(options).await;
         let dir = temp_dir();
         let config = sim.client_config();
-        let domains = if claimed { "claimed_domains = [\"example.com\", \"fed.example.org\"]\n" } else { "" };
+        let domains = if claimed.is_empty() {
+            String::new()
+        } else {
+            let quoted: Vec<String> = claimed.iter().map(|domain| format!("\"{domain}\"")).collect();
+            format!("claimed_domains = [{}]\n", quoted.join(", "))
+        };
         let text = format!(
             "org_id = \"{}\"\nclient_id = \"{}\"\nclient_secret = \"{}\"\nims_url = \"{}\"\numapi_url = \"{}\"\n{domains}\
              [limits]\naction_rpm = {}\nread_rpm = {}\ngroups_rpm = {}\nmax_wait = \"30s\"\n",
@@ -64,6 +75,12 @@ impl Org {
         let path = self.path().join("umapi-bulk.toml");
         let text = std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{error}"));
         std::fs::write(&path, edit(text)).unwrap_or_else(|error| panic!("{error}"));
+    }
+
+    /// Points the configuration at `base` (a recording proxy) instead of the simulator.
+    pub fn through(&self, base: &str) {
+        let sim_base = self.sim.base_url().trim_end_matches('/').to_string();
+        self.edit_config(|config| config.replace(&sim_base, base));
     }
 
     /// Runs the binary with `args` in the working directory.

@@ -35,7 +35,7 @@ async fn client_sends_umapi_headers_and_caches_the_token() {
     let client = client_for(&mock.config(), &recorder);
     let dir = crate::harness::temp_dir();
     let batches = vec![batch(1, 2, &[]), batch(2, 1, &[]), batch(3, 3, &[])];
-    let options = ExecuteOptions { test_mode: true, concurrency: 1 };
+    let options = ExecuteOptions { test_mode: true, concurrency: 1, ends_session: true };
     let report = execute::execute(client, batches, dir.path(), options, recorder.clone(), CancelToken::new())
         .await
         .unwrap_or_else(|error| panic!("{error}"));
@@ -105,7 +105,7 @@ async fn a_second_401_aborts_the_run_as_an_authentication_failure() {
     mock.push(refused());
     let dir = crate::harness::temp_dir();
     let batches = vec![batch(1, 2, &[]), batch(2, 2, &[])];
-    let options = ExecuteOptions { test_mode: false, concurrency: 1 };
+    let options = ExecuteOptions { test_mode: false, concurrency: 1, ends_session: true };
     let report = execute::execute(client, batches, dir.path(), options, recorder.clone(), CancelToken::new())
         .await
         .unwrap_or_else(|error| panic!("{error}"));
@@ -156,6 +156,29 @@ async fn reads_page_through_every_page_and_a_missing_user_is_none() {
     assert!(matches!(error, Some(ClientError::Http { status: 404, .. })), "{error:?}");
 }
 
+/// C5 (UMAPI.md 4d, 5a): paging ends on `lastPage` or an empty page, never on `X-Page-Count`; a
+/// server that never says `lastPage` (a page past the end is the last one again) ends where a page
+/// repeats the previous one, without listing anyone twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stale_or_zero_page_count_never_cuts_a_listing_and_a_repeated_page_ends_it() {
+    let mock = Mock::start().await;
+    let users: Vec<wire::User> =
+        (1..=7).map(|number| wire::User { email: format!("u{number}@example.com"), ..wire::User::default() }).collect();
+    *mock.state.users.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = users.clone();
+    let client = client_for(&mock.config(), &Arc::new(Recorder::default()));
+    let stop = CancelToken::new();
+    for stale in ["1", "0", "2", "not a number"] {
+        *mock.state.page_count_header.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(stale.into());
+        let listing = client.all_users(&stop).await.unwrap_or_else(|error| panic!("{error}"));
+        assert_eq!(listing.items, users, "X-Page-Count {stale:?}");
+        assert_eq!(listing.pages_read, 3, "X-Page-Count {stale:?}");
+    }
+    mock.state.never_last_page.store(true, Ordering::SeqCst);
+    let listing = client.all_users(&stop).await.unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(listing.items, users, "the repeated last page is not listed twice");
+    assert_eq!(listing.pages_read, 4, "page 3 repeats page 2 and ends the listing");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_limiter_never_lets_more_than_n_requests_into_a_window() {
     let mock = Mock::start().await;
@@ -166,7 +189,7 @@ async fn the_limiter_never_lets_more_than_n_requests_into_a_window() {
     let client = client_for(&config, &recorder);
     let dir = crate::harness::temp_dir();
     let batches: Vec<_> = (1..=7).map(|number| batch(number, 1, &[])).collect();
-    let options = ExecuteOptions { test_mode: false, concurrency: 4 };
+    let options = ExecuteOptions { test_mode: false, concurrency: 4, ends_session: true };
     let report = execute::execute(client, batches, dir.path(), options, recorder.clone(), CancelToken::new())
         .await
         .unwrap_or_else(|error| panic!("{error}"));

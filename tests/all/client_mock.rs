@@ -71,6 +71,10 @@ pub struct MockState {
     pub read_script: Mutex<VecDeque<Reply>>,
     pub expires_in: AtomicU64,
     pub latency_ms: AtomicU64,
+    /// Replaces `X-Page-Count` on users pages (a stale or zero count).
+    pub page_count_header: Mutex<Option<String>>,
+    /// Never says `lastPage` (a page past the end is the last page again, as UMAPI does).
+    pub never_last_page: std::sync::atomic::AtomicBool,
 }
 
 /// A running mock.
@@ -233,11 +237,14 @@ async fn handle(state: Arc<MockState>, method: Method, uri: Uri, headers: Header
         let page_count = users.len().div_ceil(page_size).max(1);
         let page = page.min(page_count - 1);
         let slice: Vec<_> = users.iter().skip(page * page_size).take(page_size).cloned().collect();
-        let body = serde_json::json!({"lastPage": page + 1 == page_count, "result": "success", "users": slice});
+        let never_last = state.never_last_page.load(Ordering::SeqCst);
+        let last_page = page + 1 == page_count && !never_last;
+        let body = serde_json::json!({"lastPage": last_page, "result": "success", "users": slice});
         let mut response = axum::Json(body).into_response();
+        let header_count = state.page_count_header.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone();
         for (name, value) in [
             ("X-Total-Count", users.len().to_string()),
-            ("X-Page-Count", page_count.to_string()),
+            ("X-Page-Count", header_count.unwrap_or_else(|| page_count.to_string())),
             ("X-Current-Page", page.to_string()),
             ("X-Page-Size", page_size.to_string()),
         ] {

@@ -100,7 +100,7 @@ async fn run_echoing(
 ) -> (RunReport, Arc<Recorder>) {
     let recorder = Arc::new(Recorder { echo, ..Recorder::default() });
     let client = client_for(config, &recorder);
-    let options = ExecuteOptions { test_mode: false, concurrency };
+    let options = ExecuteOptions { test_mode: false, concurrency, ends_session: true };
     let report = execute::execute(client, batches, dir, options, recorder.clone(), CancelToken::new())
         .await
         .unwrap_or_else(|error| panic!("{error}"));
@@ -183,7 +183,7 @@ async fn sim_an_expired_token_is_renewed_once_on_401_and_the_request_resent() {
     );
     let dir = temp();
     let batches = user_batches("expired", 5);
-    let options = ExecuteOptions { test_mode: false, concurrency: 1 };
+    let options = ExecuteOptions { test_mode: false, concurrency: 1, ends_session: true };
     let report = execute::execute(client, batches.clone(), dir.path(), options, recorder.clone(), CancelToken::new())
         .await
         .unwrap_or_else(|error| panic!("{error}"));
@@ -307,7 +307,7 @@ async fn sim_a_parked_run_is_resumed_without_resending_answered_requests() {
     tokio::time::sleep(Duration::try_from(wait).unwrap_or_default()).await;
     let recorder = Arc::new(Recorder::default());
     let client = client_for(&config, &recorder);
-    let options = ExecuteOptions { test_mode: false, concurrency: 1 };
+    let options = ExecuteOptions { test_mode: false, concurrency: 1, ends_session: true };
     let resumed = execute::resume(client, dir.path(), options, recorder.clone(), CancelToken::new())
         .await
         .unwrap_or_else(|error| panic!("{error}"));
@@ -383,7 +383,7 @@ async fn sim_a_run_killed_mid_run_resumes_without_resending_answered_requests() 
     config.limits.action_rpm = 0;
     let recorder = Arc::new(Recorder::default());
     let client = client_for(&config, &recorder);
-    let options = ExecuteOptions { test_mode: false, concurrency: 2 };
+    let options = ExecuteOptions { test_mode: false, concurrency: 2, ends_session: true };
     let resumed = execute::resume(client, dir.path(), options, recorder.clone(), CancelToken::new())
         .await
         .unwrap_or_else(|error| panic!("{error}"));

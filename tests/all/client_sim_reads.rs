@@ -97,7 +97,7 @@ async fn sim_a_run_authenticates_with_the_legacy_jwt_exchange() {
     let client = client_for(&config, &recorder);
     let dir = crate::harness::temp_dir();
     let batches: Vec<_> = (1..=3).map(|number| crate::client_mock::batch(number, 2, &[])).collect();
-    let options = ExecuteOptions { test_mode: true, concurrency: 1 };
+    let options = ExecuteOptions { test_mode: true, concurrency: 1, ends_session: true };
     let report = execute::execute(client, batches, dir.path(), options, recorder.clone(), CancelToken::new())
         .await
         .unwrap_or_else(|error| panic!("{error}"));

@@ -43,7 +43,7 @@ async fn run(
 ) -> (RunReport, Arc<Recorder>) {
     let recorder = Arc::new(Recorder::default());
     let client = client_for(config, &recorder);
-    let options = ExecuteOptions { test_mode: false, concurrency };
+    let options = ExecuteOptions { test_mode: false, concurrency, ends_session: true };
     let report = execute::execute(client, batches, dir, options, recorder.clone(), cancel)
         .await
         .unwrap_or_else(|error| panic!("{error}"));
@@ -53,7 +53,7 @@ async fn run(
 async fn resume(config: &Config, dir: &std::path::Path) -> (execute::ResumedRun, Arc<Recorder>) {
     let recorder = Arc::new(Recorder::default());
     let client = client_for(config, &recorder);
-    let options = ExecuteOptions { test_mode: false, concurrency: 2 };
+    let options = ExecuteOptions { test_mode: false, concurrency: 2, ends_session: true };
     let resumed = execute::resume(client, dir, options, recorder.clone(), CancelToken::new())
         .await
         .unwrap_or_else(|error| panic!("{error}"));
@@ -203,12 +203,14 @@ async fn cancellation_lets_in_flight_requests_finish_and_starts_nothing_new() {
         let config = config.clone();
         tokio::spawn(async move { run(&config, batches, &dir, 2, cancel).await })
     };
-    wait_for(Duration::from_secs(10), || async { (mock.actions().len() >= 2).then_some(()) }).await;
+    // The first request opens the sync session alone (docs/sessions.md); once it is answered the
+    // two workers send the next two, which take 800 ms: cancel while they are in flight.
+    wait_for(Duration::from_secs(10), || async { (mock.actions().len() >= 3).then_some(()) }).await;
     cancel.cancel();
     let (report, recorder) = running.await.unwrap_or_else(|error| panic!("{error}"));
     assert_eq!(report.end, RunEnd::Cancelled);
-    assert_eq!(report.counts(), (2, 0, 4), "the two in flight finished; nothing new started");
-    assert_eq!(mock.actions().len(), 2);
+    assert_eq!(report.counts(), (3, 0, 3), "the two in flight finished; nothing new started");
+    assert_eq!(mock.actions().len(), 3);
     assert_eq!(recorder.count("stopping cancelled"), 1);
     let (resumed, _) = resume(&config, dir.path()).await;
     assert_eq!(resumed.report.counts(), (6, 0, 0));

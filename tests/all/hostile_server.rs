@@ -20,7 +20,7 @@ async fn run(config: &Config, dir: &std::path::Path) -> (RunReport, Arc<Recorder
     let recorder = Arc::new(Recorder::default());
     let client = client_for(config, &recorder);
     // One request at a time: the first gets the scripted answer, the second waits behind it.
-    let options = ExecuteOptions { test_mode: false, concurrency: 1 };
+    let options = ExecuteOptions { test_mode: false, concurrency: 1, ends_session: true };
     let batches = vec![batch(1, 2, &[]), batch(2, 2, &[])];
     let report = execute::execute(client, batches, dir, options, recorder.clone(), CancelToken::new())
         .await
@@ -62,7 +62,7 @@ async fn an_absurd_retry_after_on_an_action_parks_the_run_and_it_resumes() {
             let resumed = execute::resume(
                 client_for(&mock.config(), &recorder),
                 dir.path(),
-                ExecuteOptions { test_mode: false, concurrency: 2 },
+                ExecuteOptions { test_mode: false, concurrency: 2, ends_session: true },
                 recorder,
                 CancelToken::new(),
             )

@@ -15,6 +15,7 @@ use anyhow::Context as _;
 use time::OffsetDateTime;
 
 use super::{Run, Sent};
+use crate::commands::end_session;
 use crate::execute;
 use crate::exit_status::{AfterSending, ExitStatus};
 use crate::hint::with_hint;
@@ -44,6 +45,9 @@ pub(super) async fn finish(run: &Run<'_>, sent: Sent, clock: Instant) -> anyhow:
             }
         }
     };
+    // The licence reads were the run's last requests: end the session now, so that the summary
+    // counts the closing read too.
+    end_session(run.printer, &run.client, &run.cancel).await;
     let rows = finish.rows(&licences);
     let deficit_lines = finish.deficit_lines(&rows, &licences);
     let status = ExitStatus::from(verdict(&report, &rows));

@@ -15,6 +15,9 @@
 //!
 //! `--resume` is in [`resume`]; the reports, the summary and the exit code in [`finish`], which
 //! also decides what a failure to write them after requests went out says (never exit 2).
+//!
+//! The sync session ends after the last request on every path but a park (docs/sessions.md):
+//! after the licence reads in [`finish`], and on any other way out here.
 
 mod finish;
 mod resume;
@@ -27,7 +30,7 @@ use std::time::Instant;
 use anyhow::Context as _;
 use time::OffsetDateTime;
 
-use super::{Org, print_issues, progress, readable, validate};
+use super::{Org, end_session, print_issues, progress, readable, validate};
 use crate::execute::{self, ExecuteOptions, RunReport};
 use crate::exit_status::{ExitStatus, Interrupted};
 use crate::hint::with_hint;
@@ -39,6 +42,7 @@ use crate::plan::snapshot::Lookup;
 use crate::plan::{self, PlanError};
 use crate::printer::Printer;
 use crate::progress::Progress;
+use crate::report::finish::may_read_licences;
 use crate::report::run_folder::{self, RunLock};
 use crate::report::summary::Carried;
 use crate::settings::{ApplyInput, ApplySettings};
@@ -79,20 +83,29 @@ pub async fn run(printer: &Printer, settings: ApplySettings) -> anyhow::Result<E
         ApplyInput::Resume(name) => Some(super::find_run_folder(&settings.out_dir, name)?),
     };
     let org = Org::connect(printer, &settings.target).await?;
-    let result = async {
-        let client = org.client(&progress)?;
-        let run = Run { printer, settings: &settings, org: &org, client, progress, cancel, started_at };
-        let sent = match &settings.input {
-            ApplyInput::Resume(name) => {
-                let run_dir = resume_dir.clone().unwrap_or_else(|| settings.out_dir.join(name));
-                resume::resume(&run, &run_dir).await?
+    let result = match org.client(&progress) {
+        Ok(client) => {
+            let run = Run { printer, settings: &settings, org: &org, client, progress, cancel, started_at };
+            let result = async {
+                let sent = match &settings.input {
+                    ApplyInput::Resume(name) => {
+                        let run_dir = resume_dir.clone().unwrap_or_else(|| settings.out_dir.join(name));
+                        resume::resume(&run, &run_dir).await?
+                    }
+                    ApplyInput::Plan(path) => send(&run, saved_plan(&run, path).await?).await?,
+                    ApplyInput::File { file, operation } => {
+                        send(&run, prepare_file(&run, file, *operation).await?).await?
+                    }
+                };
+                finish::finish(&run, sent, clock).await
             }
-            ApplyInput::Plan(path) => send(&run, saved_plan(&run, path).await?).await?,
-            ApplyInput::File { file, operation } => send(&run, prepare_file(&run, file, *operation).await?).await?,
-        };
-        finish::finish(&run, sent, clock).await
-    }
-    .await;
+            .await;
+            // After the last request, on every path (a refusal after the reads, a signal, an error).
+            end_session(printer, &run.client, &run.cancel).await;
+            result
+        }
+        Err(error) => Err(error),
+    };
     org.shutdown(printer).await;
     result
 }
@@ -134,7 +147,7 @@ async fn prepare_file(run: &Run<'_>, file: &Path, operation: Operation) -> anyho
     not_cancelled(run, "before reading the org")?;
     run.progress.start_phase("reading the org");
     let lookups = if org::reads::reads_users(operation) { assemble::lookups(&checked) } else { Vec::new() };
-    let snapshot = org::reads::read(&run.client, &lookups, &run.cancel)
+    let snapshot = org::reads::read(&run.client, &lookups, false, &run.cancel)
         .await
         .map_err(|error| read_failed(error, "while reading the org"))?;
     run.progress.finish_phase();
@@ -177,7 +190,7 @@ async fn saved_plan(run: &Run<'_>, path: &Path) -> anyhow::Result<PlanDocument> 
     check_same_org(run, &document, path)?;
     run.progress.start_phase("checking the org has not changed since the plan");
     let lookups: Vec<Lookup> = document.fingerprint.users.keys().map(Lookup::from).collect();
-    let snapshot = org::reads::read(&run.client, &lookups, &run.cancel)
+    let snapshot = org::reads::read(&run.client, &lookups, false, &run.cancel)
         .await
         .map_err(|error| read_failed(error, "while reading the org"))?;
     run.progress.finish_phase();
@@ -243,9 +256,15 @@ async fn send(run: &Run<'_>, document: PlanDocument) -> anyhow::Result<Sent> {
         );
     }
     let batches = document.batches.clone();
-    let executed =
-        execute::execute(run.client.clone(), batches, &run_dir, options(run), run.progress.clone(), run.cancel.clone())
-            .await;
+    let executed = execute::execute(
+        run.client.clone(),
+        batches,
+        &run_dir,
+        options(run, &document, run.settings.test_mode),
+        run.progress.clone(),
+        run.cancel.clone(),
+    )
+    .await;
     let report = match executed {
         Ok(report) => report,
         Err(error) => {
@@ -276,8 +295,14 @@ fn discard(run_dir: &Path, error: anyhow::Error) -> anyhow::Error {
     }
 }
 
-fn options(run: &Run<'_>) -> ExecuteOptions {
-    ExecuteOptions { test_mode: run.settings.test_mode, concurrency: run.org.config.limits.concurrency.max(1) }
+/// How to execute: the last action request ends the sync session unless licence reads follow it
+/// (then `finish` ends it after them).
+fn options(run: &Run<'_>, document: &PlanDocument, test_mode: bool) -> ExecuteOptions {
+    ExecuteOptions {
+        test_mode,
+        concurrency: run.org.config.limits.concurrency.max(1),
+        ends_session: !may_read_licences(document, test_mode),
+    }
 }
 
 /// `--on-deficit stop`: refuses, printing the licence warnings, when any row would end without one.

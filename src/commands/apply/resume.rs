@@ -53,6 +53,9 @@ pub(super) async fn resume(run: &Run<'_>, run_dir: &Path) -> anyhow::Result<Sent
     rebuild(run, &document, run_dir, &journal, &carried)?;
     if let Some(RunEnd::Parked { resume_after }) = journal.ends.last() {
         wait_until(run, *resume_after).await?;
+        // The parked process sent nothing more, so its session was not ended: this one goes on
+        // with it (a new start inside it would draw Adobe's session block, docs/sessions.md).
+        run.client.continue_session();
     }
     not_cancelled(run, "before the resume sent anything")?;
     if journal.is_complete() {
@@ -66,8 +69,14 @@ pub(super) async fn resume(run: &Run<'_>, run_dir: &Path) -> anyhow::Result<Sent
             crate::text::plural(document.batches.len(), "request", "requests")
         ));
     }
-    let resumed =
-        execute::resume(run.client.clone(), run_dir, options(run), run.progress.clone(), run.cancel.clone()).await?;
+    let resumed = execute::resume(
+        run.client.clone(),
+        run_dir,
+        options(run, &document, journal.test_mode),
+        run.progress.clone(),
+        run.cancel.clone(),
+    )
+    .await?;
     Ok(Sent { document, run_dir: run_dir.to_path_buf(), report: resumed.report, _lock: lock, carried, resumed: true })
 }
 
