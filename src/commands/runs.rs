@@ -285,7 +285,12 @@ fn prune(printer: &Printer, out_dir: &Path, how: Prune, now: OffsetDateTime) -> 
         for line in &listing {
             let _ = writeln!(stderr, "  {line}");
         }
-        let _ = write!(stderr, "Delete {}? Their undo.csv files go with them. [y/N] ", plural_them(doomed.len()));
+        let question = if doomed.len() == 1 {
+            "Delete it? Its undo.csv, if any, goes with it."
+        } else {
+            "Delete them? Their undo.csv files go with them."
+        };
+        let _ = write!(stderr, "{question} [y/N] ");
         let _ = stderr.flush();
         drop(stderr);
         let mut answer = String::new();
@@ -301,10 +306,6 @@ fn prune(printer: &Printer, out_dir: &Path, how: Prune, now: OffsetDateTime) -> 
     }
     printer.info(&format!("deleted {count} started more than {age} ago"));
     Ok(ExitStatus::Success)
-}
-
-fn plural_them(count: usize) -> &'static str {
-    if count == 1 { "it" } else { "them" }
 }
 
 /// One folder in the list `prune` asks about: its name, start, operation, status and whether it
