@@ -66,7 +66,7 @@ pub enum Command {
     Plan(PlanArgs),
     /// Validate, plan and execute a bulk file against the org; writes a run folder of reports.
     #[command(
-        after_help = "Examples:\n  umapi-bulk apply samples/bulk-add.csv --op add --sim\n  umapi-bulk apply users.csv --op add --test-mode\n  umapi-bulk apply users.csv --op remove --skip-invalid\n  umapi-bulk apply --resume runs/20261124T101500Z-add-users\n  umapi-bulk apply --plan plan.json\n\nThe run folder (runs/<UTC time>-<op>-<file>/) holds results.csv, deficit.csv, retry.csv,\nundo.csv, summary.json and journal.jsonl. Ctrl-C, SIGTERM or SIGHUP stops cleanly (a second signal
+        after_help = "Examples:\n  umapi-bulk apply samples/bulk-add.csv --op add --sim\n  umapi-bulk apply samples/bulk-add.csv --op add --sim --sim-state org.json\n  umapi-bulk apply users.csv --op add --test-mode\n  umapi-bulk apply users.csv --op remove --skip-invalid\n  umapi-bulk apply --resume 20261124T101500Z-add-users   # a name from `runs list`, or a folder\n  umapi-bulk apply --plan plan.json\n\nThe run folder (runs/<UTC time>-<op>-<file>/) holds results.csv, deficit.csv, retry.csv,\nundo.csv, summary.json and journal.jsonl. Ctrl-C, SIGTERM or SIGHUP stops cleanly (a second signal
 at once) and the run can be resumed; --resume rewrites the reports from the journal first."
     )]
     Apply(ApplyArgs),
@@ -85,7 +85,7 @@ at once) and the run can be resumed; --resume rewrites the reports from the jour
     Split(SplitArgs),
     /// Run the built-in UMAPI + IMS simulator on loopback.
     #[command(
-        after_help = "Examples:\n  umapi-bulk sim --listen 127.0.0.1:8080\n  umapi-bulk sim --action-rpm 100 --latency-ms 50 --fault-rate 0.2 --seed 7\n  umapi-bulk sim --dump\n\nThe first line on stdout is `listening on http://ADDR`. Credentials of the demo org:\norg DEMO0000000000000000000@AdobeOrg, client demo-client, secret demo-secret."
+        after_help = "Examples:\n  umapi-bulk sim --listen 127.0.0.1:8080\n  umapi-bulk sim --action-rpm 100 --latency-ms 50 --fault-rate 0.2 --seed 7\n  umapi-bulk sim --dump\n\nThe first line on stdout is `listening on http://ADDR`; stderr then shows the umapi-bulk.toml\nlines that point at it. Credentials of the demo org: org DEMO0000000000000000000@AdobeOrg,\nclient demo-client, secret demo-secret. The org lives as long as the simulator runs, for every\ncommand of every terminal (docs/try-it.md)."
     )]
     Sim(SimArgs),
     /// The history of runs: list, show, prune.
@@ -234,11 +234,12 @@ pub struct CheckArgs {
 /// Where the org is: the configured UMAPI, or the built-in simulator.
 #[derive(Debug, Args, Clone, Default)]
 pub struct TargetArgs {
-    /// Start the built-in simulator in-process (demo org) and work against it.
+    /// Work against the built-in simulator, started in-process with a fresh copy of the demo org
+    /// (its changes are gone when the command ends; see --sim-state).
     #[arg(long)]
     pub sim: bool,
-    /// The simulator's state file (with --sim); default samples/org.json when present, else the
-    /// demo org built into the binary.
+    /// With --sim: keep the simulated org in FILE across commands. FILE is loaded (the demo org
+    /// when it does not exist yet) and the org is saved back to it when the command ends.
     #[arg(long, value_name = "FILE", requires = "sim")]
     pub sim_state: Option<PathBuf>,
 }
@@ -297,11 +298,14 @@ pub struct PlanArgs {
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
     /// The bulk CSV file (not needed with --resume or --plan).
-    #[arg(required_unless_present_any = ["resume", "plan"])]
+    #[arg(required_unless_present_any = ["resume", "plan", "dry_run"])]
     pub file: Option<PathBuf>,
     /// The operation the file is for.
-    #[arg(long, value_enum, required_unless_present_any = ["resume", "plan"])]
+    #[arg(long, value_enum, required_unless_present_any = ["resume", "plan", "dry_run"])]
     pub op: Option<OpArg>,
+    /// Not a flag of apply (which sends): refused with a pointer to `plan` and `--test-mode`.
+    #[arg(long, hide = true)]
+    pub dry_run: bool,
     /// Send UMAPI's testOnly flag: the server checks but changes nothing.
     #[arg(long)]
     pub test_mode: bool,
@@ -311,8 +315,9 @@ pub struct ApplyArgs {
     /// Where run folders are written.
     #[arg(long, value_name = "DIR", default_value = "runs")]
     pub out_dir: PathBuf,
-    /// Continue an interrupted or parked run; answered requests are never sent again.
-    #[arg(long, value_name = "RUN_DIR", conflicts_with_all = ["file", "plan"])]
+    /// Continue an interrupted or parked run (its folder, or its name under --out-dir, as
+    /// `runs list` shows it); answered requests are never sent again.
+    #[arg(long, value_name = "RUN", conflicts_with_all = ["file", "plan"])]
     pub resume: Option<PathBuf>,
     /// Send exactly the requests of a saved plan, after checking the org has not changed.
     #[arg(long, value_name = "FILE", conflicts_with = "file")]
@@ -473,8 +478,10 @@ pub enum RunsCommand {
     List(RunsListArgs),
     /// Show one run's summary and where its reports are.
     Show(RunsShowArgs),
-    /// Delete run folders older than a duration.
-    #[command(after_help = "Example:\n  umapi-bulk runs prune --older-than 90d")]
+    /// Delete run folders older than an age (lists them and asks first).
+    #[command(
+        after_help = "Examples:\n  umapi-bulk runs prune --older-than 90d --dry-run\n  umapi-bulk runs prune --older-than 90d\n  umapi-bulk runs prune --older-than 12h --yes   # scripts: no question\n\nA run folder holds undo.csv, the only record of how users were before an edit or a remove:\nprune lists what it would delete and asks on a terminal. Without a terminal it deletes only\nwith --yes."
+    )]
     Prune(RunsPruneArgs),
 }
 
@@ -499,15 +506,18 @@ pub struct RunsShowArgs {
 /// `runs prune`.
 #[derive(Debug, Args)]
 pub struct RunsPruneArgs {
-    /// Age beyond which runs are deleted (e.g. 90d).
-    #[arg(long, value_name = "DURATION")]
+    /// Age beyond which runs are deleted, with its unit: 90d (days), 12h (hours), 30m (minutes).
+    #[arg(long, value_name = "AGE")]
     pub older_than: String,
     /// Where run folders are.
     #[arg(long, value_name = "DIR", default_value = "runs")]
     pub out_dir: PathBuf,
     /// Only list what would be deleted.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "yes")]
     pub dry_run: bool,
+    /// Delete without asking (for scripts; without a terminal prune refuses unless given).
+    #[arg(long, short)]
+    pub yes: bool,
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Text conventions every renderer shares: RFC 3339 timestamps for reports and plan documents,
 //! durations as people write them (`15m`, `90d`, `250ms`) for flags, the configuration file and
-//! messages, and counted nouns (`1 row`, `3 rows`).
+//! messages, durations as people read them (`4 min 10 s` left, `52.3 s` waited), rate limits as
+//! people say them (`10 a minute`), and counted nouns (`1 row`, `3 rows`).
 //!
 //! A leaf module: it imports nothing of the crate. Parsing names no flag or key; the settings step
 //! adds which one was wrong.
@@ -31,6 +32,45 @@ pub fn thousands(count: usize) -> String {
         text.push(digit);
     }
     text
+}
+
+/// RFC 3339 text of a moment to the second (`2026-11-24T10:15:00Z`): the stamp of a progress line.
+pub fn rfc3339_seconds(when: OffsetDateTime) -> String {
+    rfc3339(when.replace_nanosecond(0).unwrap_or(when))
+}
+
+/// Time left in a countdown or an estimate: `42 s`, `4 min 10 s`, `2 h 05 min`. Rounded up to the
+/// second, so a wait still under way never reads `0 s`.
+pub fn time_left(duration: Duration) -> String {
+    let seconds = duration.as_secs() + u64::from(duration.subsec_nanos() > 0);
+    match seconds {
+        0..60 => format!("{seconds} s"),
+        60..3600 => format!("{} min {:02} s", seconds / 60, seconds % 60),
+        _ => format!("{} h {:02} min", seconds / 3600, (seconds % 3600) / 60),
+    }
+}
+
+/// Time spent: `0.4 s`, `52.3 s`, `4 min 10 s`, `2 h 05 min`.
+pub fn time_spent(duration: Duration) -> String {
+    if duration < Duration::from_secs(60) {
+        format!("{:.1} s", duration.as_secs_f64())
+    } else {
+        time_left(Duration::from_secs(duration.as_secs()))
+    }
+}
+
+/// A rate limit as people say it: `10 action requests a minute`, `1 action request every 2 s`,
+/// `5 group reads every 10 s`, `100 user reads an hour`.
+pub fn rate(limit: usize, window: Duration, one: &str, many: &str) -> String {
+    let count = plural(limit, one, many);
+    match window.as_secs() {
+        _ if window.subsec_nanos() != 0 => format!("{count} every {}", format_duration(window)),
+        1 => format!("{count} a second"),
+        60 => format!("{count} a minute"),
+        3600 => format!("{count} an hour"),
+        seconds if seconds.is_multiple_of(60) => format!("{count} every {} min", seconds / 60),
+        seconds => format!("{count} every {seconds} s"),
+    }
 }
 
 /// Parses `90d`, `15m`, `30s`, `2h`, `500ms` or a bare number of seconds.
@@ -94,7 +134,26 @@ mod tests {
     }
 
     #[test]
+    fn times_and_rates_read_as_people_say_them() {
+        assert_eq!(time_left(Duration::from_millis(100)), "1 s", "a wait under way is never 0 s");
+        assert_eq!(time_left(Duration::ZERO), "0 s");
+        assert_eq!(time_left(Duration::from_secs(42)), "42 s");
+        assert_eq!(time_left(Duration::from_millis(249_500)), "4 min 10 s");
+        assert_eq!(time_left(Duration::from_secs(7 * 3600 + 5 * 60)), "7 h 05 min");
+        assert_eq!(time_spent(Duration::from_millis(52_340)), "52.3 s");
+        assert_eq!(time_spent(Duration::from_millis(250_900)), "4 min 10 s");
+        assert_eq!(
+            rate(10, Duration::from_secs(60), "action request", "action requests"),
+            "10 action requests a minute"
+        );
+        assert_eq!(rate(1, Duration::from_secs(2), "action request", "action requests"), "1 action request every 2 s");
+        assert_eq!(rate(5, Duration::from_secs(600), "group read", "group reads"), "5 group reads every 10 min");
+        assert_eq!(rate(3, Duration::from_millis(1500), "read", "reads"), "3 reads every 1500ms");
+    }
+
+    #[test]
     fn timestamps_are_rfc3339_in_utc() {
+        assert_eq!(rfc3339_seconds(time::macros::datetime!(2026-11-24 10:15:00.734 UTC)), "2026-11-24T10:15:00Z");
         assert_eq!(rfc3339(time::macros::datetime!(2026-11-24 10:15:00 UTC)), "2026-11-24T10:15:00Z");
     }
 }

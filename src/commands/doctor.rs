@@ -126,7 +126,7 @@ pub async fn run(printer: &Printer, settings: DoctorSettings) -> anyhow::Result<
         (None, AuthMethod::Jwt) => report.line("clock", Check::Skip("not checked (see above)".to_string()))?,
     }
     if let Some(org) = simulator {
-        org.shutdown().await;
+        org.shutdown(printer).await;
     }
     Ok(if report.failed { ExitStatus::AuthOrConnection } else { ExitStatus::Success })
 }

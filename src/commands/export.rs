@@ -14,6 +14,7 @@ use crate::plan::catalogue::Catalogue;
 use crate::printer::Printer;
 use crate::report::console_user;
 use crate::settings::ExportSettings;
+use crate::text::plural;
 use crate::umapi::CancelToken;
 
 /// Runs `export users`.
@@ -46,9 +47,9 @@ pub async fn run(printer: &Printer, settings: ExportSettings) -> anyhow::Result<
             Some(path) => {
                 write_file(path, &bytes)?;
                 printer.info(&format!(
-                    "exported {} users ({} groups and product configurations) to {}",
-                    users.len(),
-                    groups.items.len(),
+                    "exported {} ({}) to {}",
+                    plural(users.len(), "user", "users"),
+                    plural(groups.items.len(), "group or product configuration", "groups and product configurations"),
                     path.display()
                 ));
             }
@@ -56,7 +57,7 @@ pub async fn run(printer: &Printer, settings: ExportSettings) -> anyhow::Result<
         Ok(ExitStatus::Success)
     }
     .await;
-    org.shutdown().await;
+    org.shutdown(printer).await;
     result
 }
 

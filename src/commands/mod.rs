@@ -19,6 +19,7 @@ pub mod plan;
 pub mod runs;
 pub mod secret;
 pub mod sim;
+mod simulated_org;
 pub mod split;
 pub mod template;
 
@@ -30,14 +31,15 @@ use crate::exit_status::ExitStatus;
 use crate::hint::with_hint;
 use crate::model::Operation;
 use crate::plan::PlanIssue;
+use crate::plan::estimate::Pace;
 use crate::printer::{Printer, Verbosity};
 use crate::progress::{Mode, Progress};
 use crate::settings::{self, Config, Settings, Target};
-use crate::sim::{SimHandle, SimOptions};
 use crate::text::plural;
 use crate::umapi::CancelToken;
 use crate::umapi::client::{ClientOptions, UmapiClient};
 use crate::validation::{self, CheckOptions, CheckedFile, Omitted};
+use simulated_org::Simulated;
 
 /// Runs one command.
 pub fn run(printer: &Printer, settings: Settings) -> anyhow::Result<ExitStatus> {
@@ -102,27 +104,20 @@ struct Org {
     /// The configuration (for `--sim`: the simulator's org, client and URLs).
     config: Config,
     /// The in-process simulator, kept alive while the command runs.
-    simulator: Option<SimHandle>,
+    simulator: Option<Simulated>,
 }
 
 impl Org {
-    /// Starts the simulator for `--sim`; prints the line that says which org it is.
+    /// Starts the simulator for `--sim`; prints the line that says which org it is (a fresh demo
+    /// org, or the one kept in `--sim-state FILE`).
     async fn connect(printer: &Printer, target: &Target) -> anyhow::Result<Self> {
         match target {
             Target::Simulator { state, limits } => {
-                let state = match state {
-                    Some(path) => crate::sim::load_state(path)?,
-                    None => crate::sim::demo_state()?,
-                };
-                let org_id = state.org_id.clone();
-                let handle =
-                    crate::sim::start(SimOptions::demo(state)).await.context("cannot start the built-in simulator")?;
+                let (simulated, line) = Simulated::start(state.as_deref()).await?;
+                let handle = &simulated.handle;
                 let config = settings::simulator_config(handle.client_config(), handle.claimed_domains(), limits);
-                printer.info(&format!(
-                    "using the built-in UMAPI simulator at {} (org {org_id}); nothing leaves this machine",
-                    handle.base_url()
-                ));
-                Ok(Self { config, simulator: Some(handle) })
+                printer.info(&line);
+                Ok(Self { config, simulator: Some(simulated) })
             }
             Target::Org(config) => {
                 printer.detail(&format!("org {} at {}", config.org_id, config.umapi_url));
@@ -136,17 +131,77 @@ impl Org {
         self.simulator.is_some()
     }
 
-    /// A UMAPI client for this org, reporting to `progress`.
+    /// A UMAPI client for this org, reporting to `progress` (which learns the limits it paces by).
     fn client(&self, progress: &Arc<Progress>) -> anyhow::Result<Arc<UmapiClient>> {
+        progress.set_pace(pace(&self.config));
         let options = ClientOptions { observer: progress.clone(), ..ClientOptions::default() };
         UmapiClient::new(&self.config.client(), options).map(Arc::new).map_err(|error| error.into_anyhow())
     }
 
-    /// Stops the simulator, if any.
-    async fn shutdown(self) {
+    /// Stops the simulator, if any, saving a `--sim-state` org first; a failure to save is a
+    /// warning (the command's own outcome stands).
+    async fn shutdown(self, printer: &Printer) {
         if let Some(simulator) = self.simulator {
-            simulator.shutdown().await;
+            match simulator.finish().await {
+                Some(Ok(line)) => printer.info(&line),
+                Some(Err(problem)) => printer.warn(&format!("{problem}; the simulated org's changes are lost")),
+                None => {}
+            }
         }
+    }
+}
+
+const READABLE_HINT: &str = "check the path; the file must be readable";
+
+/// Refuses an input file the command cannot read before anything starts — the simulator, the
+/// org's reads — so that a mistyped name is the first thing said, not a line after the simulator's.
+fn readable(path: &std::path::Path) -> anyhow::Result<()> {
+    let problem = match std::fs::metadata(path) {
+        Ok(metadata) if metadata.is_dir() => {
+            std::io::Error::new(std::io::ErrorKind::IsADirectory, "it is a folder, not a file")
+        }
+        Ok(_) => match std::fs::File::open(path) {
+            Ok(_) => return Ok(()),
+            Err(error) => error,
+        },
+        Err(error) => error,
+    };
+    Err(with_hint(validation::CheckError::Read { path: path.to_path_buf(), source: problem }, READABLE_HINT))
+}
+
+/// A run folder named on the command line (`runs show RUN`, `apply --resume RUN`): the folder as
+/// given, or a run's name under `out_dir` as `runs list` shows it.
+fn find_run_folder(out_dir: &std::path::Path, run: &std::path::Path) -> anyhow::Result<std::path::PathBuf> {
+    let candidates = [run.to_path_buf(), out_dir.join(run)];
+    use crate::report::run_folder;
+    let is_run =
+        |folder: &std::path::PathBuf| run_folder::is_run_folder(folder) || folder.join(run_folder::PLAN).is_file();
+    if let Some(found) = candidates.iter().find(|candidate| is_run(candidate)) {
+        return Ok(found.clone());
+    }
+    if let Some(found) = candidates.iter().find(|candidate| candidate.is_dir()) {
+        return Err(with_hint(
+            anyhow::anyhow!(
+                "{} is not a run folder of umapi-bulk apply (no plan.json, journal or summary)",
+                found.display()
+            ),
+            format!("`umapi-bulk runs list --out-dir {}` shows the runs", out_dir.display()),
+        ));
+    }
+    Err(with_hint(
+        anyhow::anyhow!("no run folder {} (nor {})", run.display(), out_dir.join(run).display()),
+        format!("`umapi-bulk runs list --out-dir {}` shows the runs", out_dir.display()),
+    ))
+}
+
+/// The rates a run paces itself by, for estimates and the progress display's time left.
+fn pace(config: &Config) -> Pace {
+    let limits = &config.limits;
+    Pace {
+        action_rpm: limits.action_rpm,
+        read_rpm: limits.read_rpm,
+        window: limits.window,
+        concurrency: limits.concurrency,
     }
 }
 
@@ -160,7 +215,7 @@ fn validate(
     operation: Operation,
 ) -> anyhow::Result<CheckedFile> {
     let options = CheckOptions { operation, claimed_domains: config.claimed_domains.clone() };
-    let checked = validation::check_file(file, &options)?;
+    let checked = validation::check_file(file, &options).map_err(|error| with_hint(error, READABLE_HINT))?;
     printer.diagnostics(&checked.diagnostics, &checked.omitted);
     if checked.file_level_error() {
         let (errors, _) = checked.counts();

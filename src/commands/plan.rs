@@ -5,20 +5,20 @@
 
 use anyhow::Context as _;
 
-use super::{Org, end_session, print_issues, progress, validate, watch_interrupts};
+use super::{Org, end_session, pace, print_issues, progress, readable, validate, watch_interrupts};
 use crate::exit_status::ExitStatus;
 use crate::hint::with_hint;
 use crate::org;
 use crate::plan;
 use crate::plan::assemble::{self, DocumentContext};
 use crate::plan::document::{PlanDocument, RowFate, SavedOptions};
-use crate::plan::estimate::Pace;
 use crate::printer::Printer;
-use crate::settings::{Config, PlanSettings};
+use crate::settings::PlanSettings;
 use crate::umapi::CancelToken;
 
 /// Runs `plan`.
 pub async fn run(printer: &Printer, settings: PlanSettings) -> anyhow::Result<ExitStatus> {
+    readable(&settings.file)?;
     let org = Org::connect(printer, &settings.target).await?;
     let result = async {
         let checked = validate(printer, &org.config, &settings.file, settings.operation)?;
@@ -66,19 +66,8 @@ pub async fn run(printer: &Printer, settings: PlanSettings) -> anyhow::Result<Ex
         Ok(if invalid { ExitStatus::RowsFailed } else { ExitStatus::Success })
     }
     .await;
-    org.shutdown().await;
+    org.shutdown(printer).await;
     result
-}
-
-/// The rates an estimate of `apply` assumes.
-fn pace(config: &Config) -> Pace {
-    let limits = &config.limits;
-    Pace {
-        action_rpm: limits.action_rpm,
-        read_rpm: limits.read_rpm,
-        window: limits.window,
-        concurrency: limits.concurrency,
-    }
 }
 
 fn save(printer: &Printer, path: &std::path::Path, document: &PlanDocument) -> anyhow::Result<()> {

@@ -29,7 +29,11 @@ pub fn run(printer: &Printer, settings: SimSettings) -> anyhow::Result<ExitStatu
             let state = whole_org(&state)?;
             let text = sim::state_file_text(&state)?;
             fs_err::write(&path, text).context("cannot write the state file")?;
-            printer.info(&format!("wrote the org ({} users) to {}", state.users.len(), path.display()));
+            printer.info(&format!(
+                "wrote the org ({}) to {}",
+                crate::text::plural(state.users.len(), "user", "users"),
+                path.display()
+            ));
             return Ok(ExitStatus::Success);
         }
         SimSettings::Serve(serve) => serve,
@@ -51,11 +55,32 @@ pub fn run(printer: &Printer, settings: SimSettings) -> anyhow::Result<ExitStatu
             handle.base_url(),
             handle.base_url()
         ));
+        for line in config_lines(&handle, &serve.state) {
+            printer.info(&line);
+        }
         tokio::signal::ctrl_c().await.context("cannot wait for Ctrl-C")?;
         printer.info("sim: stopping");
         handle.shutdown().await;
         Ok(ExitStatus::Success)
     })
+}
+
+/// How to point `umapi-bulk` at this simulator: the configuration file's lines (the secret is not
+/// printed; docs/try-it.md has the demo org's whole file).
+fn config_lines(handle: &sim::SimHandle, state: &SimState) -> Vec<String> {
+    let config = handle.client_config();
+    let secret = match state {
+        SimState::Demo => "the demo org's is in `umapi-bulk sim --help` and docs/try-it.md",
+        _ => "the first client's client_secret in the state file",
+    };
+    vec![
+        "sim: to use it from another terminal, a umapi-bulk.toml with:".to_string(),
+        format!("  org_id = \"{}\"", config.org_id),
+        format!("  client_id = \"{}\"", config.client_id),
+        format!("  ims_url = \"{}\"", config.ims_url),
+        format!("  umapi_url = \"{}\"", config.umapi_url),
+        format!("  # client_secret (or UMAPI_CLIENT_SECRET): {secret}"),
+    ]
 }
 
 /// The whole org a [`SimState`] names.

@@ -10,6 +10,7 @@ use crate::exit_status::ExitStatus;
 use crate::hint::with_optional_hint;
 use crate::printer::Printer;
 use crate::settings::SplitSettings;
+use crate::text::plural;
 use crate::validation::{MAX_BYTES, MAX_ROWS};
 
 /// Runs `split`.
@@ -33,14 +34,20 @@ pub fn run(printer: &Printer, settings: SplitSettings) -> anyhow::Result<ExitSta
         with_optional_hint(error, hint.map(str::to_string))
     })?;
     for part in &parts {
-        printer.info(&format!("wrote {} ({} rows, {} bytes)", part.path.display(), part.rows, part.bytes));
+        printer.info(&format!(
+            "wrote {} ({}, {} bytes)",
+            part.path.display(),
+            plural(part.rows, "row", "rows"),
+            part.bytes
+        ));
     }
     let rows: usize = parts.iter().map(|part| part.rows).sum();
     if parts.len() == 1 {
-        printer.info(&format!("{rows} rows fit in one part; the file was already within the caps"));
+        printer.info(&format!("{} fit in one part; the file was already within the caps", plural(rows, "row", "rows")));
     } else {
         printer.info(&format!(
-            "split {rows} rows into {} parts; check each with `umapi-bulk check PART --op OP`",
+            "split {} into {} parts; check each with `umapi-bulk check PART --op OP`",
+            plural(rows, "row", "rows"),
             parts.len()
         ));
     }

@@ -50,6 +50,13 @@ pub enum Column {
     Result,
 }
 
+/// The column `retry.csv` adds to the input's (why each row is worth running again). A file fed
+/// back to `apply` keeps it without a warning: it is the tool's own.
+pub const HINT_COLUMN: &str = "Hint";
+
+/// The columns `results.csv` adds to the input's.
+pub const RESULT_COLUMNS: [&str; 6] = ["Result", "Error Code", "Error Message", "Request ID", "Line", "No Licence"];
+
 /// Number of [`Column`] variants.
 pub const COLUMN_COUNT: usize = 18;
 

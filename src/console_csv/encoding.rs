@@ -1,7 +1,8 @@
 //! Encoding sniffing: what bytes a bulk CSV file may hold before any CSV parsing happens
-//! (SPEC 2.3). UTF-8 with or without a BOM is accepted; UTF-16 and UTF-32 (Excel's "Unicode
-//! Text"), other non-UTF-8 bytes (Windows-1252 from Excel's plain "CSV" on Western systems) and NUL
-//! bytes are refused with the line where the problem starts.
+//! (SPEC 2.3). UTF-8 with or without a BOM is accepted; spreadsheets saved in their own format
+//! (`.xlsx`, `.xls`, `.ods`, by their first bytes), UTF-16 and UTF-32 (Excel's "Unicode Text"),
+//! other non-UTF-8 bytes (Windows-1252 from Excel's plain "CSV" on Western systems) and NUL bytes
+//! are refused with the line where the problem starts.
 //!
 //! This module owns byte-level checks only. It knows nothing about columns or rules and never
 //! allocates per line: [`sniff`] searches the whole buffer once for NUL bytes (`memchr`) and
@@ -14,9 +15,70 @@ use thiserror::Error;
 /// The UTF-8 byte order mark Excel's "CSV UTF-8" writes.
 pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
+/// A spreadsheet saved in its own format instead of as CSV, recognised by its first bytes (or, for
+/// a file that is not text, by its name: `validation` adds that).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Spreadsheet {
+    /// An Excel workbook (`.xlsx`, `.xlsm`): a ZIP holding `[Content_Types].xml` and `xl/`.
+    Excel,
+    /// An Excel 97–2003 workbook (`.xls`): an OLE compound file.
+    Excel97,
+    /// An OpenDocument spreadsheet (`.ods`: LibreOffice, OpenOffice).
+    OpenDocument,
+    /// A ZIP archive of another kind (a workbook the name may tell, or none).
+    Zip,
+}
+
+impl Spreadsheet {
+    /// What to call it: `an Excel workbook`.
+    pub fn description(self) -> &'static str {
+        match self {
+            Self::Excel => "an Excel workbook",
+            Self::Excel97 => "an Excel 97-2003 workbook (or another Office document)",
+            Self::OpenDocument => "an OpenDocument spreadsheet",
+            Self::Zip => "a ZIP archive",
+        }
+    }
+
+    /// Recognises a spreadsheet (or an archive) by the file's first bytes.
+    pub fn by_content(bytes: &[u8]) -> Option<Self> {
+        const OLE: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
+        if bytes.starts_with(OLE) {
+            return Some(Self::Excel97);
+        }
+        if !bytes.starts_with(b"PK\x03\x04") {
+            return None;
+        }
+        // The first kilobytes name the first entries: ODF stores `mimetype` first, uncompressed.
+        let head = &bytes[..bytes.len().min(4096)];
+        let holds = |needle: &[u8]| memchr::memmem::find(head, needle).is_some();
+        Some(if holds(b"application/vnd.oasis.opendocument.spreadsheet") {
+            Self::OpenDocument
+        } else if holds(b"[Content_Types].xml") || holds(b"xl/") {
+            Self::Excel
+        } else {
+            Self::Zip
+        })
+    }
+
+    /// Recognises a spreadsheet by its file name's extension.
+    pub fn by_extension(name: &str) -> Option<Self> {
+        let extension = name.rsplit_once('.').map(|(_, extension)| extension.to_ascii_lowercase())?;
+        match extension.as_str() {
+            "xlsx" | "xlsm" | "xlsb" | "xltx" => Some(Self::Excel),
+            "xls" | "xlt" => Some(Self::Excel97),
+            "ods" | "ots" => Some(Self::OpenDocument),
+            _ => None,
+        }
+    }
+}
+
 /// Why a file's bytes are not usable text. Each variant names where the problem starts.
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
 pub enum EncodingProblem {
+    /// A spreadsheet in its own format (or an archive), not a CSV.
+    #[error("the file is {}, not a CSV", .0.description())]
+    Spreadsheet(Spreadsheet),
     /// A UTF-16 or UTF-32 file, recognised by its byte order mark or by its NUL pattern.
     #[error("the file is {encoding}, not UTF-8")]
     WideEncoding {
@@ -75,6 +137,9 @@ pub fn sniff(bytes: &[u8]) -> Result<Sniffed, EncodingProblem> {
 /// The checks of [`sniff`] that look at the start of the file only (BOM, wide encodings), for a
 /// reader that checks the rest record by record (`stream`) and calls [`sniff`] when in doubt.
 pub fn sniff_start(bytes: &[u8]) -> Result<Sniffed, EncodingProblem> {
+    if let Some(kind) = Spreadsheet::by_content(bytes) {
+        return Err(EncodingProblem::Spreadsheet(kind));
+    }
     if let Some(problem) = wide_encoding(bytes) {
         return Err(problem);
     }
@@ -195,6 +260,23 @@ pub fn count_two(bytes: &[u8], first: u8, second: u8) -> (u64, u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spreadsheets_are_named_by_their_first_bytes_and_by_their_names() {
+        let xlsx = b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00[Content_Types].xml\x00\x00";
+        assert_eq!(sniff(xlsx), Err(EncodingProblem::Spreadsheet(Spreadsheet::Excel)));
+        let ods = b"PK\x03\x04\x0a\x00\x00\x00\x00\x00mimetypeapplication/vnd.oasis.opendocument.spreadsheetPK";
+        assert_eq!(sniff(ods), Err(EncodingProblem::Spreadsheet(Spreadsheet::OpenDocument)));
+        let xls = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\x00\x00\x00\x00";
+        assert_eq!(sniff(xls), Err(EncodingProblem::Spreadsheet(Spreadsheet::Excel97)));
+        assert_eq!(sniff(b"PK\x03\x04other.txt\x00"), Err(EncodingProblem::Spreadsheet(Spreadsheet::Zip)));
+        assert!(sniff(b"PK,Email\nx,y@example.com\n").is_ok(), "a CSV may start with PK");
+        assert_eq!(Spreadsheet::by_extension("Users.XLSX"), Some(Spreadsheet::Excel));
+        assert_eq!(Spreadsheet::by_extension("old.xls"), Some(Spreadsheet::Excel97));
+        assert_eq!(Spreadsheet::by_extension("a.ods"), Some(Spreadsheet::OpenDocument));
+        assert_eq!(Spreadsheet::by_extension("users.csv"), None);
+        assert_eq!(Spreadsheet::by_extension("xlsx"), None);
+    }
 
     #[test]
     fn utf8_with_and_without_bom_is_accepted() {

@@ -214,8 +214,9 @@ pub(super) async fn run_batch(shared: Arc<Shared>, batch: Arc<Batch>, sync_end: 
             let reason = AbortReason {
                 kind: AbortKind::Connection,
                 message: format!(
-                    "cannot connect to UMAPI at {} after {attempts} attempts: {last}",
-                    shared.client.base_url()
+                    "cannot connect to UMAPI at {} after {}: {last}",
+                    shared.client.base_url(),
+                    crate::text::plural(attempts as usize, "attempt", "attempts")
                 ),
                 hint: Some("check umapi_url in the configuration and the network; then resume the run".to_string()),
             };
@@ -223,7 +224,10 @@ pub(super) async fn run_batch(shared: Arc<Shared>, batch: Arc<Batch>, sync_end: 
             return TaskEnd::Unsettled { sent, in_doubt: false, cause: StopCause::Aborted(reason) };
         }
         Err(CallError::Exhausted { attempts, last, x_request_id, last_status, maybe_applied, .. }) => {
-            let message = format!("no usable answer after {attempts} attempts; last: {last}");
+            let message = format!(
+                "no usable answer after {}; last: {last}",
+                crate::text::plural(attempts as usize, "attempt", "attempts")
+            );
             let outcomes = if maybe_applied {
                 unknown_all(count, &message, Some(&x_request_id))
             } else {

@@ -169,6 +169,7 @@ pub fn document(
         simulator: context.simulator,
         options: context.options,
         header: checked.header.clone(),
+        delimiter: char::from(checked.delimiter),
         rows,
         batches: to_batches(&plan.requests),
         catalogue: snapshot.groups.clone(),

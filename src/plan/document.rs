@@ -296,6 +296,10 @@ pub struct PlanDocument {
     pub options: SavedOptions,
     /// The input header, as written.
     pub header: Vec<String>,
+    /// The input's field separator (`,` or `;`): the run's CSV reports use it too, so that they
+    /// open in the same Excel as the input did. Absent from older plans: `,`.
+    #[serde(default = "comma")]
+    pub delimiter: char,
     /// Every input record, in order.
     pub rows: Vec<RowEntry>,
     /// The requests, in send order.
@@ -316,7 +320,16 @@ pub struct PlanDocument {
     pub packing: Option<crate::plan::PackingSummary>,
 }
 
+fn comma() -> char {
+    ','
+}
+
 impl PlanDocument {
+    /// The input's field separator as a byte (`,` for anything but `;`).
+    pub fn delimiter_byte(&self) -> u8 {
+        if self.delimiter == ';' { b';' } else { b',' }
+    }
+
     /// Commands across all batches.
     pub fn command_count(&self) -> usize {
         self.batches.iter().map(|batch| batch.commands.len()).sum()

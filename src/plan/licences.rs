@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::plan::catalogue::Catalogue;
+use crate::text::plural;
 
 /// One join of a product configuration that the plan makes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -93,12 +94,14 @@ pub fn warnings(licences: &[LicenceForecast]) -> Vec<String> {
             } else {
                 String::new()
             };
+            let count = |value: u64| usize::try_from(value).unwrap_or(usize::MAX);
             format!(
-                "\"{}\": {} free licences for {} joins; {} rows would end without a licence (lines {}{more})",
+                "\"{}\": {} for {}; {} end without a licence ({} {}{more})",
                 forecast.configuration,
-                forecast.free,
-                forecast.needed,
-                forecast.deficit(),
+                plural(count(forecast.free), "free licence", "free licences"),
+                plural(count(forecast.needed), "join", "joins"),
+                plural(count(forecast.deficit()), "row would", "rows would"),
+                if forecast.short.len() == 1 { "line" } else { "lines" },
                 lines.join(", ")
             )
         })

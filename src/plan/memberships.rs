@@ -163,6 +163,35 @@ pub fn dimension_of(group: &str, catalogue: &Catalogue) -> Option<Dimension> {
     }
 }
 
+/// A group as the Admin Console names it for people: an admin group is the role it grants
+/// (`_admin_Designers` → `User Group admin of Designers`, `_product_admin_Photoshop` → `Product
+/// admin of Photoshop`, `_deployment_admin` → `Deployment admin`); other names are their own.
+pub fn console_name<'a>(group: &'a str, catalogue: &Catalogue) -> std::borrow::Cow<'a, str> {
+    use std::borrow::Cow;
+    match group {
+        admin_groups::ORG_ADMIN => return Cow::Borrowed("System admin"),
+        admin_groups::DEPLOYMENT_ADMIN => return Cow::Borrowed("Deployment admin"),
+        admin_groups::SUPPORT_ADMIN => return Cow::Borrowed("Support admin"),
+        _ => {}
+    }
+    if let Some(product) = group.strip_prefix(admin_groups::PRODUCT_ADMIN_PREFIX).filter(|name| !name.is_empty()) {
+        return Cow::Owned(format!("Product admin of {product}"));
+    }
+    if let Some(profile) = group.strip_prefix(admin_groups::DEVELOPER_PREFIX).filter(|name| !name.is_empty()) {
+        return Cow::Owned(format!("Developer of {profile}"));
+    }
+    if let Some(administered) = group.strip_prefix(admin_groups::ADMIN_PREFIX) {
+        match catalogue.kind_of(administered) {
+            Some(GroupKind::ProductConfiguration) => {
+                return Cow::Owned(format!("Product Configuration admin of {administered}"));
+            }
+            Some(GroupKind::UserGroup) => return Cow::Owned(format!("User Group admin of {administered}")),
+            _ => {}
+        }
+    }
+    Cow::Borrowed(group)
+}
+
 /// The change an edit makes to one user's memberships.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MembershipDiff {
@@ -208,6 +237,27 @@ mod tests {
 
     fn row() -> UserRow {
         UserRow { line: 2, email: "user01@example.com".into(), ..UserRow::default() }
+    }
+
+    #[test]
+    fn admin_groups_read_as_the_console_names_the_roles() {
+        let catalogue = Catalogue::from_groups(&demo_groups());
+        for (group, console) in [
+            ("_admin_Designers", "User Group admin of Designers"),
+            ("_admin_Photoshop - Default", "Product Configuration admin of Photoshop - Default"),
+            (
+                "_product_admin_Photoshop (<CCE,Single App - Enterprise,PHSP>)",
+                "Product admin of Photoshop (<CCE,Single App - Enterprise,PHSP>)",
+            ),
+            ("_deployment_admin", "Deployment admin"),
+            ("_support_admin", "Support admin"),
+            ("_org_admin", "System admin"),
+            ("_developer_Photoshop - Default", "Developer of Photoshop - Default"),
+            ("Designers", "Designers"),
+            ("_admin_Unknown", "_admin_Unknown"),
+        ] {
+            assert_eq!(console_name(group, &catalogue), console, "{group}");
+        }
     }
 
     #[test]

@@ -12,14 +12,13 @@ use std::time::Duration;
 
 use serde_json::json;
 
+use crate::plan::catalogue::Catalogue;
 use crate::plan::document::{PlanDocument, RowFate};
-use crate::plan::estimate::{Pace, family_duration};
-use crate::text::{format_duration, plural, thousands};
+use crate::plan::estimate::{Pace, TYPICAL_LATENCY, family_duration};
+use crate::plan::memberships::console_name;
+use crate::text::{format_duration, plural, rate, thousands};
 use crate::umapi::wire::group_types;
 use crate::validation::render::terminal_safe;
-
-/// Typical answer time of one UMAPI request, for estimates.
-const TYPICAL_LATENCY: Duration = Duration::from_millis(700);
 
 /// The request bodies as JSON: per request its id, dependencies, source lines, path and body.
 pub fn json(document: &PlanDocument) -> serde_json::Result<String> {
@@ -75,8 +74,39 @@ pub fn json(document: &PlanDocument) -> serde_json::Result<String> {
     serde_json::to_string_pretty(&value)
 }
 
+/// A row's description (`create, + Designers, + _admin_Designers`) with each group named as the
+/// Console names it for people (`create, + Designers, + User Group admin of Designers`). The plan
+/// document and the JSON keep UMAPI's names.
+fn console_description(description: &str, catalogue: &Catalogue) -> String {
+    // Items are `create`, `+ NAME` or `- NAME`, joined by ", "; a name may hold ", " itself, so an
+    // item starts only where ", " is followed by a sign.
+    let mut starts = vec![0];
+    let mut search = 0;
+    while let Some(found) = description[search..].find(", ") {
+        let at = search + found;
+        let rest = &description[at + 2..];
+        if rest.starts_with("+ ") || rest.starts_with("- ") {
+            starts.push(at + 2);
+        }
+        search = at + 2;
+    }
+    starts.push(description.len() + 2);
+    starts
+        .windows(2)
+        .map(|bounds| {
+            let item = &description[bounds[0]..bounds[1] - 2];
+            match item.split_at_checked(2) {
+                Some((sign @ ("+ " | "- "), name)) => format!("{sign}{}", console_name(name, catalogue)),
+                _ => item.to_string(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The plan as people read it.
 pub fn human(document: &PlanDocument, pace: &Pace, reads_done: u64) -> String {
+    let catalogue = Catalogue::from_groups(&document.catalogue);
     let mut text =
         format!("Plan: {} from {} for org {}\n", document.operation.console_name(), document.file, document.org_id);
     let width = document.rows.iter().map(|row| row.user.chars().count()).max().unwrap_or(0).min(40);
@@ -85,7 +115,7 @@ pub fn human(document: &PlanDocument, pace: &Pace, reads_done: u64) -> String {
         let what = match &row.fate {
             RowFate::Planned { description } => {
                 planned += 1;
-                description.clone()
+                console_description(description, &catalogue)
             }
             RowFate::Skipped { reason } => {
                 skipped += 1;
@@ -152,9 +182,9 @@ pub fn human(document: &PlanDocument, pace: &Pace, reads_done: u64) -> String {
         for forecast in &document.licences {
             let quota = forecast.quota.map_or_else(|| "no quota".to_string(), |quota| format!("quota {quota}"));
             text.push_str(&format!(
-                "  {}: {quota}, {} members, {} free; {} → {} without a licence\n",
+                "  {}: {quota}, {}, {} free; {} → {} without a licence\n",
                 forecast.configuration,
-                forecast.members,
+                plural(usize::try_from(forecast.members).unwrap_or(usize::MAX), "member", "members"),
                 if forecast.quota.is_some() { forecast.free.to_string() } else { "-".into() },
                 plural(forecast.needed as usize, "join", "joins"),
                 forecast.deficit()
@@ -190,9 +220,8 @@ fn packing_line(packing: &crate::plan::PackingSummary, pace: &Pace) -> String {
             format_minutes(pace.window.mul_f64(windows))
         };
         text.push_str(&format!(
-            "  at {} action requests per {}: about {} sending, against {} with per-user commands\n",
-            pace.action_rpm,
-            if pace.window == Duration::from_secs(60) { "minute".to_string() } else { format_duration(pace.window) },
+            "  at {}: about {} sending, against {} with per-user commands\n",
+            rate(pace.action_rpm as usize, pace.window, "action request", "action requests"),
             minutes(packing.requests),
             minutes(packing.per_user_requests),
         ));
@@ -216,5 +245,33 @@ fn format_duration_rounded(duration: Duration) -> String {
         format!("{seconds} s")
     } else {
         format!("{} ({} min {} s)", format_duration(Duration::from_secs(seconds)), seconds / 60, seconds % 60)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::umapi::wire::Group;
+
+    #[test]
+    fn descriptions_name_admin_roles_as_the_console_does() {
+        let catalogue = Catalogue::from_groups(&[
+            Group { group_name: "Designers".into(), group_type: "USER_GROUP".into(), ..Group::default() },
+            Group {
+                group_name: "Adobe, Inc. - Default".into(),
+                group_type: "PRODUCT_PROFILE".into(),
+                ..Group::default()
+            },
+        ]);
+        assert_eq!(
+            console_description("create, + Designers, + _admin_Designers, + _deployment_admin", &catalogue),
+            "create, + Designers, + User Group admin of Designers, + Deployment admin"
+        );
+        assert_eq!(
+            console_description("- _admin_Adobe, Inc. - Default, + Adobe, Inc. - Default", &catalogue),
+            "- Product Configuration admin of Adobe, Inc. - Default, + Adobe, Inc. - Default"
+        );
+        assert_eq!(console_description("remove from the org", &catalogue), "remove from the org");
+        assert_eq!(console_description("", &catalogue), "");
     }
 }

@@ -1,8 +1,9 @@
 //! CSV files an administrator opens in Excel: UTF-8 with a BOM (so Excel reads accents right),
-//! CRLF line ends, and every cell that Excel would treat as a formula neutralised (SPEC 5:
-//! cells starting with `=`, `+`, `-`, `@`, tab or carriage return get a leading `'`). A report file
-//! is written under a temporary name and renamed into place when complete ([`create`],
-//! [`ReportWriter::commit`]): a full disk or a killed process never leaves a truncated report.
+//! CRLF line ends, the input's field separator (`;` where Excel's list separator is `;`, SPEC 9),
+//! and every cell that Excel would treat as a formula neutralised (SPEC 5: cells starting with
+//! `=`, `+`, `-`, `@`, tab or carriage return get a leading `'`). A report file is written under a
+//! temporary name and renamed into place when complete ([`create`], [`ReportWriter::commit`]): a
+//! full disk or a killed process never leaves a truncated report.
 
 use std::io::Write;
 use std::path::Path;
@@ -24,10 +25,11 @@ pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
 /// holds two tables separated by an empty line).
 pub struct ReportWriter<W: Write> {
     inner: Option<csv::Writer<W>>,
+    delimiter: u8,
 }
 
-fn csv_writer<W: Write>(sink: W) -> csv::Writer<W> {
-    csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).flexible(true).from_writer(sink)
+fn csv_writer<W: Write>(sink: W, delimiter: u8) -> csv::Writer<W> {
+    csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).delimiter(delimiter).flexible(true).from_writer(sink)
 }
 
 fn closed() -> csv::Error {
@@ -35,10 +37,15 @@ fn closed() -> csv::Error {
 }
 
 impl<W: Write> ReportWriter<W> {
-    /// Wraps a sink and writes the BOM.
-    pub fn new(mut sink: W) -> std::io::Result<Self> {
+    /// Wraps a sink and writes the BOM; fields are separated by commas.
+    pub fn new(sink: W) -> std::io::Result<Self> {
+        Self::with_delimiter(sink, b',')
+    }
+
+    /// Wraps a sink and writes the BOM; fields are separated by `delimiter` (`,` or `;`).
+    pub fn with_delimiter(mut sink: W, delimiter: u8) -> std::io::Result<Self> {
         sink.write_all(UTF8_BOM)?;
-        Ok(Self { inner: Some(csv_writer(sink)) })
+        Ok(Self { inner: Some(csv_writer(sink, delimiter)), delimiter })
     }
 
     /// Writes one row, neutralising every cell.
@@ -58,7 +65,7 @@ impl<W: Write> ReportWriter<W> {
         let mut sink =
             writer.into_inner().map_err(|error| csv::Error::from(std::io::Error::other(error.to_string())))?;
         sink.write_all(b"\r\n")?;
-        self.inner = Some(csv_writer(sink));
+        self.inner = Some(csv_writer(sink, self.delimiter));
         Ok(())
     }
 
@@ -69,10 +76,11 @@ impl<W: Write> ReportWriter<W> {
     }
 }
 
-/// Starts the report `path`: written under a temporary name; [`ReportWriter::commit`] puts it in
-/// place (replacing an earlier version). Dropped without a commit, nothing changes at `path`.
-pub fn create(path: &Path) -> std::io::Result<ReportWriter<std::io::BufWriter<AtomicFile>>> {
-    ReportWriter::new(std::io::BufWriter::new(AtomicFile::create(path)?))
+/// Starts the report `path`, fields separated by `delimiter`: written under a temporary name;
+/// [`ReportWriter::commit`] puts it in place (replacing an earlier version). Dropped without a
+/// commit, nothing changes at `path`.
+pub fn create(path: &Path, delimiter: u8) -> std::io::Result<ReportWriter<std::io::BufWriter<AtomicFile>>> {
+    ReportWriter::with_delimiter(std::io::BufWriter::new(AtomicFile::create(path)?), delimiter)
 }
 
 impl ReportWriter<std::io::BufWriter<AtomicFile>> {
@@ -108,5 +116,17 @@ mod tests {
         assert!(bytes.starts_with(UTF8_BOM));
         let text = String::from_utf8_lossy(&bytes[3..]).to_string();
         assert_eq!(text, "Name,Groups\r\n'=HYPERLINK(),\"A, B\"\r\n\r\nx\r\n");
+    }
+
+    #[test]
+    fn a_semicolon_report_quotes_semicolons_and_keeps_commas_in_cells() {
+        let mut writer = ReportWriter::with_delimiter(Vec::new(), b';').unwrap_or_else(|error| panic!("{error}"));
+        writer.row(["Name", "Groups"]).unwrap_or_else(|error| panic!("{error}"));
+        writer.row(["a;b", "A, B"]).unwrap_or_else(|error| panic!("{error}"));
+        writer.blank().unwrap_or_else(|error| panic!("{error}"));
+        writer.row(["x", "y"]).unwrap_or_else(|error| panic!("{error}"));
+        let bytes = writer.finish().unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes[3..]).to_string();
+        assert_eq!(text, "Name;Groups\r\n\"a;b\";A, B\r\n\r\nx;y\r\n");
     }
 }

@@ -34,9 +34,10 @@ impl DeficitLine {
     }
 }
 
-/// Writes `deficit.csv`.
-pub fn write(path: &Path, lines: &[DeficitLine]) -> std::io::Result<()> {
-    let mut writer = csv_safe::create(path)?;
+/// Writes `deficit.csv`, fields separated by `delimiter` (the input's: the report opens in the same
+/// Excel as the input did).
+pub fn write(path: &Path, lines: &[DeficitLine], delimiter: u8) -> std::io::Result<()> {
+    let mut writer = csv_safe::create(path, delimiter)?;
     let io = std::io::Error::other;
     writer.row(["Product Configuration", "Licence Quota", "Requested", "Assigned", "Deficit"]).map_err(io)?;
     for line in lines {

@@ -190,10 +190,15 @@ impl<'a> Finish<'a> {
     pub fn write(&self, run_dir: &Path, rows: &[RowResult], deficit_lines: &[DeficitLine]) -> Result<(), ReportError> {
         let document = self.document;
         let failed = |file: &'static str| move |source| ReportError { file, source };
-        results::write(&run_dir.join(run_folder::RESULTS), &document.header, rows)
+        // Every CSV of the run uses the input's separator: a `;` file comes from an Excel whose
+        // list separator is `;`, and that Excel opens a comma file as one column.
+        let delimiter = document.delimiter_byte();
+        results::write(&run_dir.join(run_folder::RESULTS), &document.header, rows, delimiter)
             .map_err(failed(run_folder::RESULTS))?;
-        deficit::write(&run_dir.join(run_folder::DEFICIT), deficit_lines).map_err(failed(run_folder::DEFICIT))?;
-        retry::write(&run_dir.join(run_folder::RETRY), &document.header, rows).map_err(failed(run_folder::RETRY))?;
+        deficit::write(&run_dir.join(run_folder::DEFICIT), deficit_lines, delimiter)
+            .map_err(failed(run_folder::DEFICIT))?;
+        retry::write(&run_dir.join(run_folder::RETRY), &document.header, rows, delimiter)
+            .map_err(failed(run_folder::RETRY))?;
         if writes_undo(document.operation) {
             let attempted: HashSet<String> = document
                 .rows
@@ -206,7 +211,8 @@ impl<'a> Finish<'a> {
                 .collect();
             let before: Vec<_> =
                 document.before.iter().filter(|user| attempted.contains(&user.email.to_lowercase())).collect();
-            undo::write(&run_dir.join(run_folder::UNDO), &before, &self.catalogue).map_err(failed(run_folder::UNDO))?;
+            undo::write(&run_dir.join(run_folder::UNDO), &before, &self.catalogue, delimiter)
+                .map_err(failed(run_folder::UNDO))?;
         }
         Ok(())
     }
@@ -266,6 +272,8 @@ impl<'a> Finish<'a> {
                 retries: action_attempts.saturating_sub(action_requests),
                 throttled,
                 waited_ms: carried.waited_ms.saturating_add(waited),
+                rate_limit_wait_ms: carried.rate_limit_wait_ms.saturating_add(milliseconds(facts.client.paced)),
+                server_wait_ms: carried.server_wait_ms.saturating_add(milliseconds(facts.client.server_waited)),
             },
             deficit,
             exit_code: facts.exit_code,
@@ -291,8 +299,8 @@ impl<'a> Finish<'a> {
         let mut lines = vec![
             Line::Info(format!("{}{mode}: {}", document.operation.console_name(), document.file)),
             Line::Info(format!(
-                "  {} rows: {} succeeded, {} failed, {} unknown, {} invalid, {} skipped, {} not attempted",
-                summary.rows,
+                "  {}: {} succeeded, {} failed, {} unknown, {} invalid, {} skipped, {} not attempted",
+                plural(summary.rows, "row", "rows"),
                 count(ResultKind::Success),
                 count(ResultKind::Failed),
                 count(ResultKind::Unknown),
@@ -304,9 +312,9 @@ impl<'a> Finish<'a> {
         ];
         for line in deficit_lines.iter().filter(|line| line.known && line.deficit() > 0) {
             lines.push(Line::Info(format!(
-                "  no licence: {} of {} users joining \"{}\" (quota {})",
+                "  no licence: {} of {} joining \"{}\" (quota {})",
                 line.deficit(),
-                line.requested,
+                plural(usize::try_from(line.requested).unwrap_or(usize::MAX), "user", "users"),
                 line.configuration,
                 line.quota.map_or_else(|| "none".to_string(), |quota| quota.to_string())
             )));
@@ -354,6 +362,10 @@ impl<'a> Finish<'a> {
         }
         lines
     }
+}
+
+fn milliseconds(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// One journal segment as `summary.json` lists it.

@@ -141,6 +141,7 @@ fn document(rows: usize) -> PlanDocument {
         simulator: true,
         options: SavedOptions::default(),
         header,
+        delimiter: ',',
         rows: (0..rows)
             .map(|index| RowEntry {
                 line: index as u64 + 2,
@@ -200,8 +201,8 @@ fn every_documented_error_code_reaches_results_and_retry_with_its_hint() {
     let directory = tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"));
     let results_path = directory.path().join("results.csv");
     let retry_path = directory.path().join("retry.csv");
-    results::write(&results_path, &document.header, &rows).unwrap_or_else(|error| panic!("{error}"));
-    let retried = retry::write(&retry_path, &document.header, &rows).unwrap_or_else(|error| panic!("{error}"));
+    results::write(&results_path, &document.header, &rows, b',').unwrap_or_else(|error| panic!("{error}"));
+    let retried = retry::write(&retry_path, &document.header, &rows, b',').unwrap_or_else(|error| panic!("{error}"));
     assert_eq!(retried, DOCUMENTED.len(), "every failed row is worth a retry once fixed");
 
     let read = |path: &std::path::Path| -> Vec<csv::StringRecord> {

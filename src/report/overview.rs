@@ -112,8 +112,8 @@ impl ResultCounts {
     /// terminal summary says it.
     pub fn line(&self) -> String {
         format!(
-            "{} rows: {} succeeded, {} failed, {} invalid, {} skipped, {} not attempted, {} unknown",
-            self.rows(),
+            "{}: {} succeeded, {} failed, {} invalid, {} skipped, {} not attempted, {} unknown",
+            crate::text::plural(usize::try_from(self.rows()).unwrap_or(usize::MAX), "row", "rows"),
             self.success,
             self.failed,
             self.invalid,
@@ -203,9 +203,9 @@ pub fn deficit_headline(figures: &[DeficitFigure]) -> Option<String> {
         .filter(|figure| figure.known && figure.deficit > 0)
         .map(|figure| {
             format!(
-                "no licence: {} of {} users joining \"{}\" (quota {})",
+                "no licence: {} of {} joining \"{}\" (quota {})",
                 figure.deficit,
-                figure.requested,
+                crate::text::plural(usize::try_from(figure.requested).unwrap_or(usize::MAX), "user", "users"),
                 figure.configuration,
                 figure.quota.map_or_else(|| "none".to_string(), |quota| quota.to_string())
             )

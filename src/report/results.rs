@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::report::csv_safe;
 
 /// The report columns appended to the original ones.
-pub const RESULT_COLUMNS: [&str; 6] = ["Result", "Error Code", "Error Message", "Request ID", "Line", "No Licence"];
+pub const RESULT_COLUMNS: [&str; 6] = crate::console_csv::columns::RESULT_COLUMNS;
 
 /// A row's final result.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -69,9 +69,9 @@ pub struct RowResult {
     pub transient: bool,
 }
 
-/// Writes `results.csv`.
-pub fn write(path: &Path, header: &[String], rows: &[RowResult]) -> std::io::Result<()> {
-    let mut writer = csv_safe::create(path)?;
+/// Writes `results.csv`, fields separated by `delimiter` (the input's).
+pub fn write(path: &Path, header: &[String], rows: &[RowResult], delimiter: u8) -> std::io::Result<()> {
+    let mut writer = csv_safe::create(path, delimiter)?;
     let columns = header.iter().map(String::as_str).chain(RESULT_COLUMNS);
     writer.row(columns).map_err(std::io::Error::other)?;
     for row in rows {
@@ -133,7 +133,7 @@ mod tests {
             no_licence: vec![],
             transient: false,
         }];
-        write(&path, &["Email".into(), "Note".into()], &rows).unwrap_or_else(|error| panic!("{error}"));
+        write(&path, &["Email".into(), "Note".into()], &rows, b',').unwrap_or_else(|error| panic!("{error}"));
         let text = std::fs::read_to_string(&path).unwrap_or_default();
         assert_eq!(
             text.trim_start_matches('\u{feff}'),

@@ -9,20 +9,21 @@ use crate::report::hints;
 use crate::report::results::{ResultKind, RowResult};
 
 /// The column appended to the original ones.
-pub const HINT_COLUMN: &str = "Hint";
+pub const HINT_COLUMN: &str = crate::console_csv::columns::HINT_COLUMN;
 
 /// Whether a row belongs in `retry.csv`.
 pub fn worth_retrying(row: &RowResult) -> bool {
     matches!(row.kind, ResultKind::Failed | ResultKind::NotAttempted | ResultKind::Invalid | ResultKind::Unknown)
 }
 
-/// Writes `retry.csv` and returns how many rows it holds. The file is written even when empty (header
+/// Writes `retry.csv` in the input's format (its columns and its field separator, `delimiter`) and
+/// returns how many rows it holds. The file is written even when empty (header
 /// only) so that scripts can rely on it existing. A file that already has a `Hint` column (a retry of
 /// a retry) keeps it and gets the new hints there, so that it can be fed back again. A record whose
 /// cell count does not match the header is written exactly as it was, without a hint, so that it
 /// stays invalid until someone fixes it (padding it would turn missing cells into "none").
-pub fn write(path: &Path, header: &[String], rows: &[RowResult]) -> std::io::Result<usize> {
-    let mut writer = csv_safe::create(path)?;
+pub fn write(path: &Path, header: &[String], rows: &[RowResult], delimiter: u8) -> std::io::Result<usize> {
+    let mut writer = csv_safe::create(path, delimiter)?;
     let io = std::io::Error::other;
     let existing = header.iter().position(|name| name.trim().eq_ignore_ascii_case(HINT_COLUMN));
     match existing {
@@ -79,7 +80,8 @@ mod tests {
         let directory = tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"));
         let path = directory.path().join("retry.csv");
         let header: Vec<String> = vec!["Email".into(), "Hint".into()];
-        write(&path, &header, &[failed(&["a@example.com", "old hint"])]).unwrap_or_else(|error| panic!("{error}"));
+        write(&path, &header, &[failed(&["a@example.com", "old hint"])], b',')
+            .unwrap_or_else(|error| panic!("{error}"));
         let text = read(&path);
         assert!(text.starts_with("Email,Hint\r\n"), "{text}");
         assert!(text.contains("a@example.com,\"a product configuration") && !text.contains("old hint"), "{text}");
@@ -91,7 +93,7 @@ mod tests {
         let path = directory.path().join("retry.csv");
         let header: Vec<String> = vec!["Email".into(), "User Groups".into()];
         let rows = [failed(&["a@example.com", "Designers", "Extra"]), failed(&["b@example.com"])];
-        write(&path, &header, &rows).unwrap_or_else(|error| panic!("{error}"));
+        write(&path, &header, &rows, b',').unwrap_or_else(|error| panic!("{error}"));
         assert_eq!(read(&path), "Email,User Groups,Hint\r\na@example.com,Designers,Extra\r\nb@example.com\r\n");
     }
 }

@@ -5,11 +5,13 @@
 //! prints at the end of a run and `runs show` prints later.
 
 use std::path::Path;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use crate::model::Operation;
 use crate::report::results::{ResultKind, RowResult};
+use crate::text::{plural, time_spent};
 
 /// How a run ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,19 +61,43 @@ pub struct RequestStats {
     pub throttled: u64,
     /// Milliseconds spent waiting on the server (Retry-After and backoff).
     pub waited_ms: u64,
+    /// Milliseconds the client waited for its own rate limit (self-paced: the configured limits,
+    /// UMAPI.md 4a); not part of `waited_ms`. Absent from older summaries: 0.
+    #[serde(default)]
+    pub rate_limit_wait_ms: u64,
+    /// Of `waited_ms`, the milliseconds the server asked for (Retry-After, 429 pauses); the rest is
+    /// backoff after failures. Absent from older summaries: 0.
+    #[serde(default)]
+    pub server_wait_ms: u64,
 }
 
 impl RequestStats {
-    /// `5 action (5 attempts), 9 reads; 0 retries, 0 throttled (429), 0.0 s waited`.
+    /// `5 action requests (6 attempts), 9 reads; 1 retry, 0 throttled (429); waited 52.3 s for the
+    /// rate limit (self-paced)`; each kind of wait is named only when there was one.
     pub fn describe(&self) -> String {
+        let count = |value: u64| usize::try_from(value).unwrap_or(usize::MAX);
+        let seconds = |milliseconds: u64| time_spent(Duration::from_millis(milliseconds));
+        // Under 50 ms a wait reads 0.0 s: scheduling noise, not a wait worth naming.
+        let worth = |milliseconds: u64| milliseconds >= 50;
+        let mut waits = Vec::new();
+        if worth(self.rate_limit_wait_ms) {
+            waits.push(format!("{} for the rate limit (self-paced)", seconds(self.rate_limit_wait_ms)));
+        }
+        if worth(self.server_wait_ms) {
+            waits.push(format!("{} at UMAPI's request", seconds(self.server_wait_ms)));
+        }
+        let backoff = self.waited_ms.saturating_sub(self.server_wait_ms);
+        if worth(backoff) {
+            waits.push(format!("{} backing off after failures", seconds(backoff)));
+        }
+        let waits = if waits.is_empty() { "no waits".to_string() } else { format!("waited {}", waits.join(", ")) };
         format!(
-            "{} action ({} attempts), {} reads; {} retries, {} throttled (429), {:.1} s waited",
-            self.action_requests,
-            self.action_attempts,
-            self.read_requests,
-            self.retries,
+            "{} ({}), {}; {}, {} throttled (429); {waits}",
+            plural(count(self.action_requests), "action request", "action requests"),
+            plural(count(self.action_attempts), "attempt", "attempts"),
+            plural(count(self.read_requests), "read", "reads"),
+            plural(count(self.retries), "retry", "retries"),
             self.throttled,
-            self.waited_ms as f64 / 1000.0
         )
     }
 }
@@ -220,6 +246,10 @@ pub struct Carried {
     pub read_requests: u64,
     /// Milliseconds earlier segments waited on the server.
     pub waited_ms: u64,
+    /// Milliseconds earlier segments waited for their own rate limit (self-paced).
+    pub rate_limit_wait_ms: u64,
+    /// Milliseconds of `waited_ms` the server asked for.
+    pub server_wait_ms: u64,
     /// Wall time of earlier segments, in seconds.
     pub wall_time_secs: f64,
 }
@@ -231,6 +261,8 @@ impl Carried {
             started_at: Some(summary.started_at.clone()),
             read_requests: summary.requests.read_requests,
             waited_ms: summary.requests.waited_ms,
+            rate_limit_wait_ms: summary.requests.rate_limit_wait_ms,
+            server_wait_ms: summary.requests.server_wait_ms,
             wall_time_secs: summary.wall_time_secs,
         }
     }
@@ -286,7 +318,21 @@ mod tests {
             retries: 1,
             throttled: 1,
             waited_ms: 1500,
+            rate_limit_wait_ms: 55_000,
+            server_wait_ms: 1000,
         };
-        assert_eq!(stats.describe(), "5 action (6 attempts), 9 reads; 1 retries, 1 throttled (429), 1.5 s waited");
+        assert_eq!(
+            stats.describe(),
+            "5 action requests (6 attempts), 9 reads; 1 retry, 1 throttled (429); waited 55.0 s for the rate limit \
+             (self-paced), 1.0 s at UMAPI's request, 0.5 s backing off after failures"
+        );
+        let one = RequestStats { action_requests: 1, action_attempts: 1, read_requests: 1, ..RequestStats::default() };
+        assert_eq!(one.describe(), "1 action request (1 attempt), 1 read; 0 retries, 0 throttled (429); no waits");
+        // Older summaries have no wait split: they read with zeros.
+        let old: RequestStats = serde_json::from_str(
+            r#"{"action_requests":1,"action_attempts":1,"read_requests":0,"retries":0,"throttled":0,"waited_ms":0}"#,
+        )
+        .unwrap_or_default();
+        assert_eq!(old, RequestStats { action_requests: 1, action_attempts: 1, ..RequestStats::default() });
     }
 }

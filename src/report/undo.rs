@@ -10,9 +10,10 @@ use crate::report::console_user::{USER_COLUMNS, user_cells};
 use crate::report::csv_safe;
 use crate::umapi::wire::User;
 
-/// Writes the before-images of `users` and returns how many rows were written.
-pub fn write(path: &Path, users: &[&User], catalogue: &Catalogue) -> std::io::Result<usize> {
-    let mut writer = csv_safe::create(path)?;
+/// Writes the before-images of `users`, fields separated by `delimiter` (the input's), and returns
+/// how many rows were written.
+pub fn write(path: &Path, users: &[&User], catalogue: &Catalogue, delimiter: u8) -> std::io::Result<usize> {
+    let mut writer = csv_safe::create(path, delimiter)?;
     let io = std::io::Error::other;
     writer.row(USER_COLUMNS).map_err(io)?;
     for user in users {

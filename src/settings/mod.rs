@@ -20,7 +20,7 @@ use std::time::Duration;
 use anyhow::{Context as _, bail};
 
 pub use config::{AuthMethod, Config, Environment, Limits};
-pub use target::{DEFAULT_SIM_STATE, Target, simulator_config};
+pub use target::{Target, simulator_config};
 
 use crate::cli::{self, Command, ExportCommand, RunsCommand, SecretCommand};
 use crate::hint::with_hint;
@@ -325,6 +325,8 @@ pub enum RunsSettings {
         older_than: Duration,
         /// Only list.
         dry_run: bool,
+        /// `--yes`: delete without asking.
+        yes: bool,
     },
 }
 
@@ -441,6 +443,18 @@ fn planning(args: &cli::PlanningArgs) -> PlanOptions {
 }
 
 fn apply(args: cli::ApplyArgs, sources: &Sources) -> anyhow::Result<ApplySettings> {
+    if args.dry_run {
+        let file = args.file.as_ref().map_or_else(|| "FILE".to_string(), |file| file.display().to_string());
+        let op = args.op.map_or("OP", |op| Operation::from(op).as_str());
+        return Err(with_hint(
+            anyhow::anyhow!("apply has no --dry-run: apply sends; nothing was sent"),
+            format!(
+                "`umapi-bulk plan {file} --op {op}` shows what would be sent without sending anything; \
+                 `umapi-bulk apply {file} --op {op} --test-mode` sends with UMAPI's test flag: the server checks \
+                 every request and changes nothing"
+            ),
+        ));
+    }
     let max_wait = args.max_wait.as_deref().map(parse_duration).transpose().context("invalid --max-wait")?;
     let mut target = target::resolve(&args.target, sources)?;
     if let Some(max_wait) = max_wait {
@@ -575,13 +589,27 @@ fn runs(command: RunsCommand) -> anyhow::Result<RunsSettings> {
         RunsCommand::List(args) => RunsSettings::List { out_dir: args.out_dir },
         RunsCommand::Show(args) => RunsSettings::Show { run: args.run, out_dir: args.out_dir },
         RunsCommand::Prune(args) => {
-            let older_than = parse_duration(&args.older_than).context("invalid --older-than")?;
-            if older_than.is_zero() {
-                bail!("--older-than must be more than zero");
-            }
-            RunsSettings::Prune { out_dir: args.out_dir, older_than, dry_run: args.dry_run }
+            let older_than = age(&args.older_than)?;
+            RunsSettings::Prune { out_dir: args.out_dir, older_than, dry_run: args.dry_run, yes: args.yes }
         }
     })
+}
+
+/// `--older-than`: a duration with its unit. A bare number is refused: it would read as seconds,
+/// and `--older-than 90` meant to keep 90 days once deleted every run of the day.
+fn age(text: &str) -> anyhow::Result<Duration> {
+    let trimmed = text.trim();
+    if !trimmed.is_empty() && trimmed.chars().all(|character| character.is_ascii_digit() || character == '.') {
+        return Err(with_hint(
+            anyhow::anyhow!("--older-than {trimmed} has no unit; nothing was deleted"),
+            format!("write {trimmed}d for {trimmed} days (or {trimmed}h for hours, {trimmed}m for minutes)"),
+        ));
+    }
+    let age = parse_duration(trimmed).context("invalid --older-than")?;
+    if age.is_zero() {
+        bail!("--older-than must be more than zero");
+    }
+    Ok(age)
 }
 
 #[cfg(test)]
@@ -612,6 +640,35 @@ mod tests {
             panic!("not a prune")
         };
         assert_eq!(older_than, Duration::from_secs(90 * 86_400));
+    }
+
+    #[test]
+    fn an_age_without_a_unit_is_refused_with_the_day_spelling() {
+        let error = resolve("umapi-bulk runs prune --older-than 90").err().unwrap_or_else(|| panic!("accepted"));
+        assert_eq!(format!("{error}"), "--older-than 90 has no unit; nothing was deleted");
+        assert_eq!(crate::hint::hint_of(&error), Some("write 90d for 90 days (or 90h for hours, 90m for minutes)"));
+        for (text, seconds) in [("12h", 12 * 3600), ("90d", 90 * 86_400), ("30m", 1800), ("45s", 45)] {
+            let Ok(Settings::Runs(RunsSettings::Prune { older_than, .. })) =
+                resolve(&format!("umapi-bulk runs prune --older-than {text}"))
+            else {
+                panic!("{text} refused")
+            };
+            assert_eq!(older_than, Duration::from_secs(seconds), "{text}");
+        }
+    }
+
+    #[test]
+    fn apply_dry_run_points_to_plan_and_test_mode() {
+        for line in ["umapi-bulk apply users.csv --op add --dry-run", "umapi-bulk apply --dry-run"] {
+            let error = resolve(line).err().unwrap_or_else(|| panic!("{line}: accepted"));
+            assert_eq!(format!("{error}"), "apply has no --dry-run: apply sends; nothing was sent", "{line}");
+            let hint = crate::hint::hint_of(&error).unwrap_or_default();
+            assert!(hint.contains("umapi-bulk plan") && hint.contains("--test-mode"), "{line}: {hint}");
+        }
+        let hint = resolve("umapi-bulk apply users.csv --op edit --dry-run")
+            .err()
+            .map(|error| crate::hint::hint_of(&error).unwrap_or_default().to_string());
+        assert!(hint.unwrap_or_default().starts_with("`umapi-bulk plan users.csv --op edit`"));
     }
 
     #[test]

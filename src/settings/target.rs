@@ -1,24 +1,24 @@
 //! The org a command works on ([`Target`]): the configured org, which must name an org and an API
 //! client, or `--sim`, the built-in simulator, which keeps the configuration file's attempts,
 //! longest wait and concurrency while its own URLs, credentials and rate limits win
-//! ([`simulator_config`]).
+//! ([`simulator_config`]). `--sim` alone is a fresh copy of the demo org built into the binary,
+//! wherever the command runs; `--sim-state FILE` is an org kept in FILE across commands.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use super::{Config, Limits, Sources};
 use crate::cli;
 use crate::hint::with_hint;
 
-/// The default state file of `--sim`.
-pub const DEFAULT_SIM_STATE: &str = "samples/org.json";
-
 /// The org a command works on.
 #[derive(Debug)]
 pub enum Target {
-    /// `--sim`: the built-in simulator with `state` (`None`: the built-in demo org).
+    /// `--sim`: the built-in simulator.
     Simulator {
-        /// The org state file.
+        /// `--sim-state FILE`: the org is loaded from FILE (the demo org when FILE does not exist
+        /// yet) and saved back to it when the command ends. `None`: a fresh demo org, forgotten
+        /// when the command ends.
         state: Option<PathBuf>,
         /// The file's limits (or the defaults); attempts, longest wait and concurrency are used.
         limits: Limits,
@@ -51,11 +51,7 @@ pub fn simulator_config(client: crate::umapi::Config, claimed_domains: Vec<Strin
 /// The org of a command: `--sim`, or the configured org, which must name an org and a client.
 pub(super) fn resolve(args: &cli::TargetArgs, sources: &Sources) -> anyhow::Result<Target> {
     if args.sim {
-        let state = match &args.sim_state {
-            Some(path) => Some(path.clone()),
-            None if Path::new(DEFAULT_SIM_STATE).is_file() => Some(PathBuf::from(DEFAULT_SIM_STATE)),
-            None => None,
-        };
+        let state = args.sim_state.clone();
         // A configuration file that does not load only loses its limits here: the simulator
         // brings its own org, client and URLs.
         let limits = sources.load().map(|config| config.limits).unwrap_or_default();

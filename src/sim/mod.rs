@@ -8,7 +8,7 @@
 //! `sim --write-state`. It uses `umapi::wire`'s types and nothing of the client. docs/simulator.md
 //! describes every behaviour with the UMAPI.md section it follows. Its files, one concern each:
 //! options (what a simulator starts with), state_file + state_format (the org description and its
-//! JSON), synthetic (generated orgs), build (rules of an org), org + user_index + user_text + memberships +
+//! JSON), save (the live org back as a state), synthetic (generated orgs), build (rules of an org), org + user_index + user_text + memberships +
 //! ranked + catalogue (the live org, its indexes, lines and licences), rules (field rules),
 //! validate + steps (command syntax), commands + group_commands (command semantics), action (the
 //! action endpoint), reads (the read endpoints), ims (token endpoints), auth, throttle, session
@@ -33,6 +33,7 @@ mod org;
 mod ranked;
 mod reads;
 mod rules;
+mod save;
 mod server;
 mod session;
 mod shared;
@@ -107,6 +108,8 @@ pub fn state_file_text(state: &OrgState) -> anyhow::Result<String> {
 pub struct SimHandle {
     addr: SocketAddr,
     shared: Arc<shared::Shared>,
+    /// What UMAPI cannot change of the org it started with (for [`SimHandle::org_state`]).
+    fixed: OrgState,
     stop: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
 }
@@ -172,7 +175,7 @@ pub async fn start(options: SimOptions) -> anyhow::Result<SimHandle> {
         if options.session.sessions { "on" } else { "off" },
         if options.session.page_zero { "on" } else { "off" },
     ));
-    Ok(SimHandle { addr, shared, stop, task: Some(task) })
+    Ok(SimHandle { addr, shared, fixed: save::fixed_part(&options.state), stop, task: Some(task) })
 }
 
 impl SimHandle {
@@ -224,6 +227,13 @@ impl SimHandle {
     pub fn snapshot(&self) -> serde_json::Value {
         let world = self.shared.world();
         snapshot::snapshot(&world.org, &world.counters)
+    }
+
+    /// The org as it is now, as a state file describes it (`--sim-state` saves it with
+    /// [`state_file_text`]): the users and user groups as UMAPI left them, the rest as it started.
+    pub fn org_state(&self) -> OrgState {
+        let world = self.shared.world();
+        save::current(&self.fixed, &world.org)
     }
 
     /// The same JSON as `GET /_sim/counters` (the org id, the number of users and the counters),

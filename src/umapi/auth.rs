@@ -381,8 +381,9 @@ impl Authenticator {
                 });
             };
             match self.policy.decide(attempt, retry_after, rand::random::<f64>()) {
-                Decision::Retry { delay, .. } => {
+                Decision::Retry { delay, server_requested } => {
                     let _waiting = statistics.waited.enter();
+                    let _server_waiting = server_requested.then(|| statistics.server_waited.enter());
                     tokio::select! {
                         () = tokio::time::sleep(delay) => {}
                         () = stop.cancelled() => return Err(AuthError::Cancelled),

@@ -217,7 +217,7 @@ pub enum ClientError {
         detail: String,
     },
     /// Every attempt failed transiently.
-    #[error("UMAPI gave no usable answer to {what} after {attempts} attempts; last: {last}")]
+    #[error("UMAPI gave no usable answer to {what} after {}; last: {last}", attempts_text(*attempts))]
     Exhausted {
         /// The request's label.
         what: String,
@@ -299,6 +299,11 @@ impl ClientError {
         let hint = self.hint();
         with_optional_hint(self, hint)
     }
+}
+
+/// `1 attempt`, `4 attempts`.
+pub(crate) fn attempts_text(attempts: u32) -> String {
+    crate::text::plural(usize::try_from(attempts).unwrap_or(usize::MAX), "attempt", "attempts")
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! What the UMAPI client tells its caller while it works: each request sent, each retry scheduled,
-//! each server-requested wait (for a countdown), and read progress (page n of m).
+//! each server-requested wait (for a countdown), each wait for its own rate limit, and read
+//! progress (page n of m).
 //!
 //! The client never prints; it calls a [`ClientObserver`]. The executor's observer
 //! (`execute::Observer`) extends this trait with batch events, and `apply`/`plan` implement both
@@ -92,6 +93,21 @@ pub struct RetryInfo<'a> {
     pub server_requested: bool,
 }
 
+/// A request waiting for a slot of its family's rate limit: the client pacing itself to the limits
+/// it was configured with (UMAPI.md 4a), not a wait the server asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PacingWait {
+    /// The family whose window is full.
+    pub family: Family,
+    /// How long until the oldest request leaves the window; `None` when every slot is held by a
+    /// request still in flight (its answer frees one).
+    pub wait: Option<Duration>,
+    /// Requests allowed per window.
+    pub limit: usize,
+    /// The window.
+    pub window: Duration,
+}
+
 /// Progress of a paged read.
 #[derive(Clone, Debug)]
 pub struct ReadProgress<'a> {
@@ -118,6 +134,10 @@ pub trait ClientObserver: Send + Sync {
     /// `reason` is the answer that asked (`HTTP 429 (throttled)` pauses every worker; a 503 with
     /// `Retry-After` only that request). Called once per such answer, by the request that got it.
     fn server_wait_started(&self, _wait: Duration, _reason: &RetryReason) {}
+
+    /// A request waits for a slot of its family's rate limit (self-paced). Called when the wait
+    /// starts, and again if it must wait longer than first said (another request took the slot).
+    fn pacing_wait(&self, _wait: &PacingWait) {}
 
     /// An access token was fetched from IMS (`renewal` is false for the first one).
     fn token_fetched(&self, _renewal: bool) {}

@@ -21,7 +21,7 @@ use crate::secret::Secret;
 use crate::umapi::cancel::CancelToken;
 use crate::umapi::client::{UmapiClient, body_message, clip_server_text};
 use crate::umapi::error::AuthError;
-use crate::umapi::observe::{Family, RequestInfo, RetryInfo, RetryReason};
+use crate::umapi::observe::{Family, PacingWait, RequestInfo, RetryInfo, RetryReason};
 use crate::umapi::request_id::new_request_id;
 use crate::umapi::retry::{AttemptResult, Decision, Verdict, classify, instant_after, moment_after, parse_retry_after};
 use crate::umapi::session::{Parking, Signals};
@@ -354,6 +354,7 @@ impl UmapiClient {
                         server_requested,
                     });
                     let _waiting = self.statistics.waited.enter();
+                    let _server_waiting = server_requested.then(|| self.statistics.server_waited.enter());
                     tokio::select! {
                         () = tokio::time::sleep(delay) => {}
                         () = stop.cancelled() => return Err(CallError::Stopped { sent: true }),
@@ -392,6 +393,7 @@ impl UmapiClient {
                     return Err(CallError::Parked { wait: left, resume_after: self.park(left) });
                 }
                 let _waiting = self.statistics.waited.enter();
+                let _server_waiting = self.statistics.server_waited.enter();
                 tokio::select! {
                     () = tokio::time::sleep(left) => {}
                     () = stop.cancelled() => return Err(CallError::Stopped { sent }),
@@ -399,7 +401,14 @@ impl UmapiClient {
             }
             let permit = {
                 let _pacing = self.statistics.paced.enter();
-                self.window(family).acquire(stop).await
+                let window = self.window(family);
+                let (limit, length) = (window.limit(), window.window());
+                let observer = self.observer.as_ref();
+                window
+                    .acquire_reporting(stop, |wait| {
+                        observer.pacing_wait(&PacingWait { family, wait, limit, window: length });
+                    })
+                    .await
             };
             let Some(permit) = permit else {
                 return Err(CallError::Stopped { sent });

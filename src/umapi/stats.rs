@@ -75,7 +75,9 @@ pub struct ClientStatistics {
     pub token_requests: AtomicU64,
     /// Backoff and Retry-After waits.
     pub waited: BusyTimer,
-    /// Limiter waits.
+    /// Of those, the waits the server asked for (Retry-After, the shared pause after a 429).
+    pub server_waited: BusyTimer,
+    /// Limiter waits (self-paced: the configured rate limits).
     pub paced: BusyTimer,
 }
 
@@ -94,7 +96,9 @@ pub struct StatisticsSnapshot {
     pub token_requests: u64,
     /// Wall time spent in backoff or server-requested waits.
     pub waited: Duration,
-    /// Wall time spent waiting for the limiter.
+    /// Of which wall time spent in waits the server asked for (Retry-After, 429 pauses).
+    pub server_waited: Duration,
+    /// Wall time spent waiting for the limiter (self-paced).
     pub paced: Duration,
 }
 
@@ -113,6 +117,7 @@ impl ClientStatistics {
             transient_failures: self.transient_failures.load(Ordering::Relaxed),
             token_requests: self.token_requests.load(Ordering::Relaxed),
             waited: self.waited.total(),
+            server_waited: self.server_waited.total(),
             paced: self.paced.total(),
         }
     }
@@ -128,6 +133,7 @@ impl StatisticsSnapshot {
             transient_failures: self.transient_failures.saturating_sub(earlier.transient_failures),
             token_requests: self.token_requests.saturating_sub(earlier.token_requests),
             waited: self.waited.saturating_sub(earlier.waited),
+            server_waited: self.server_waited.saturating_sub(earlier.server_waited),
             paced: self.paced.saturating_sub(earlier.paced),
         }
     }

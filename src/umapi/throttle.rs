@@ -114,11 +114,28 @@ impl SlidingWindow {
         self.log.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// The window's length.
+    pub fn window(&self) -> Duration {
+        self.window
+    }
+
     /// Waits for a slot. `None` when `stop` fires first (nothing may be sent then).
     pub async fn acquire(self: &Arc<Self>, stop: &CancelToken) -> Option<Permit> {
+        self.acquire_reporting(stop, |_| {}).await
+    }
+
+    /// Like [`acquire`](Self::acquire), calling `waiting` each time it has to wait: with the time
+    /// until a slot frees (`None` when every slot is held by a request in flight). A wait that ends
+    /// at the moment already reported is not reported again.
+    pub async fn acquire_reporting(
+        self: &Arc<Self>,
+        stop: &CancelToken,
+        mut waiting: impl FnMut(Option<Duration>),
+    ) -> Option<Permit> {
         if self.limit == 0 {
             return (!stop.is_cancelled()).then(|| Permit { window: None, id: 0 });
         }
+        let mut reported: Option<Busy> = None;
         loop {
             if stop.is_cancelled() {
                 return None;
@@ -130,6 +147,14 @@ impl SlidingWindow {
                 Ok(id) => return Some(Permit { window: Some(Arc::clone(self)), id }),
                 Err(busy) => busy,
             };
+            if reported != Some(busy) {
+                reported = Some(busy);
+                let now = Instant::now();
+                waiting(match busy {
+                    Busy::Until(moment) => Some(moment.saturating_duration_since(now)),
+                    Busy::InFlight => None,
+                });
+            }
             match busy {
                 Busy::Until(moment) => tokio::select! {
                     () = tokio::time::sleep_until(moment) => {}
@@ -295,6 +320,22 @@ mod tests {
             permit.release();
         }
         assert_eq!(second.await.ok().flatten(), Some(released_at));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_wait_for_a_slot_is_reported_once_with_the_time_left() {
+        let limiter = SlidingWindow::new(1, WINDOW);
+        let stop = CancelToken::new();
+        let mut reports = Vec::new();
+        let first = limiter.acquire_reporting(&stop, |wait| reports.push(wait)).await;
+        assert!(reports.is_empty(), "a free slot is no wait");
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        drop(first);
+        let started = Instant::now();
+        let second = limiter.acquire_reporting(&stop, |wait| reports.push(wait)).await;
+        assert!(second.is_some());
+        assert_eq!(reports, vec![Some(WINDOW)], "one report, with the whole window left");
+        assert_eq!(Instant::now() - started, WINDOW);
     }
 
     #[test]

@@ -83,6 +83,7 @@ codes! {
     CountryInvalid = "E012", row, "the country code is not ISO 3166-1 alpha-2";
     NothingToEdit = "E013", file, "an edit file has no editable column, so nothing would change";
     TooManyColumns = "E014", file, "the header has more than 1,000 columns";
+    Spreadsheet = "E015", file, "the file is a spreadsheet (.xlsx, .xls, .ods), not a CSV";
     FieldCount = "E020", row, "the row has more or fewer fields than the header";
     StrayQuote = "E021", row, "a quote inside an unquoted cell, or text after a closing quote";
     IdentityTypeMissing = "E022", row, "Identity Type is empty";

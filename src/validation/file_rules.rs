@@ -10,6 +10,8 @@
 //!
 //! This module does not look at data rows except to report record problems the reader found.
 
+use crate::console_csv::columns::{HINT_COLUMN, RESULT_COLUMNS};
+use crate::console_csv::encoding::Spreadsheet;
 use crate::console_csv::{Column, EncodingProblem, FileProblem, HeaderMap};
 use crate::model::Operation;
 
@@ -25,6 +27,24 @@ pub use crate::console_csv::MAX_COLUMNS;
 
 const SPLIT_HINT: &str = "cut it into compliant parts with `umapi-bulk split FILE` and check each part";
 const SAVE_AS_HINT: &str = "in Excel, use File > Save As > \"CSV UTF-8 (Comma delimited) (*.csv)\"";
+
+/// A spreadsheet in its own format: what it is and how to make the CSV (E015).
+pub fn spreadsheet(kind: Spreadsheet) -> Diagnostic {
+    let hint = match kind {
+        Spreadsheet::OpenDocument => {
+            "in LibreOffice, use File > Save As > \"Text CSV (.csv)\" with the character set \"Unicode (UTF-8)\", then \
+             give umapi-bulk the .csv file"
+        }
+        Spreadsheet::Zip => {
+            "give umapi-bulk the CSV file itself, not an archive; a workbook must be saved as CSV first"
+        }
+        Spreadsheet::Excel | Spreadsheet::Excel97 => {
+            "open it in Excel and use File > Save As > \"CSV UTF-8 (Comma delimited) (*.csv)\", then give umapi-bulk \
+             the .csv file"
+        }
+    };
+    Diagnostic::new(Code::Spreadsheet, format!("the file is {}, not a CSV", kind.description())).with_hint(hint)
+}
 
 /// The columns an operation requires.
 pub fn required_columns(operation: Operation) -> &'static [Column] {
@@ -87,6 +107,7 @@ pub fn too_many_rows(rows: usize) -> Diagnostic {
 /// The diagnostic for a problem that made the reader give up.
 pub fn file_problem(problem: &FileProblem) -> Diagnostic {
     match problem {
+        FileProblem::Encoding(EncodingProblem::Spreadsheet(kind)) => spreadsheet(*kind),
         FileProblem::Encoding(EncodingProblem::WideEncoding { encoding, with_bom }) => Diagnostic::new(
             Code::WideEncoding,
             format!(
@@ -223,7 +244,32 @@ pub fn header_rules(header: &[String], line: u64, map: &HeaderMap, operation: Op
         );
         return diagnostics;
     }
+    // The tool's own report columns: retry.csv's Hint is expected back without a word; results.csv's
+    // columns (when a results.csv is fed back) get one warning that says what they are.
+    let is_own = |index: &usize, names: &[&str]| names.iter().any(|own| map.names[*index].eq_ignore_ascii_case(own));
+    let results_columns: Vec<usize> =
+        map.extra.iter().copied().filter(|index| is_own(index, &RESULT_COLUMNS)).collect();
+    let results_file = results_columns.len() >= 2;
+    if results_file {
+        let names: Vec<String> = results_columns.iter().map(|&index| format!("\"{}\"", map.names[index])).collect();
+        diagnostics.push(
+            Diagnostic::new(
+                Code::UnknownColumn,
+                format!(
+                    "{} are the columns of a results.csv of umapi-bulk; they are kept and carried into reports, and \
+                     every row runs again, successful ones included",
+                    names.join(", ")
+                ),
+            )
+            .at_line(line)
+            .in_column(&map.names[results_columns[0]], Some(results_columns[0]))
+            .with_hint("to run again only the rows that need it, apply that run's retry.csv"),
+        );
+    }
     for &index in &map.extra {
+        if is_own(&index, &[HINT_COLUMN]) || (results_file && results_columns.contains(&index)) {
+            continue;
+        }
         let name = &map.names[index];
         let near = suggest::closest(name, known_columns(operation).iter().map(|column| column.name()));
         let message = if name.is_empty() {

@@ -317,10 +317,23 @@ pub fn check_file(path: &Path, options: &CheckOptions) -> Result<CheckedFile, Ch
     Ok(checked)
 }
 
+/// A file named like a spreadsheet (`.xlsx`, `.xls`, `.ods`) that is not text is that spreadsheet:
+/// its binary-file diagnostic (NUL bytes, bytes that are not UTF-8, an archive) becomes E015, which
+/// says what the file is and how to save it as CSV.
+fn name_the_spreadsheet(name: &str, diagnostics: &mut [Diagnostic]) {
+    let Some(kind) = crate::console_csv::encoding::Spreadsheet::by_extension(name) else { return };
+    for diagnostic in diagnostics.iter_mut() {
+        if matches!(diagnostic.code, Code::NulByte | Code::NotUtf8 | Code::WideEncoding | Code::Spreadsheet) {
+            *diagnostic = file_rules::spreadsheet(kind);
+        }
+    }
+}
+
 /// Validates a file already in memory; `name` is what diagnostics call it.
 pub fn check_bytes(name: &str, bytes: &[u8], options: &CheckOptions) -> CheckedFile {
     let mut kept = KeepAll::default();
-    let pass = pass::run(bytes, options, &mut kept);
+    let mut pass = pass::run(bytes, options, &mut kept);
+    name_the_spreadsheet(name, &mut pass.diagnostics);
     CheckedFile {
         path: PathBuf::from(name),
         operation: options.operation,
@@ -362,7 +375,8 @@ pub fn check_file_report(path: &Path, options: &CheckOptions) -> Result<CheckRep
 /// Validates a file already in memory like [`check_bytes`], keeping only the diagnostics and the
 /// counts.
 pub fn check_bytes_report(name: &str, bytes: &[u8], options: &CheckOptions) -> CheckReport {
-    let pass = pass::run(bytes, options, &mut KeepNothing);
+    let mut pass = pass::run(bytes, options, &mut KeepNothing);
+    name_the_spreadsheet(name, &mut pass.diagnostics);
     CheckReport {
         path: PathBuf::from(name),
         operation: options.operation,

@@ -191,8 +191,7 @@ async fn licence_stop_refuses_and_unreachable_org_exits_3() {
 async fn sim_flag_runs_the_demo_in_process_and_says_so_first() {
     let org = Org::demo().await;
     std::fs::remove_file(org.path().join("umapi-bulk.toml")).unwrap_or_else(|error| panic!("{error}"));
-    let output =
-        org.run(&["apply", &path("bulk-add.csv"), "--op", "add", "--sim", "--sim-state", &path("org.json")]).await;
+    let output = org.run(&["apply", &path("bulk-add.csv"), "--op", "add", "--sim"]).await;
     let (_, stderr) = texts(&output);
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     assert!(stderr.lines().next().unwrap_or_default().starts_with("using the built-in UMAPI simulator"), "{stderr}");

@@ -12,6 +12,7 @@ fn settings(org: &Org) -> insta::Settings {
     let mut settings = insta::Settings::clone_current();
     settings.add_filter(&regex_escape(&org.path().display().to_string()), "[DIR]");
     settings.add_filter(r"\d{8}T\d{6}Z", "[STAMP]");
+    settings.add_filter(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "[TIME]");
     settings.add_filter(r"\d+\.\d s", "[SECONDS] s");
     settings.add_filter(r"about \d+ s", "about [N] s");
     settings.set_prepend_module_to_snapshot(false);

@@ -30,7 +30,7 @@ use std::time::Instant;
 use anyhow::Context as _;
 use time::OffsetDateTime;
 
-use super::{Org, end_session, print_issues, progress, validate};
+use super::{Org, end_session, print_issues, progress, readable, validate};
 use crate::execute::{self, ExecuteOptions, RunReport};
 use crate::exit_status::{ExitStatus, Interrupted};
 use crate::hint::with_hint;
@@ -73,13 +73,25 @@ pub async fn run(printer: &Printer, settings: ApplySettings) -> anyhow::Result<E
     let say = progress.clone();
     signals::watch(cancel.clone(), move |line| say.line(line))
         .context("cannot watch for Ctrl-C, SIGTERM and SIGHUP")?;
+    // What the command line names is checked before the org (or the simulator) is: a mistyped file
+    // or run is the first thing said.
+    let resume_dir = match &settings.input {
+        ApplyInput::File { file, .. } | ApplyInput::Plan(file) => {
+            readable(file)?;
+            None
+        }
+        ApplyInput::Resume(name) => Some(super::find_run_folder(&settings.out_dir, name)?),
+    };
     let org = Org::connect(printer, &settings.target).await?;
     let result = match org.client(&progress) {
         Ok(client) => {
             let run = Run { printer, settings: &settings, org: &org, client, progress, cancel, started_at };
             let result = async {
                 let sent = match &settings.input {
-                    ApplyInput::Resume(run_dir) => resume::resume(&run, run_dir).await?,
+                    ApplyInput::Resume(name) => {
+                        let run_dir = resume_dir.clone().unwrap_or_else(|| settings.out_dir.join(name));
+                        resume::resume(&run, &run_dir).await?
+                    }
                     ApplyInput::Plan(path) => send(&run, saved_plan(&run, path).await?).await?,
                     ApplyInput::File { file, operation } => {
                         send(&run, prepare_file(&run, file, *operation).await?).await?
@@ -94,7 +106,7 @@ pub async fn run(printer: &Printer, settings: ApplySettings) -> anyhow::Result<E
         }
         Err(error) => Err(error),
     };
-    org.shutdown().await;
+    org.shutdown(printer).await;
     result
 }
 
@@ -230,11 +242,11 @@ async fn send(run: &Run<'_>, document: PlanDocument) -> anyhow::Result<Sent> {
         run.printer.warn("TEST MODE: UMAPI checks every request but changes nothing (testOnly=true)");
     }
     run.printer.info(&format!(
-        "{}: {} rows, {} commands in {} requests → {}",
+        "{}: {}, {} in {} → {}",
         document.operation.console_name(),
-        document.rows.len(),
-        document.command_count(),
-        document.batches.len(),
+        plural(document.rows.len(), "row", "rows"),
+        plural(document.command_count(), "command", "commands"),
+        plural(document.batches.len(), "request", "requests"),
         run_dir.display()
     ));
     if document.options.planning.delete_accounts && document.operation == Operation::Remove {

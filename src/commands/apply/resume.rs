@@ -62,11 +62,11 @@ pub(super) async fn resume(run: &Run<'_>, run_dir: &Path) -> anyhow::Result<Sent
         run.printer.info(&format!("{}: every request was already answered; rewriting the reports", run_dir.display()));
     } else {
         run.printer.info(&format!(
-            "resuming {} ({}): {} of {} requests still to send",
+            "resuming {} ({}): {} of {} still to send",
             run_dir.display(),
             document.operation.console_name(),
             journal.pending().count(),
-            document.batches.len()
+            crate::text::plural(document.batches.len(), "request", "requests")
         ));
     }
     let resumed = execute::resume(

@@ -76,7 +76,10 @@ pub fn deficit_bars(figures: &[DeficitFigure]) -> String {
                     unit * rest as f64,
                     16.0,
                     palette::LIGHT_GREY,
-                    &format!("{name}: {rest} joins not counted either way"),
+                    &format!(
+                        "{name}: {} not counted either way",
+                        crate::text::plural(usize::try_from(rest).unwrap_or(usize::MAX), "join", "joins")
+                    ),
                 ));
             }
             format!(

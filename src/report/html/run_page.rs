@@ -148,7 +148,18 @@ fn requests(body: &mut String, report: &RunReport) {
     let figures = &report.requests;
     body.push_str("<section id=\"requests\">\n<h2>Requests</h2>\n<dl class=\"facts\">\n");
     let facts = [
-        ("Action requests", format!("{} ({} attempts)", figures.action_requests, figures.action_attempts)),
+        (
+            "Action requests",
+            format!(
+                "{} ({})",
+                figures.action_requests,
+                crate::text::plural(
+                    usize::try_from(figures.action_attempts).unwrap_or(usize::MAX),
+                    "attempt",
+                    "attempts"
+                )
+            ),
+        ),
         ("Reads", figures.read_requests.to_string()),
         ("Retries", figures.retries.to_string()),
         ("Answered 429 (asked to wait)", figures.throttled.to_string()),
