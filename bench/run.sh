@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the benchmarks against Adobe's own client and prints one markdown table (bench/README.md).
 #
-#     bench/run.sh                 # everything: ours peer reads check (about 2.5 minutes once built)
+#     bench/run.sh                 # everything: ours peer reads check packing (about 4 minutes once built)
 #     bench/run.sh ours peer       # only the named workloads; the table shows what has run
 #
 # Builds the release binary, makes bench/.venv with Adobe's umapi-client from PyPI (the only
@@ -15,11 +15,11 @@ export BENCH_OUT="${BENCH_OUT:-$PWD/bench/out}"
 UMAPI_CLIENT_VERSION="3.0.1"
 VENV="bench/.venv"
 workloads=("$@")
-[[ ${#workloads[@]} -gt 0 ]] || workloads=(ours peer reads check)
+[[ ${#workloads[@]} -gt 0 ]] || workloads=(ours peer reads check packing)
 for workload in "${workloads[@]}"; do
     case "$workload" in
-        ours | peer | reads | check) ;;
-        *) echo "error: unknown workload \"$workload\" (ours, peer, reads, check)" >&2; exit 2 ;;
+        ours | peer | reads | check | packing) ;;
+        *) echo "error: unknown workload \"$workload\" (ours, peer, reads, check, packing)" >&2; exit 2 ;;
     esac
 done
 
@@ -75,6 +75,7 @@ for workload in "${workloads[@]}"; do
         peer) script=bench/peer_add.py ;;
         reads) script=bench/reads.py ;;
         check) script=bench/check_bench.py ;;
+        packing) script=bench/packing.py ;;
     esac
     rm -f "$BENCH_OUT/$workload.json"
     echo "== $workload ($script)" >&2

@@ -47,7 +47,7 @@ fn batches() -> Vec<Batch> {
             sources: (0..COMMANDS_PER_REQUEST)
                 .map(|index| {
                     let row = request * COMMANDS_PER_REQUEST + index;
-                    CommandSource { row_index: row, line: row as u64 + 2 }
+                    CommandSource::row(row, row as u64 + 2)
                 })
                 .collect(),
             after: Vec::new(),

@@ -21,6 +21,19 @@ pub fn plural(count: usize, one: &str, many: &str) -> String {
     if count == 1 { format!("1 {one}") } else { format!("{count} {many}") }
 }
 
+/// A count with thousands separators, as people read large numbers: `10,000`.
+pub fn thousands(count: usize) -> String {
+    let digits = count.to_string();
+    let mut text = String::with_capacity(digits.len() + digits.len() / 3);
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            text.push(',');
+        }
+        text.push(digit);
+    }
+    text
+}
+
 /// RFC 3339 text of a moment to the second (`2026-11-24T10:15:00Z`): the stamp of a progress line.
 pub fn rfc3339_seconds(when: OffsetDateTime) -> String {
     rfc3339(when.replace_nanosecond(0).unwrap_or(when))
@@ -98,6 +111,14 @@ pub fn format_duration(duration: Duration) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn thousands_are_separated_by_commas() {
+        assert_eq!(super::thousands(0), "0");
+        assert_eq!(super::thousands(999), "999");
+        assert_eq!(super::thousands(10_000), "10,000");
+        assert_eq!(super::thousands(1_234_567), "1,234,567");
+    }
+
     use super::*;
 
     #[test]

@@ -51,14 +51,13 @@ pub(super) enum TaskEnd {
         outcomes: Vec<CommandOutcome>,
         sent: bool,
         abort: Option<AbortReason>,
+        /// An attempt before the final answer may have been applied (this segment's, or an earlier
+        /// segment's that went unanswered): a refusal in the answer may be that attempt's work.
+        after_doubt: bool,
     },
     /// No final answer. `in_doubt`: an attempt may have been applied (it was abandoned on the wire,
     /// or failed in a way that does not rule it out); such a batch's commands end Unknown.
-    Unsettled {
-        sent: bool,
-        in_doubt: bool,
-        cause: StopCause,
-    },
+    Unsettled { sent: bool, in_doubt: bool, cause: StopCause },
 }
 
 /// Journals each attempt of one batch, and keeps track of whether one may have been applied.
@@ -136,7 +135,8 @@ impl AttemptHook for JournalHook<'_> {
     }
 }
 
-fn journal_abort(error: impl std::fmt::Display) -> AbortReason {
+/// A run stopped because the journal cannot be written.
+pub(super) fn journal_abort(error: impl std::fmt::Display) -> AbortReason {
     AbortReason {
         kind: AbortKind::Journal,
         message: format!("cannot write the journal: {error}"),
@@ -152,7 +152,7 @@ pub(super) async fn run_batch(shared: Arc<Shared>, batch: Arc<Batch>, sync_end: 
         Err(error) => {
             let outcomes =
                 fail_all(count, "umapi-bulk.internal", &format!("cannot encode the request: {error}"), None, false);
-            return TaskEnd::Settled { outcomes, sent: false, abort: None };
+            return TaskEnd::Settled { outcomes, sent: false, abort: None, after_doubt: false };
         }
     };
     let steps: Vec<usize> = batch.commands.iter().map(|command| command.steps.len()).collect();
@@ -162,11 +162,14 @@ pub(super) async fn run_batch(shared: Arc<Shared>, batch: Arc<Batch>, sync_end: 
         shared.client.send_action(&batch.id, body, &steps, shared.test_mode, sync_end, &mut hook, &shared.stop).await;
     let sent = hook.sent;
     let at = OffsetDateTime::now_utc();
+    // Whether an attempt before the answer may have been applied (packed steps then need a look).
+    let mut after_doubt = hook.in_doubt || shared.in_doubt.contains(&batch.id);
     let (outcomes, record) = match result {
         Ok(answer) => {
             let mut outcomes = map_answer(count, &answer.body, &answer.x_request_id);
             // A resend after an attempt that may have been applied may meet Adobe's no-op refusals.
             let earlier = answer.earlier_attempt_unanswered || shared.in_doubt.contains(&batch.id);
+            after_doubt |= earlier;
             no_ops::recognise(&batch.commands, &mut outcomes, earlier);
             let (stored, answer_truncated) = answer_for_journal(answer.body);
             let record = Record::Outcome {
@@ -269,5 +272,5 @@ pub(super) async fn run_batch(shared: Arc<Shared>, batch: Arc<Batch>, sync_end: 
         }
     };
     let abort = shared.journal.append(&record).err().map(journal_abort);
-    TaskEnd::Settled { outcomes, sent, abort }
+    TaskEnd::Settled { outcomes, sent, abort, after_doubt }
 }

@@ -11,6 +11,9 @@
 //! - `outcome`: batch id, attempt, `X-Request-Id`, HTTP status, the answer body or the error, and
 //!   `final`. A final outcome carries the per-command outcomes and settles the batch; a non-final
 //!   one records a transient failure that will be retried.
+//! - `resolution`: after every batch was answered, how the users of packed `usergroup` steps that
+//!   did not simply succeed were settled (a read of the group, the answer, or a follow-up), and the
+//!   follow-up batches, which are part of the plan from then on; written before any is sent.
 //! - `end`: how a segment ended, with its statistics.
 //!
 //! Every line is written with one `write` call and then `fsync`ed (`sync_data`): a crash leaves at
@@ -32,15 +35,18 @@ use time::OffsetDateTime;
 
 use crate::atomic_file::AtomicFile;
 use crate::execute::outcome::{CommandOutcome, RunEnd, RunStatistics};
+use crate::execute::packed::MemberSettlement;
 use crate::plan::batch::Batch;
 use crate::umapi::wire::ActionResponse;
 
 /// The journal's file name in the run folder.
 pub const JOURNAL_FILE: &str = "journal.jsonl";
 /// The journal format version written in the `start` line. Version 2 adds the `unknown` command
-/// outcome; this version reads 1 and 2, and an older umapi-bulk refuses a version-2 journal by its
-/// version instead of failing on a line it cannot parse.
-pub const JOURNAL_VERSION: u32 = 2;
+/// outcome; version 3 packed `usergroup` commands (a source per user, `plan::batch`) and the
+/// `resolution` record. This version reads 1 to 3, and an older umapi-bulk refuses a newer journal
+/// by its version instead of failing on a line it cannot parse (or giving every user of a packed
+/// command's outcome to one row).
+pub const JOURNAL_VERSION: u32 = 3;
 /// How an outcome's `error` starts when the attempt was journaled but withdrawn before it was sent
 /// (a 429 of another request paused everyone meanwhile).
 pub const NOT_SENT: &str = "not sent:";
@@ -108,6 +114,19 @@ pub enum Record {
         /// Per-command outcomes (final outcomes only), aligned with the batch's commands.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         outcomes: Vec<CommandOutcome>,
+        /// When.
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+    /// Packed steps were settled after every batch was answered; the follow-ups join the plan.
+    Resolution {
+        /// How each settled user of a packed step was settled.
+        settled: Vec<MemberSettlement>,
+        /// Follow-up batches, appended to the plan in this order.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        batches: Vec<Batch>,
+        /// Read requests made to settle them.
+        reads: u64,
         /// When.
         #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
@@ -296,7 +315,7 @@ mod tests {
         vec![Batch {
             id: "b00001".into(),
             commands: vec![Command { user: Some("a@example.com".into()), ..Command::default() }],
-            sources: vec![CommandSource { row_index: 0, line: 2 }],
+            sources: vec![CommandSource::row(0, 2)],
             after: Vec::new(),
         }]
     }

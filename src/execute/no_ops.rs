@@ -14,16 +14,21 @@
 //! still missing. Without an earlier attempt that may have been applied, a refusal is a failure.
 //! `user`-rooted commands never get these refusals (their `add`/`remove` are idempotent, 2b).
 //!
+//! A packed step names up to 10 users (`plan::packing`), and its refusal names none of them: it
+//! only says that one of them had the change already. Such a step is left as it failed here, and
+//! `packed` settles each of its users (a read of the group, or sending them again); a step that
+//! names one user is that user's own, and the rule above holds for it.
+//!
 //! Pure: no I/O; the executor calls [`recognise`] after mapping an answer.
 
 use crate::execute::outcome::{CommandOutcome, CommandWarning};
-use crate::umapi::wire::{Command, Step};
+use crate::umapi::wire::{Command, RemoveMembership, Step};
 
 /// Warning code of a command whose no-op refusal was taken as "already done".
 pub const CODE_ALREADY_DONE: &str = "umapi-bulk.already_done";
 
 /// Whether `code` is Adobe's no-op refusal for `step` of a user-group command.
-fn is_no_op_refusal(step: &Step, code: &str) -> bool {
+pub fn is_no_op_refusal(step: &Step, code: &str) -> bool {
     match step {
         Step::Add(_) => code == "error.user.already_exists",
         Step::Remove(_) => code == "error.usergroup.user_list.invalid",
@@ -42,7 +47,7 @@ pub fn recognise(commands: &[Command], outcomes: &mut [CommandOutcome], earlier_
             continue;
         };
         let Some(refused) = command.usergroup.as_ref().and(command.steps.get(*step)) else { continue };
-        if !is_no_op_refusal(refused, code) {
+        if !is_no_op_refusal(refused, code) || names_several_users(refused) {
             continue;
         }
         if *step + 1 == command.steps.len() {
@@ -67,10 +72,21 @@ pub fn recognise(commands: &[Command], outcomes: &mut [CommandOutcome], earlier_
     }
 }
 
+/// Whether a step's user list names more than one user (a packed step: its refusal does not say
+/// which of them had the change).
+fn names_several_users(step: &Step) -> bool {
+    match step {
+        Step::Add(membership) | Step::Remove(RemoveMembership::List(membership)) => {
+            membership.user.as_ref().is_some_and(|users| users.len() > 1)
+        }
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::umapi::wire::{Membership, RemoveMembership};
+    use crate::umapi::wire::Membership;
 
     fn group_command(steps: Vec<Step>) -> Command {
         Command { usergroup: Some("Designers".into()), steps, ..Command::default() }
@@ -95,6 +111,18 @@ mod tests {
             x_request_id: Some("rid".into()),
             transient: false,
         }
+    }
+
+    #[test]
+    fn a_packed_steps_refusal_is_left_for_the_packed_settlement() {
+        let several = Step::Add(Membership {
+            user: Some(vec!["a@example.com".into(), "c@example.com".into()]),
+            ..Membership::default()
+        });
+        let commands = [group_command(vec![several])];
+        let mut outcomes = vec![failed("error.user.already_exists", 0)];
+        recognise(&commands, &mut outcomes, true);
+        assert_eq!(outcomes[0], failed("error.user.already_exists", 0), "one of two users proves nothing of the other");
     }
 
     #[test]

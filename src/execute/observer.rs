@@ -26,6 +26,14 @@ pub trait Observer: ClientObserver {
     /// for batches that end not attempted when the run stops.
     fn batch_finished(&self, _batch: &Batch, _outcomes: &[CommandOutcome]) {}
 
+    /// Packed steps are being settled (`what` says which group is read, or how many users are
+    /// sent again); said once per group or round.
+    fn settling(&self, _what: &str) {}
+
+    /// Follow-up batches joined the run (`batches` requests of `commands` commands) to settle
+    /// packed steps the answers left open.
+    fn batches_added(&self, _batches: usize, _commands: usize) {}
+
     /// The run stops starting new requests: cancelled, parked or aborted; in-flight ones finish.
     fn stopping(&self, _why: &str) {}
 

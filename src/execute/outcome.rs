@@ -6,11 +6,13 @@
 //! into results.csv, retry.csv and summary.json. This file must not do I/O; mapping an UMAPI
 //! answer to outcomes lives in `mapping.rs`.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::execute::packed::{MemberRef, MemberSettlement, Settled, member_outcome};
 use crate::plan::batch::{Batch, CommandSource};
 
 /// Error code of a command whose batch got no usable answer after every attempt, when no attempt
@@ -206,11 +208,19 @@ pub enum AbortKind {
 }
 
 /// Everything a run produced: outcomes for every command of the plan (including those known from
-/// the journal when resuming), statistics of this segment, and how it ended.
+/// the journal when resuming) and of the follow-ups it added, how the users of packed steps that
+/// did not simply succeed were settled, statistics of this segment, and how it ended.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunReport {
-    /// One result per batch, in plan order; together they cover every command exactly once.
+    /// One result per batch: the plan's, in plan order, then the follow-ups'; together they cover
+    /// every command exactly once.
     pub batches: Vec<BatchResult>,
+    /// Batches the run added to settle packed steps (`execute::resolution`), after the plan's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub follow_ups: Vec<Batch>,
+    /// How users of packed steps were settled (a read, the answer, or a follow-up).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub settlements: Vec<MemberSettlement>,
     /// Counters of this run segment (a resumed run counts only what it sent itself).
     pub statistics: RunStatistics,
     /// How the run ended.
@@ -223,20 +233,46 @@ pub struct RunReport {
 }
 
 impl RunReport {
-    /// Every command's outcome with its source row, in plan order, given the plan's batches (the
-    /// ones passed to the executor, or [`crate::execute::resume::ResumeState::batches`]).
+    /// Every command's outcome with its source, in plan order then the follow-ups', given the
+    /// plan's batches (the ones passed to the executor, or
+    /// [`crate::execute::resume::ResumeState::batches`]).
     pub fn command_outcomes<'a>(
         &'a self,
         plan: &'a [Batch],
-    ) -> impl Iterator<Item = (&'a Batch, usize, CommandSource, &'a CommandOutcome)> + 'a {
-        plan.iter().zip(&self.batches).flat_map(|(batch, result)| {
+    ) -> impl Iterator<Item = (&'a Batch, usize, &'a CommandSource, &'a CommandOutcome)> + 'a {
+        plan.iter().chain(&self.follow_ups).zip(&self.batches).flat_map(|(batch, result)| {
             batch
                 .sources
                 .iter()
                 .zip(&result.outcomes)
                 .enumerate()
-                .map(move |(index, (source, outcome))| (batch, index, *source, outcome))
+                .map(move |(index, (source, outcome))| (batch, index, source, outcome))
         })
+    }
+
+    /// The outcomes each input row's changes ended with, as `(row index, outcome)`: a `user`
+    /// command's outcome for its row, and for every user of a packed step the outcome of that
+    /// user's change ([`member_outcome`]: done when the steps before a failed one ran, confirmed by
+    /// a read or by the answer, or carried by a follow-up whose own outcome is listed instead).
+    pub fn row_outcomes(&self, plan: &[Batch]) -> Vec<(usize, CommandOutcome)> {
+        let settled: HashMap<&MemberRef, &Settled> =
+            self.settlements.iter().map(|settlement| (&settlement.member, &settlement.how)).collect();
+        let mut rows = Vec::new();
+        for (batch, index, source, outcome) in self.command_outcomes(plan) {
+            if !source.is_packed() {
+                rows.push((source.row_index, outcome.clone()));
+                continue;
+            }
+            for (step, users) in source.members.iter().enumerate() {
+                for (position, member) in users.iter().enumerate() {
+                    let key = MemberRef { batch: batch.id.clone(), command: index, step, user: position };
+                    if let Some(outcome) = member_outcome(outcome, step, settled.get(&key).copied()) {
+                        rows.push((member.row_index, outcome));
+                    }
+                }
+            }
+        }
+        rows
     }
 
     /// How many commands ended with each kind of outcome: (succeeded, failed, not attempted).

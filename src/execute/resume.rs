@@ -6,6 +6,11 @@
 //! as is (UMAPI.md D "unknown outcome"). A torn last line is ignored with a warning (the writer
 //! cuts it off before appending); an unreadable line anywhere else is an error naming its line.
 //!
+//! Follow-up batches (`resolution` records) join the plan in the order they were journaled, and
+//! the users of packed steps they settled keep their settlement; a settled batch answered after an
+//! attempt that may have been applied is remembered ([`ResumeState::after_doubt`]), since its
+//! refusals may be UMAPI saying the work is done.
+//!
 //! The journal also gives the run as it stands ([`ResumeState::report`]: what `apply --resume`
 //! writes into the reports before it sends anything) and its segments ([`Segment`]: the first run
 //! and each resume, with the requests each sent, for `summary.json`). This file only reads; the
@@ -19,6 +24,7 @@ use time::OffsetDateTime;
 use crate::execute::batch_task::UNANSWERED;
 use crate::execute::journal::{JOURNAL_FILE, JOURNAL_VERSION, JournalError, NOT_SENT, Record};
 use crate::execute::outcome::{BatchResult, CommandOutcome, NotAttemptedReason, RunEnd, RunReport, RunStatistics};
+use crate::execute::packed::MemberSettlement;
 use crate::plan::batch::Batch;
 
 /// One segment of a run: the first run, or one resume of it, as the journal tells it.
@@ -60,17 +66,28 @@ pub struct ResumeState {
     pub in_doubt: HashSet<String>,
     /// The run's segments, in order.
     pub segments: Vec<Segment>,
+    /// Follow-up batches the run added to settle packed steps, in order (after `batches`).
+    pub follow_ups: Vec<Batch>,
+    /// How users of packed steps were settled.
+    pub settlements: Vec<MemberSettlement>,
+    /// Settled batches whose final answer came after an attempt that may have been applied.
+    pub after_doubt: HashSet<String>,
 }
 
 impl ResumeState {
-    /// The batches still to send, in plan order.
+    /// The plan's batches, then the follow-ups.
+    pub fn all_batches(&self) -> impl Iterator<Item = &Batch> {
+        self.batches.iter().chain(&self.follow_ups)
+    }
+
+    /// The batches still to send, in plan order (follow-ups last).
     pub fn pending(&self) -> impl Iterator<Item = &Batch> {
-        self.batches.iter().filter(|batch| !self.settled.contains_key(&batch.id))
+        self.all_batches().filter(|batch| !self.settled.contains_key(&batch.id))
     }
 
     /// Whether every batch is settled.
     pub fn is_complete(&self) -> bool {
-        self.batches.iter().all(|batch| self.settled.contains_key(&batch.id))
+        self.all_batches().all(|batch| self.settled.contains_key(&batch.id))
     }
 
     /// When the run started (the `start` line).
@@ -89,8 +106,7 @@ impl ResumeState {
     /// killed); the statistics are left empty (`summary.json` counts from [`Self::segments`]).
     pub fn report(&self) -> RunReport {
         let batches = self
-            .batches
-            .iter()
+            .all_batches()
             .map(|batch| {
                 let outcomes = self.settled.get(&batch.id).cloned().unwrap_or_else(|| {
                     let outcome = if self.in_doubt.contains(&batch.id) {
@@ -110,6 +126,8 @@ impl ResumeState {
         };
         RunReport {
             batches,
+            follow_ups: self.follow_ups.clone(),
+            settlements: self.settlements.clone(),
             statistics: RunStatistics::default(),
             end,
             test_mode: self.test_mode,
@@ -145,6 +163,9 @@ pub fn parse_journal(path: &Path, bytes: &[u8]) -> Result<ResumeState, JournalEr
         valid_length: 0,
         in_doubt: HashSet::new(),
         segments: Vec::new(),
+        follow_ups: Vec::new(),
+        settlements: Vec::new(),
+        after_doubt: HashSet::new(),
     };
     let mut attempts: HashMap<String, Attempts> = HashMap::new();
     let mut sent_this_segment: HashSet<String> = HashSet::new();
@@ -193,13 +214,15 @@ pub fn parse_journal(path: &Path, bytes: &[u8]) -> Result<ResumeState, JournalEr
     if !started {
         return Err(JournalError::MissingStart { path: path.to_path_buf() });
     }
-    state.in_doubt = attempts
-        .into_iter()
-        .filter(|(batch, attempts)| {
-            !state.settled.contains_key(batch) && attempts.sent > attempts.failed_before_applying
-        })
-        .map(|(batch, _)| batch)
-        .collect();
+    for (batch, attempts) in attempts {
+        let maybe_applied = attempts.sent.saturating_sub(attempts.failed_before_applying);
+        if !state.settled.contains_key(&batch) && maybe_applied > 0 {
+            state.in_doubt.insert(batch);
+        } else if state.settled.contains_key(&batch) && maybe_applied > 1 {
+            // The final answer's own attempt plus at least one other that may have been applied.
+            state.after_doubt.insert(batch);
+        }
+    }
     Ok(state)
 }
 
@@ -247,7 +270,7 @@ fn count(
                 segment.end = Some(end.clone());
             }
         }
-        Record::Outcome { .. } => {}
+        Record::Outcome { .. } | Record::Resolution { .. } => {}
     }
 }
 
@@ -274,10 +297,14 @@ fn apply(state: &mut ResumeState, record: Record, path: &Path) -> Result<(), Jou
                 state.answered_request_ids.push(id);
             }
             let expected =
-                state.batches.iter().find(|candidate| candidate.id == batch).map(|batch| batch.commands.len());
+                state.all_batches().find(|candidate| candidate.id == batch).map(|batch| batch.commands.len());
             if is_final && expected == Some(outcomes.len()) {
                 state.settled.insert(batch, outcomes);
             }
+        }
+        Record::Resolution { settled, batches, .. } => {
+            state.settlements.extend(settled);
+            state.follow_ups.extend(batches);
         }
         Record::End { end, .. } => state.ends.push(end),
         Record::Resume { .. } | Record::Intent { .. } => {}
@@ -297,7 +324,7 @@ mod tests {
             .map(|number| Batch {
                 id: crate::plan::batch::batch_id(number),
                 commands: vec![Command { user: Some(format!("u{number}@example.com")), ..Command::default() }],
-                sources: vec![CommandSource { row_index: number - 1, line: number as u64 + 1 }],
+                sources: vec![CommandSource::row(number - 1, number as u64 + 1)],
                 after: Vec::new(),
             })
             .collect()
@@ -487,5 +514,60 @@ mod tests {
         assert_eq!(state.pending().count(), 1);
         assert!(state.in_doubt.is_empty(), "a withdrawn attempt was never sent: {:?}", state.in_doubt);
         assert_eq!(state.attempts(), 0, "nor is it counted as an attempt");
+    }
+
+    #[test]
+    fn follow_ups_join_the_plan_and_settlements_are_kept_and_doubt_before_an_answer_is_remembered() {
+        use crate::execute::packed::{MemberRef, MemberSettlement, Settled};
+        let at = OffsetDateTime::UNIX_EPOCH;
+        let mut text = line(&Record::Start { version: 3, at, test_mode: false, batches: batches(1) });
+        let intent = |attempt: u32| Record::Intent {
+            batch: "b00001".into(),
+            attempt,
+            x_request_id: format!("x{attempt}"),
+            test_mode: false,
+            at,
+        };
+        let outcome = |attempt: u32, status: u16, is_final: bool| Record::Outcome {
+            batch: "b00001".into(),
+            attempt,
+            x_request_id: Some(format!("x{attempt}")),
+            status: Some(status),
+            answer: None,
+            answer_truncated: false,
+            error: (!is_final).then(|| "HTTP 502".to_string()),
+            is_final,
+            outcomes: if is_final {
+                vec![CommandOutcome::Succeeded { x_request_id: format!("x{attempt}"), warnings: Vec::new() }]
+            } else {
+                Vec::new()
+            },
+            at,
+        };
+        // A 502 (perhaps applied), then the answer: the batch is settled after a doubt.
+        text += &line(&intent(1));
+        text += &line(&outcome(1, 502, false));
+        text += &line(&intent(2));
+        text += &line(&outcome(2, 200, true));
+        let follow_up = Batch { id: "f00001".into(), ..batches(1).remove(0) };
+        let settlement = MemberSettlement {
+            member: MemberRef { batch: "b00001".into(), command: 0, step: 0, user: 3 },
+            how: Settled::FollowUp { batch: "f00001".into() },
+        };
+        text +=
+            &line(&Record::Resolution { settled: vec![settlement.clone()], batches: vec![follow_up], reads: 2, at });
+        let state = parse_journal(Path::new("j"), text.as_bytes()).unwrap_or_else(|error| panic!("{error}"));
+        assert_eq!(state.after_doubt, HashSet::from(["b00001".to_string()]));
+        assert!(state.in_doubt.is_empty());
+        assert_eq!(state.pending().map(|batch| batch.id.as_str()).collect::<Vec<_>>(), ["f00001"]);
+        assert!(!state.is_complete());
+        let report = state.report();
+        assert_eq!(report.batches.len(), 2, "the plan's batch and the follow-up");
+        assert_eq!(report.follow_ups.len(), 1);
+        assert_eq!(report.settlements, vec![settlement]);
+        assert_eq!(report.batches[1].outcomes[0], CommandOutcome::NotAttempted { reason: NotAttemptedReason::Pending });
+        // A journal written by a newer version is refused by its number.
+        let newer = line(&Record::Start { version: JOURNAL_VERSION + 1, at, test_mode: false, batches: batches(1) });
+        assert!(matches!(parse_journal(Path::new("j"), newer.as_bytes()), Err(JournalError::Version { .. })));
     }
 }

@@ -176,6 +176,7 @@ pub fn document(
         before,
         fingerprint: snapshot.fingerprint(&referenced_groups(plan, snapshot)),
         licences: plan.licences.clone(),
+        packing: plan.packing,
     }
 }
 

@@ -1,19 +1,36 @@
 //! Commands → requests: at most 10 commands per request, input order kept, and the commands of one
 //! user that must stay ordered placed in strictly later requests with a dependency on the request
 //! that carries the previous one (UMAPI does not order commands within a request, UMAPI.md 2a).
+//!
+//! Packed `usergroup` commands ([`pack_with_groups`]) fill the room the users' own commands leave,
+//! then requests of their own. They are independent of each other and of the `user` commands of
+//! an edit (each membership change is in exactly one command), with one order rule kept for any
+//! plan: a `usergroup` command that names a user goes into a request strictly after every request
+//! that creates that user, and waits for it (`after`).
 
-use crate::plan::batch::{Batch, CommandSource, batch_id};
-use crate::umapi::wire::MAX_COMMANDS_PER_REQUEST;
+use std::collections::HashMap;
+
+use crate::plan::batch::{Batch, CommandSource, MemberSource, batch_id};
+use crate::umapi::wire::{MAX_COMMANDS_PER_REQUEST, Step};
 
 /// One command with the input row it came from.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PlannedCommand {
-    /// 0-based index of the source record (input order).
+    /// 0-based index of the source record (input order); a `usergroup` command's first user's.
     pub row_index: usize,
     /// 1-based line of the source record.
     pub line: u64,
     /// The command as it will be sent.
     pub command: crate::umapi::wire::Command,
+    /// `usergroup` commands: the row of each user of each step (empty for `user` commands).
+    pub members: Vec<Vec<MemberSource>>,
+}
+
+impl PlannedCommand {
+    /// A `user` command planned from one row.
+    pub fn for_row(row_index: usize, line: u64, command: crate::umapi::wire::Command) -> Self {
+        Self { row_index, line, command, members: Vec::new() }
+    }
 }
 
 /// One action request.
@@ -59,19 +76,131 @@ pub fn pack(chains: Vec<Vec<PlannedCommand>>) -> Vec<PlannedRequest> {
     requests
 }
 
+/// Packs the users' command chains ([`pack`]), then the packed `usergroup` commands into the room
+/// left and into requests of their own, each after every request that creates a user it names.
+pub fn pack_with_groups(chains: Vec<Vec<PlannedCommand>>, group_commands: Vec<PlannedCommand>) -> Vec<PlannedRequest> {
+    let mut requests = pack(chains);
+    // Where each user is created (by the lower-cased email of the create step).
+    let mut created_in: HashMap<String, usize> = HashMap::new();
+    for (index, request) in requests.iter().enumerate() {
+        for planned in &request.commands {
+            for step in &planned.command.steps {
+                if let Step::AddAdobeId(fields) | Step::CreateEnterpriseId(fields) | Step::CreateFederatedId(fields) =
+                    step
+                {
+                    let slot = created_in.entry(fields.email.to_lowercase()).or_default();
+                    *slot = (*slot).max(index);
+                }
+            }
+        }
+    }
+    let mut first_open =
+        requests.iter().position(|request| request.commands.len() < MAX_COMMANDS_PER_REQUEST).unwrap_or(requests.len());
+    for planned in group_commands {
+        let creates: Vec<usize> = if created_in.is_empty() {
+            Vec::new()
+        } else {
+            let mut creates: Vec<usize> = named_users(&planned.command)
+                .filter_map(|user| created_in.get(&user.to_lowercase()).copied())
+                .collect();
+            creates.sort_unstable();
+            creates.dedup();
+            creates
+        };
+        let start = creates.last().map_or(first_open, |last| (last + 1).max(first_open));
+        let slot = (start..requests.len()).find(|&index| requests[index].commands.len() < MAX_COMMANDS_PER_REQUEST);
+        let index = slot.unwrap_or_else(|| {
+            requests.push(PlannedRequest::default());
+            requests.len() - 1
+        });
+        let request = &mut requests[index];
+        request.commands.push(planned);
+        for create in creates {
+            if !request.after.contains(&create) {
+                request.after.push(create);
+            }
+        }
+        while first_open < requests.len() && requests[first_open].commands.len() >= MAX_COMMANDS_PER_REQUEST {
+            first_open += 1;
+        }
+    }
+    requests
+}
+
+/// The users a `usergroup` command's `add` and `remove` steps name.
+fn named_users(command: &crate::umapi::wire::Command) -> impl Iterator<Item = &String> {
+    command.steps.iter().flat_map(|step| match step {
+        Step::Add(membership) | Step::Remove(crate::umapi::wire::RemoveMembership::List(membership)) => {
+            membership.user.iter().flatten().collect::<Vec<_>>()
+        }
+        _ => Vec::new(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::umapi::wire::Command;
+    use crate::umapi::wire::{Command, CreateUser, Membership};
 
     fn chain(row_index: usize, length: usize) -> Vec<PlannedCommand> {
         (0..length)
-            .map(|part| PlannedCommand {
-                row_index,
-                line: row_index as u64 + 2,
-                command: Command { request_id: Some(format!("{row_index}/{part}")), ..Command::default() },
+            .map(|part| {
+                PlannedCommand::for_row(
+                    row_index,
+                    row_index as u64 + 2,
+                    Command { request_id: Some(format!("{row_index}/{part}")), ..Command::default() },
+                )
             })
             .collect()
+    }
+
+    fn group_command(users: &[&str]) -> PlannedCommand {
+        let names: Vec<String> = users.iter().map(|user| user.to_string()).collect();
+        PlannedCommand {
+            row_index: 0,
+            line: 2,
+            command: Command {
+                usergroup: Some("Designers".into()),
+                steps: vec![Step::Add(Membership { user: Some(names), ..Membership::default() })],
+                ..Command::default()
+            },
+            members: vec![users.iter().enumerate().map(|(row, _)| MemberSource { row_index: row, line: 2 }).collect()],
+        }
+    }
+
+    #[test]
+    fn group_commands_fill_the_room_left_then_requests_of_their_own() {
+        let requests =
+            pack_with_groups((0..15).map(|row| chain(row, 1)).collect(), vec![group_command(&["a@x.com"]); 12]);
+        assert_eq!(requests.iter().map(|request| request.commands.len()).collect::<Vec<_>>(), vec![10, 10, 7]);
+        assert!(requests.iter().all(|request| request.after.is_empty()), "nothing to wait for in an edit");
+    }
+
+    #[test]
+    fn a_user_is_created_before_any_group_command_names_them() {
+        let create = |email: &str| {
+            let step = Step::CreateEnterpriseId(CreateUser { email: email.into(), ..CreateUser::default() });
+            vec![PlannedCommand::for_row(
+                0,
+                2,
+                Command { user: Some(email.into()), steps: vec![step], ..Command::default() },
+            )]
+        };
+        let mut chains: Vec<Vec<PlannedCommand>> = (0..15).map(|row| chain(row, 1)).collect();
+        chains.push(create("New@x.com"));
+        let requests = pack_with_groups(chains, vec![group_command(&["old@x.com"]), group_command(&["new@x.com"])]);
+        // The create is in request 1; the command naming its user goes after it and waits for it.
+        let position = |users: &str| {
+            requests
+                .iter()
+                .position(|request| {
+                    request.commands.iter().any(|planned| named_users(&planned.command).any(|user| user == users))
+                })
+                .unwrap_or(usize::MAX)
+        };
+        assert_eq!(position("old@x.com"), 1, "no create to wait for: the first room left");
+        assert_eq!(position("new@x.com"), 2);
+        assert_eq!(requests[2].after, vec![1]);
     }
 
     #[test]
@@ -114,18 +243,27 @@ mod tests {
 /// The executor's batches for packed requests: ids `b00001`…, sources aligned with commands, and
 /// dependencies by id.
 pub fn to_batches(requests: &[PlannedRequest]) -> Vec<Batch> {
+    to_batches_named(requests, batch_id)
+}
+
+/// [`to_batches`] with ids from `id` (1-based request number → id).
+pub fn to_batches_named(requests: &[PlannedRequest], id: impl Fn(usize) -> String) -> Vec<Batch> {
     requests
         .iter()
         .enumerate()
         .map(|(index, request)| Batch {
-            id: batch_id(index + 1),
+            id: id(index + 1),
             commands: request.commands.iter().map(|planned| planned.command.clone()).collect(),
             sources: request
                 .commands
                 .iter()
-                .map(|planned| CommandSource { row_index: planned.row_index, line: planned.line })
+                .map(|planned| CommandSource {
+                    row_index: planned.row_index,
+                    line: planned.line,
+                    members: planned.members.clone(),
+                })
                 .collect(),
-            after: request.after.iter().map(|dependency| batch_id(dependency + 1)).collect(),
+            after: request.after.iter().map(|dependency| id(dependency + 1)).collect(),
         })
         .collect()
 }
@@ -139,11 +277,7 @@ mod batch_tests {
         let chains: Vec<Vec<PlannedCommand>> = (0..13)
             .map(|row| {
                 (0..if row == 3 { 2 } else { 1 })
-                    .map(|_| PlannedCommand {
-                        row_index: row,
-                        line: row as u64 + 2,
-                        command: crate::umapi::wire::Command::default(),
-                    })
+                    .map(|_| PlannedCommand::for_row(row, row as u64 + 2, crate::umapi::wire::Command::default()))
                     .collect()
             })
             .collect();

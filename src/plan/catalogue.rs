@@ -4,7 +4,7 @@
 //!
 //! Built from the wire `Group` list that `GET /groups/{orgId}/{page}` returns; owns no I/O.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::umapi::wire::{Group, group_types};
 use crate::validation::suggest::ranked;
@@ -39,6 +39,8 @@ pub struct Catalogue {
     by_name: HashMap<String, (GroupKind, String)>,
     configurations: HashMap<String, ProductConfiguration>,
     products: HashMap<String, String>,
+    /// Lower-cased names of read-only (shared) user groups.
+    read_only: HashSet<String>,
 }
 
 /// The result of looking a name up.
@@ -66,6 +68,9 @@ impl Catalogue {
             {
                 // A product with admins but no configuration listed still has a product-admin group.
                 catalogue.products.entry(product.to_lowercase()).or_insert_with(|| product.to_string());
+            }
+            if kind == GroupKind::UserGroup && group.is_read_only {
+                catalogue.read_only.insert(key.clone());
             }
             catalogue.by_name.insert(key.clone(), (kind, group.group_name.clone()));
             if kind == GroupKind::ProductConfiguration {
@@ -110,6 +115,13 @@ impl Catalogue {
             return Some(GroupKind::Admin);
         }
         self.by_name.get(&name.to_lowercase()).map(|(kind, _)| *kind)
+    }
+
+    /// Whether `name` is a user group whose members a `usergroup` command may change: a user group
+    /// of the catalogue that is not read-only (UMAPI.md 2c).
+    pub fn packable_user_group(&self, name: &str) -> bool {
+        let key = name.to_lowercase();
+        matches!(self.by_name.get(&key), Some((GroupKind::UserGroup, _))) && !self.read_only.contains(&key)
     }
 
     /// The product configuration entry, for licence figures.
@@ -181,6 +193,23 @@ pub(crate) mod tests {
         assert_eq!(catalogue.product_configuration("photoshop - default"), Lookup::Found("Photoshop - Default".into()));
         assert_eq!(catalogue.user_group(" designers "), Lookup::Found("Designers".into()));
         assert_eq!(catalogue.product("acrobat pro"), Lookup::Found("Acrobat Pro".into()));
+    }
+
+    #[test]
+    fn only_user_groups_that_are_not_read_only_are_packable() {
+        let mut groups = demo_groups();
+        groups.push(Group {
+            group_name: "Shared Brand".into(),
+            group_type: group_types::USER_GROUP.into(),
+            is_read_only: true,
+            ..Group::default()
+        });
+        let catalogue = Catalogue::from_groups(&groups);
+        assert!(catalogue.packable_user_group("designers"));
+        assert!(!catalogue.packable_user_group("Shared Brand"), "read-only (UMAPI.md 2c)");
+        assert!(!catalogue.packable_user_group("Photoshop - Default"));
+        assert!(!catalogue.packable_user_group("_admin_Designers"));
+        assert!(!catalogue.packable_user_group("Nowhere"));
     }
 
     #[test]

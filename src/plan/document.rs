@@ -19,8 +19,13 @@ use crate::plan::PlanOptions;
 use crate::plan::batch::Batch;
 use crate::umapi::wire::{Group, User};
 
-/// The format version of plan documents.
-pub const FORMAT_VERSION: u32 = 1;
+/// The format version of plan documents written by this version. Version 2 may hold packed
+/// `usergroup` commands (their sources name a row per user, `plan::batch::CommandSource`), which
+/// an older umapi-bulk would send with every user's outcome given to one row: it refuses a
+/// version-2 plan by its number. This version reads [`OLDEST_FORMAT`] to [`FORMAT_VERSION`].
+pub const FORMAT_VERSION: u32 = 2;
+/// The oldest plan format this version reads (version 1: every command a `user` command).
+pub const OLDEST_FORMAT: u32 = 1;
 
 /// Options the plan was made with (recorded so that a saved plan says how it was made): the
 /// planner's options and, for `apply`, `--skip-invalid`.
@@ -309,6 +314,10 @@ pub struct PlanDocument {
     /// The licence forecast made when planning (test-mode runs report it as their deficit).
     #[serde(default)]
     pub licences: Vec<crate::plan::licences::LicenceForecast>,
+    /// Edit: how membership changes were packed into `usergroup` commands (absent in plans of
+    /// other operations and of versions before packing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub packing: Option<crate::plan::PackingSummary>,
 }
 
 fn comma() -> char {

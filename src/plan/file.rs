@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::plan::document::{FORMAT_VERSION, PlanDocument};
+use crate::plan::document::{FORMAT_VERSION, OLDEST_FORMAT, PlanDocument};
 
 /// Why a plan file cannot be read.
 #[derive(Debug, thiserror::Error)]
@@ -21,7 +21,7 @@ pub enum PlanFileError {
         detail: String,
     },
     /// A plan of another format version.
-    #[error("{} has plan format {found}, this tool reads {FORMAT_VERSION}", path.display())]
+    #[error("{} has plan format {found}, this tool reads {OLDEST_FORMAT} to {FORMAT_VERSION}", path.display())]
     OtherFormat {
         /// The file.
         path: PathBuf,
@@ -42,7 +42,7 @@ pub fn read(path: &Path) -> Result<PlanDocument, PlanFileError> {
     let text = fs_err::read_to_string(path)?;
     let document: PlanDocument = serde_json::from_str(&text)
         .map_err(|error| PlanFileError::NotAPlan { path: path.to_path_buf(), detail: error.to_string() })?;
-    if document.format != FORMAT_VERSION {
+    if !(OLDEST_FORMAT..=FORMAT_VERSION).contains(&document.format) {
         return Err(PlanFileError::OtherFormat { path: path.to_path_buf(), found: document.format });
     }
     Ok(document)

@@ -21,6 +21,7 @@ pub mod estimate;
 pub mod file;
 pub mod licences;
 pub mod memberships;
+pub mod packing;
 pub mod render;
 pub mod snapshot;
 pub mod steps;
@@ -198,6 +199,26 @@ pub struct Plan {
     pub removals: usize,
     /// Licence forecast per product configuration the plan joins.
     pub licences: Vec<LicenceForecast>,
+    /// Edit: how the membership changes were packed, against the per-user plan and the lower bound.
+    pub packing: Option<PackingSummary>,
+}
+
+/// What packing made of an edit's membership changes (`plan` shows it; SPEC 9 "planning").
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackingSummary {
+    /// Membership changes the plan makes (groups left and joined, every kind).
+    pub membership_changes: usize,
+    /// Of those, carried by `usergroup` commands.
+    pub packed_changes: usize,
+    /// `usergroup` commands.
+    pub usergroup_commands: usize,
+    /// Action requests of the plan.
+    pub requests: usize,
+    /// Action requests of the same changes as one `user` command per user (what Adobe's client
+    /// and the User Sync Tool send).
+    pub per_user_requests: usize,
+    /// The lower bound the plan is measured against (`packing`).
+    pub lower_bound: packing::LowerBound,
 }
 
 impl Plan {
@@ -235,6 +256,14 @@ pub enum PlanError {
         /// Number of sources.
         sources: usize,
     },
+    /// A packed command's member sources do not match its steps and their user lists.
+    #[error("batch {id}: command {command} names other users than its member sources (they must be aligned)")]
+    MembersMisaligned {
+        /// The batch.
+        id: String,
+        /// The command's index in the batch.
+        command: usize,
+    },
     /// A batch has no commands or more than UMAPI accepts in one request.
     #[error("batch {id}: {commands} commands (a request carries 1 to {max})", max = crate::umapi::wire::MAX_COMMANDS_PER_REQUEST)]
     BadSize {
@@ -266,6 +295,8 @@ pub fn plan_users(
     let mut chains = Vec::new();
     let mut joins = Vec::new();
     let mut leaves: BTreeMap<String, u64> = BTreeMap::new();
+    // Edited rows' changes (with the place of their chain), for packing.
+    let mut edits: Vec<(usize, packing::RowChanges)> = Vec::new();
     for row in rows {
         // Add names the user as the row does; edit and remove as the org read found it (UMAPI.md 2a,
         // 6a: a Federated ID that signs in with a username is named by username + domain).
@@ -312,6 +343,14 @@ pub fn plan_users(
                         }
                         let mut row_steps = steps::remove_steps(&remove);
                         row_steps.extend(steps::add_steps(&add));
+                        let changes = packing::RowChanges {
+                            row_index: row.index,
+                            line: row.line,
+                            root: root.clone(),
+                            remove: remove.clone(),
+                            add: add.clone(),
+                        };
+                        edits.push((chains.len(), changes));
                         (RowAction::Edit { leave: remove, join: add }, row_steps)
                     }
                 }
@@ -353,7 +392,25 @@ pub fn plan_users(
         return Err(PlanError::TooManyRemovals { count: plan.removals, limit: options.max_removals });
     }
     plan.licences = licences::forecast(catalogue, &joins, &leaves);
-    plan.requests = batching::pack(chains);
+    if edits.is_empty() {
+        plan.requests = batching::pack(chains);
+    } else {
+        let (slots, changes): (Vec<usize>, Vec<packing::RowChanges>) = edits.into_iter().unzip();
+        let packed = packing::pack_edit(&changes, |name| catalogue.packable_user_group(name));
+        let per_user_requests = batching::pack(chains.clone()).len();
+        for (slot, chain) in slots.into_iter().zip(packed.chains) {
+            chains[slot] = chain;
+        }
+        plan.requests = batching::pack_with_groups(chains, packed.group_commands.clone());
+        plan.packing = Some(PackingSummary {
+            membership_changes: changes.iter().map(|row| row.remove.len() + row.add.len()).sum(),
+            packed_changes: packed.packed_changes,
+            usergroup_commands: packed.group_commands.len(),
+            requests: plan.requests.len(),
+            per_user_requests,
+            lower_bound: packed.bound,
+        });
+    }
     Ok(plan)
 }
 
@@ -392,7 +449,7 @@ fn found_login(user: &crate::umapi::wire::User) -> Option<Login> {
 }
 
 fn chain(row_index: usize, line: u64, commands: Vec<crate::umapi::wire::Command>) -> Vec<PlannedCommand> {
-    commands.into_iter().map(|command| PlannedCommand { row_index, line, command }).collect()
+    commands.into_iter().map(|command| PlannedCommand::for_row(row_index, line, command)).collect()
 }
 
 #[cfg(test)]

@@ -1,6 +1,9 @@
 //! A plan for people and for machines. [`human`]: per row what happens (a `+`/`-` diff for edit),
-//! the totals, the estimated duration of `apply` under the rate limits ([`Pace`]) and the licence
-//! forecast. [`json`]: the exact request bodies. Returns text; `commands::plan` prints it.
+//! the totals, for an edit how its membership changes were packed (requests against the per-user
+//! count and the lower bound, and the minutes each takes at the configured limit), the estimated
+//! duration of `apply` under the rate limits ([`Pace`]) and the licence forecast. [`json`]: the
+//! exact request bodies, each command's source lines (per user of a packed step), and the packing.
+//! Returns text; `commands::plan` prints it.
 //!
 //! Text taken from the file or the org is shown through `validation::render::terminal_safe`, so a
 //! cell cannot add or erase lines of what an admin reads.
@@ -13,7 +16,7 @@ use crate::plan::catalogue::Catalogue;
 use crate::plan::document::{PlanDocument, RowFate};
 use crate::plan::estimate::{Pace, TYPICAL_LATENCY, family_duration};
 use crate::plan::memberships::console_name;
-use crate::text::{format_duration, plural};
+use crate::text::{format_duration, plural, rate, thousands};
 use crate::umapi::wire::group_types;
 use crate::validation::render::terminal_safe;
 
@@ -23,10 +26,28 @@ pub fn json(document: &PlanDocument) -> serde_json::Result<String> {
         .batches
         .iter()
         .map(|batch| {
+            // A packed command's lines are per step, per user (the order of its `user` lists).
+            let lines: Vec<serde_json::Value> = batch
+                .sources
+                .iter()
+                .map(|source| {
+                    if source.is_packed() {
+                        json!(
+                            source
+                                .members
+                                .iter()
+                                .map(|users| users.iter().map(|user| user.line).collect::<Vec<_>>())
+                                .collect::<Vec<_>>()
+                        )
+                    } else {
+                        json!(source.line)
+                    }
+                })
+                .collect();
             json!({
                 "id": batch.id,
                 "after": batch.after,
-                "lines": batch.sources.iter().map(|source| source.line).collect::<Vec<_>>(),
+                "lines": lines,
                 "method": "POST",
                 "path": format!("/action/{}", document.org_id),
                 "body": batch.commands,
@@ -47,6 +68,7 @@ pub fn json(document: &PlanDocument) -> serde_json::Result<String> {
         }).collect::<Vec<_>>(),
         "requests": requests,
         "licences": document.licences,
+        "packing": document.packing,
         "fingerprint": document.fingerprint.sha256,
     });
     serde_json::to_string_pretty(&value)
@@ -132,6 +154,9 @@ pub fn human(document: &PlanDocument, pace: &Pace, reads_done: u64) -> String {
         plural(requests, "action request", "action requests")
     ));
     let concurrency = pace.concurrency;
+    if let Some(packing) = &document.packing {
+        text.push_str(&packing_line(packing, pace));
+    }
     let action = family_duration(requests, pace.action_rpm, pace.window, TYPICAL_LATENCY, concurrency);
     let reads = family_duration(reads_done as usize, pace.read_rpm, pace.window, TYPICAL_LATENCY, 1);
     // After the run: members and members without a licence of each configuration joined directly,
@@ -167,6 +192,51 @@ pub fn human(document: &PlanDocument, pace: &Pace, reads_done: u64) -> String {
         }
     }
     text
+}
+
+/// `10,000 membership changes in 10 requests (per-user commands: 500; lower bound 10)` and what
+/// each takes at the configured action limit.
+fn packing_line(packing: &crate::plan::PackingSummary, pace: &Pace) -> String {
+    let packed = if packing.packed_changes == 0 {
+        "none packed: the rows' own user commands carry them".to_string()
+    } else {
+        format!(
+            "{} of them in {}",
+            thousands(packing.packed_changes),
+            plural_thousands(packing.usergroup_commands, "usergroup command", "usergroup commands")
+        )
+    };
+    let mut text = format!(
+        "{} in {} (per-user commands: {}; lower bound: {}); {packed}\n",
+        plural_thousands(packing.membership_changes, "membership change", "membership changes"),
+        plural_thousands(packing.requests, "request", "requests"),
+        thousands(packing.per_user_requests),
+        thousands(packing.lower_bound.requests),
+    );
+    if pace.action_rpm > 0 {
+        // R requests at N per window keep the limit busy for R / N windows.
+        let minutes = |requests: usize| {
+            let windows = requests as f64 / f64::from(pace.action_rpm);
+            format_minutes(pace.window.mul_f64(windows))
+        };
+        text.push_str(&format!(
+            "  at {}: about {} sending, against {} with per-user commands\n",
+            rate(pace.action_rpm as usize, pace.window, "action request", "action requests"),
+            minutes(packing.requests),
+            minutes(packing.per_user_requests),
+        ));
+    }
+    text
+}
+
+fn plural_thousands(count: usize, one: &str, many: &str) -> String {
+    if count == 1 { format!("1 {one}") } else { format!("{} {many}", thousands(count)) }
+}
+
+/// `1 min`, `50 min`, `2 h 5 min`: a sending time at the limit, rounded up to the minute.
+fn format_minutes(duration: Duration) -> String {
+    let minutes = duration.as_secs().div_ceil(60).max(1);
+    if minutes < 60 { format!("{minutes} min") } else { format!("{} h {} min", minutes / 60, minutes % 60) }
 }
 
 fn format_duration_rounded(duration: Duration) -> String {

@@ -108,6 +108,15 @@ impl Live {
         });
     }
 
+    /// Follow-up requests joined the run (packed steps sent again): the totals grow.
+    pub(crate) fn batches_added(&mut self, batches: usize, commands: usize) {
+        let count = |value: usize| u64::try_from(value).unwrap_or(u64::MAX);
+        if let Some(sending) = &mut self.sending {
+            sending.commands_total = sending.commands_total.saturating_add(count(commands));
+            sending.requests_total = sending.requests_total.saturating_add(count(batches));
+        }
+    }
+
     /// A request went on the wire.
     pub(crate) fn request_sent(&mut self, label: &str, family: Family, now: Instant) {
         if self.paced.as_ref().is_some_and(|paced| paced.family == family) {

@@ -313,6 +313,21 @@ impl Observer for Progress {
         }
     }
 
+    fn settling(&self, what: &str) {
+        self.line(&format!("packed steps: {what}"));
+    }
+
+    fn batches_added(&self, batches: usize, commands: usize) {
+        let total = {
+            let mut live = self.shared.live();
+            live.batches_added(batches, commands);
+            live.status(Instant::now()).sending.map(|sending| sending.commands_total)
+        };
+        if let (Some(bar), Some(total)) = (self.bar(), total) {
+            bar.set_length(total);
+        }
+    }
+
     fn stopping(&self, why: &str) {
         self.line(&format!("stopping: {why}"));
     }

@@ -57,10 +57,10 @@ fn not_sent_message(reason: NotAttemptedReason) -> &'static str {
 
 /// One result per input record, in input order.
 pub fn row_results(document: &PlanDocument, report: Option<&RunReport>, licences: &LicenceStatus) -> Vec<RowResult> {
-    let mut by_row: HashMap<usize, Vec<&CommandOutcome>> = HashMap::new();
+    let mut by_row: HashMap<usize, Vec<CommandOutcome>> = HashMap::new();
     if let Some(report) = report {
-        for (_, _, source, outcome) in report.command_outcomes(&document.batches) {
-            by_row.entry(source.row_index).or_default().push(outcome);
+        for (row_index, outcome) in report.row_outcomes(&document.batches) {
+            by_row.entry(row_index).or_default().push(outcome);
         }
     }
     let test_mode = report.is_some_and(|report| report.test_mode);
@@ -107,7 +107,7 @@ pub fn row_results(document: &PlanDocument, report: Option<&RunReport>, licences
         .collect()
 }
 
-fn fill_from_outcomes(result: &mut RowResult, outcomes: &[&CommandOutcome], ran: bool, test_mode: bool) {
+fn fill_from_outcomes(result: &mut RowResult, outcomes: &[CommandOutcome], ran: bool, test_mode: bool) {
     if outcomes.is_empty() {
         result.kind = ResultKind::NotAttempted;
         result.error_code = hints::NOT_SENT.to_string();

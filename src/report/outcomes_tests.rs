@@ -127,7 +127,7 @@ fn document(rows: usize) -> PlanDocument {
         .map(|index| Batch {
             id: crate::execute::batch_id(index + 1),
             commands: vec![Command { user: Some(format!("u{index}@example.com")), ..Command::default() }],
-            sources: vec![CommandSource { row_index: index, line: index as u64 + 2 }],
+            sources: vec![CommandSource::row(index, index as u64 + 2)],
             after: Vec::new(),
         })
         .collect();
@@ -158,6 +158,7 @@ fn document(rows: usize) -> PlanDocument {
         before: Vec::new(),
         fingerprint: Fingerprint::default(),
         licences: Vec::new(),
+        packing: None,
     }
 }
 
@@ -188,6 +189,8 @@ fn every_documented_error_code_reaches_results_and_retry_with_its_hint() {
         })
         .collect();
     let report = RunReport {
+        follow_ups: Vec::new(),
+        settlements: Vec::new(),
         batches,
         statistics: RunStatistics::default(),
         end: crate::execute::RunEnd::Finished,
@@ -230,6 +233,8 @@ fn every_documented_error_code_reaches_results_and_retry_with_its_hint() {
 fn not_sent_and_exhausted_rows_say_run_again() {
     let document = document(2);
     let report = RunReport {
+        follow_ups: Vec::new(),
+        settlements: Vec::new(),
         batches: vec![
             BatchResult {
                 batch_id: "b00001".into(),

@@ -174,6 +174,11 @@ impl UmapiClient {
         self.statistics.snapshot()
     }
 
+    /// The configured limit of a family: requests per window (0: none).
+    pub fn limit(&self, family: Family) -> usize {
+        self.window(family).limit()
+    }
+
     /// Where the client's sync session is (UMAPI.md 4b).
     pub fn session_phase(&self) -> SessionPhase {
         self.session.phase()

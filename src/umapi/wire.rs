@@ -435,6 +435,9 @@ pub struct Group {
     /// For `PROFILE_ADMIN_GROUP`: the profile administered.
     #[serde(rename = "productProfileName", default, skip_serializing_if = "Option::is_none")]
     pub product_profile_name: Option<String>,
+    /// A shared (read-only) user group: its members cannot be changed (UMAPI.md 2c).
+    #[serde(rename = "isReadOnly", default, skip_serializing_if = "std::ops::Not::not")]
+    pub is_read_only: bool,
 }
 
 /// Group types as the groups endpoint spells them.

@@ -293,7 +293,7 @@ pub fn batch(number: usize, count: usize, after: &[&str]) -> Batch {
             })
             .collect(),
         sources: (0..count)
-            .map(|index| CommandSource { row_index: number * 10 + index, line: (number * 10 + index) as u64 + 2 })
+            .map(|index| CommandSource::row(number * 10 + index, (number * 10 + index) as u64 + 2))
             .collect(),
         after: after.iter().map(|id| id.to_string()).collect(),
     }

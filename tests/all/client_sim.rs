@@ -45,7 +45,7 @@ fn user_batches(prefix: &str, pairs: usize) -> Vec<Batch> {
     let mut batches = Vec::new();
     for pair in 0..pairs {
         let emails: Vec<String> = (0..5).map(|index| format!("{prefix}{pair:02}-{index}@example.com")).collect();
-        let source = |index: usize| CommandSource { row_index: pair * 5 + index, line: (pair * 5 + index) as u64 + 2 };
+        let source = |index: usize| CommandSource::row(pair * 5 + index, (pair * 5 + index) as u64 + 2);
         let create = Batch {
             id: execute::batch_id(2 * pair + 1),
             commands: emails

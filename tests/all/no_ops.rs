@@ -53,7 +53,7 @@ fn remove_from_designers(email: &str) -> Command {
 }
 
 fn one_batch(commands: Vec<Command>) -> Batch {
-    let sources = (0..commands.len()).map(|index| CommandSource { row_index: index, line: index as u64 + 2 }).collect();
+    let sources = (0..commands.len()).map(|index| CommandSource::row(index, index as u64 + 2)).collect();
     Batch { id: execute::batch_id(1), commands, sources, after: Vec::new() }
 }
 
